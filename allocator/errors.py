@@ -1,0 +1,97 @@
+"""One exception family for everything the engine reports to a user.
+
+Every error carries an exit code for the CLI (documented in README.md):
+
+====  =====================================================
+code  meaning
+====  =====================================================
+0     solved (optimal or feasible with a stated gap)
+1     internal error (a bug: please report it)
+2     bad input: a file, a row, a column or an option
+3     infeasible: no plan meets the floors under the budget
+4     solver failure (crash, or time limit with no solution)
+5     verification failed: a plan breaks a constraint
+====  =====================================================
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AllocatorError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(AllocatorError):
+    """Bad input: names the file, the line, the column and what would fix it."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.column = column
+        self.problem = message
+        self.fix = fix
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        text = (": ".join([", ".join(where), self.problem]) if where else self.problem)
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class OptionsError(InputError):
+    """A bad option (objective, solver name, time limit, gap ...)."""
+
+
+class InfeasibleError(AllocatorError):
+    """No plan satisfies the floors, required facilities and budget together.
+
+    ``explanation`` is written for a budget officer: which floors conflict,
+    and the smallest budget that meets them when that could be computed.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, explanation: str | None = None,
+                 min_budget: float | None = None) -> None:
+        self.explanation = explanation
+        self.min_budget = min_budget
+        super().__init__(message + (f"\n{explanation}" if explanation else ""))
+
+
+class SolverError(AllocatorError):
+    """The solver crashed, is not installed, or stopped with no solution."""
+
+    exit_code = 4
+
+
+class VerificationError(AllocatorError):
+    """A plan breaks at least one constraint; ``violations`` lists them all."""
+
+    exit_code = 5
+
+    def __init__(self, violations: list[str]) -> None:
+        self.violations = list(violations)
+        shown = "\n  - ".join(self.violations[:20])
+        more = f"\n  ... and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
+        super().__init__(f"plan fails verification ({len(self.violations)} violations):\n  - {shown}{more}")

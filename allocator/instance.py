@@ -1,0 +1,193 @@
+"""The validated, priced instance every later stage reads.
+
+Built only by :func:`allocator.io.load_instance` (or importers and the
+generator, which write files and load them back), so every ``Instance`` has
+passed the checks in :mod:`allocator.checks`. Tables are pandas DataFrames whose
+columns are declared in :mod:`allocator.schema`, plus the priced columns the
+loader adds (see the docstring of :class:`Instance`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping
+
+import networkx as nx
+import pandas as pd
+
+from .schema import ALL_POOR, CostMeasure, Objective, Technology
+
+
+# --------------------------------------------------------------------------- cost model
+@dataclass(frozen=True)
+class FiberCosts:
+    per_km: Mapping[str, float]          # trench capex per km by terrain
+    opex_per_km_year: float
+    drop_capex: float                    # last mile from the node into the village
+    drop_opex_year: float
+    mbps: float                          # bandwidth delivered to a village
+
+
+@dataclass(frozen=True)
+class CellularCosts:
+    site_capex: Mapping[str, float]      # by terrain
+    site_opex_year: float
+    radius_km: Mapping[str, float]       # reach by terrain
+    microwave_capex: float               # backhaul alternative to fiber
+    microwave_opex_year: float
+    mbps: float
+
+
+@dataclass(frozen=True)
+class SatelliteCosts:
+    terminal_capex: float
+    fee_year: float
+    beam_capacity_mbps: float
+    mbps: float
+
+
+@dataclass(frozen=True)
+class CostModel:
+    name: str
+    currency: str
+    fiber: FiberCosts
+    cellular: CellularCosts
+    satellite: SatelliteCosts
+    quality: Mapping[str, float]         # technology value -> objective quality factor
+    sources: Mapping[str, str] = field(default_factory=dict)  # parameter -> citation
+    path: str | None = None
+
+    def mbps(self, tech: Technology | str) -> float:
+        tech = Technology(tech)
+        return {Technology.FIBER: self.fiber.mbps, Technology.CELLULAR: self.cellular.mbps,
+                Technology.SATELLITE: self.satellite.mbps}[tech]
+
+
+# --------------------------------------------------------------------------- policy model
+@dataclass(frozen=True)
+class GroupPolicy:
+    name: str
+    label: str = ""
+    priority: float = 1.0                # multiplies population in the objective weight
+    floor: float | None = None           # share of the group's registered poor villages covered
+
+
+@dataclass(frozen=True)
+class TechRule:
+    """Force or forbid a technology for every village in a scope."""
+
+    scope: str                           # county | prefecture | province | group
+    value: str                           # the county id / prefecture / province / group name
+    technology: Technology
+    action: str                          # force | forbid
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    groups: Mapping[str, GroupPolicy]    # always contains ALL_POOR
+    schools_required: bool = True        # every school village covered ...
+    school_min_mbps: float = 0.0         # ... by a technology delivering at least this (and its demand)
+    clinics_required: bool = False
+    non_poor_weight: float = 1.0         # weight factor of villages not registered poor
+    rules: tuple[TechRule, ...] = ()
+    milestones: Mapping[int, Mapping[str, float]] = field(default_factory=dict)  # year -> group -> floor
+    path: str | None = None
+
+    def floors(self) -> dict[str, float]:
+        return {g.name: g.floor for g in self.groups.values() if g.floor is not None}
+
+
+# --------------------------------------------------------------------------- instance
+@dataclass
+class Instance:
+    """A validated, priced allocation instance.
+
+    Tables (index = id column):
+
+    - ``counties`` (county_id): name, province, prefecture, adcode, groups (tuple)
+    - ``villages`` (village_id): the columns of schema.VILLAGES, with ``groups``
+      (tuple: its county's groups plus ``all-poor`` when poor), ``province``,
+      ``prefecture``, ``beam`` filled, ``technologies`` a tuple of Technology
+      values (all three when the file left it empty), and priced columns
+      ``fiber_capex``, ``fiber_opex``, ``satellite_capex``, ``satellite_opex``.
+    - ``nodes`` (node_id): kind, lon, lat; villages with existing fiber make their node
+      ``kind == 'backbone'``.
+    - ``edges`` (edge_id 0..E-1): u, v, length_km, terrain, and priced ``capex``, ``opex``.
+    - ``sites`` (site_id): node, backhaul, ... and priced ``capex``, ``opex``,
+      ``radius_km``, ``backhaul_capex``, ``backhaul_opex``.
+    - ``coverage``: site_id, village_id (explicit or computed from radius).
+    - ``beams`` (beam_id): capacity_mbps, one row per beam used by any village.
+
+    Opex columns are per year; :meth:`cost` turns (capex, opex) into the
+    instance's budget measure.
+    """
+
+    name: str
+    description: str
+    currency: str
+    budget: float | None
+    budget_measure: CostMeasure
+    objective: Objective
+    horizon_years: int
+    discount_rate: float
+    costs: CostModel
+    policy: Policy
+    counties: pd.DataFrame
+    villages: pd.DataFrame
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    sites: pd.DataFrame
+    coverage: pd.DataFrame
+    beams: pd.DataFrame
+    content_hash: str = ""
+    source: Path | None = None
+    base_year: int | None = None         # year the plan's floors refer to (policy milestones)
+
+    # ------------------------------------------------------------------ money
+    @property
+    def annuity(self) -> float:
+        """Present value of 1 per year over the horizon (end-of-year payments)."""
+        r, n = self.discount_rate, self.horizon_years
+        if n <= 0:
+            return 0.0
+        if r == 0:
+            return float(n)
+        return (1 - (1 + r) ** -n) / r
+
+    def cost(self, capex, opex, measure: CostMeasure | str | None = None):
+        """Capex, or capex plus discounted opex, by ``measure`` (default: the budget's)."""
+        measure = CostMeasure(measure or self.budget_measure)
+        return capex if measure is CostMeasure.CAPEX else capex + opex * self.annuity
+
+    # ------------------------------------------------------------------ graph
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """Candidate trench graph; edge attributes ``edge_id``, ``capex``, ``opex``.
+
+        Parallel edges in the files keep only the cheapest (by capex)."""
+        g = nx.Graph()
+        g.add_nodes_from((n, {"kind": k}) for n, k in self.nodes["kind"].items())
+        order = self.edges.sort_values("capex", kind="stable")
+        for eid, row in order.iloc[::-1].iterrows():  # cheapest written last wins
+            g.add_edge(row["u"], row["v"], edge_id=eid, capex=float(row["capex"]), opex=float(row["opex"]))
+        return g
+
+    @property
+    def backbone_nodes(self) -> list[str]:
+        return sorted(self.nodes.index[self.nodes["kind"] == "backbone"])
+
+    # ------------------------------------------------------------------ helpers
+    def group_members(self, group: str) -> pd.Index:
+        """Village ids in ``group`` (``all-poor``: every registered poor village)."""
+        if group == ALL_POOR:
+            return self.villages.index[self.villages["poor"]]
+        mask = self.villages["groups"].map(lambda gs: group in gs)
+        return self.villages.index[mask]
+
+    def with_changes(self, **changes) -> "Instance":
+        """A copy with some fields replaced (tables are not copied: treat as read-only)."""
+        inst = replace(self, **changes)
+        inst.__dict__.pop("graph", None)
+        return inst
