@@ -96,6 +96,8 @@ class Backend(ABC):
     name: str = ""
     #: accepts a starting solution
     supports_warm_start: bool = False
+    #: takes integer columns only (the formulation then declares its flows integer)
+    requires_integer_columns: bool = False
 
     @classmethod
     @abstractmethod

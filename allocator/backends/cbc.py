@@ -1,0 +1,359 @@
+"""CBC through PuLP.
+
+PuLP's status label is not trusted (it reports a CBC time-limit stop with an
+incumbent as "Optimal"). The status is derived from CBC's own log, which PuLP
+writes to ``logPath``; what is read from it:
+
+* ``Objective value:  <v>``  the incumbent (CBC prints it for MIPs in its summary);
+* ``Lower bound:  <b>``      the dual bound, printed (``%.3f``) whenever the search
+  stopped without a proof (time limit, gap tolerance). It is made conservative by
+  the print rounding (``- 0.0005``);
+* ``Result - Optimal solution found`` with no ``Lower bound`` line and no
+  "(within gap tolerance)": CBC's own proof, the bound is the incumbent;
+* ``No feasible solution found``: no incumbent, whatever values PuLP read back
+  (on a time-limit stop CBC writes the LP relaxation into the solution file);
+* ``Result - Problem proven infeasible`` / ``Linear relaxation infeasible`` /
+  ``Problem is infeasible``: proven infeasible;
+* ``unbounded`` / ``infeasible or unbounded`` lines: decided by a second solve of
+  the same rows with a zero objective (infeasible there = infeasible; feasible =
+  unbounded, reported as an error);
+* for a pure LP (no integer column) Clp prints ``Optimal - objective value``:
+  the bound is then the objective.
+
+CBC always receives a minimisation (a max model's objective is negated), so the
+signs in the log never depend on the model's sense. The values are cross-checked:
+an incumbent must be integral and satisfy the rows (``max_violation``).
+"""
+from __future__ import annotations
+
+import functools
+
+import math
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import warnings
+
+import numpy as np
+
+from ..formulation.linear import LinearModel
+from ._support import (INTEGRALITY_TOL, Deadline, check_options, clean_solution, error_result,
+                       integrality_violation, make_result, trivially_infeasible, warm_start_vector,
+                       zero_objective_copy)
+from .base import Backend, SolveOptions, SolveResult, Status
+
+try:  # pragma: no cover - import guard
+    import pulp
+except ImportError:  # pragma: no cover
+    pulp = None
+
+#: "Lower bound" is printed with three decimals
+_LOG_BOUND_ROUNDING = 5e-4
+#: seconds taken off CBC's own limit for its start-up and reading the MPS file
+_CBC_START_MARGIN = 0.05
+#: PuLP's writeMPS takes about this many times as long as building the LpProblem (measured 1.4-2.4)
+_WRITE_PER_BUILD = 2.5
+#: past the deadline, CBC gets this long before SIGINT, then _CBC_KILL_GRACE before SIGKILL
+_CBC_GRACE = 0.5
+_CBC_KILL_GRACE = 1.0
+#: an incumbent whose rows are violated by more than this (scaled by the row's size) is not accepted
+_FEAS_TOL = 1e-6
+
+_NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf)"
+
+
+def parse_cbc_log(text: str) -> dict:
+    """What CBC's log says, as numbers and flags (see the module docstring)."""
+    out: dict = {"result": None, "objective": None, "lower_bound": None, "no_solution": False,
+                 "proven_optimal": False, "infeasible": False, "unbounded": False, "lp_optimal": False}
+    m = re.search(r"^Result - (.+?)\s*$", text, re.M)
+    if m:
+        out["result"] = m.group(1)
+    m = re.search(r"^Objective value:\s+" + _NUM, text, re.M)
+    if m:
+        out["objective"] = float(m.group(1))
+    m = re.search(r"^Lower bound:\s+" + _NUM, text, re.M)
+    if m:
+        out["lower_bound"] = float(m.group(1))
+    out["no_solution"] = bool(re.search(r"^No feasible solution found", text, re.M))
+    result = out["result"] or ""
+    out["proven_optimal"] = result == "Optimal solution found"
+    out["infeasible"] = bool(re.search(r"Problem proven infeasible|Linear relaxation infeasible", result)
+                             or re.search(r"^Problem is infeasible", text, re.M)
+                             or re.search(r"^Primal infeasible - objective value", text, re.M))
+    out["unbounded"] = bool(re.search(r"unbounded", result, re.I)
+                            or re.search(r"^Problem is unbounded", text, re.M)
+                            or re.search(r"infeasible or unbounded", text)
+                            or re.search(r"^Dual infeasible - objective value", text, re.M))
+    if out["unbounded"]:
+        out["infeasible"] = False  # undecided: "infeasible or unbounded"
+    out["lp_optimal"] = bool(re.search(r"^Optimal - objective value", text, re.M)) and not out["result"]
+    return out
+
+
+def _pulp_cbc():
+    """PuLP's CBC interface: the bundled binary (PULP_CBC_CMD, deprecated in PuLP 3 but the
+    one that ships CBC), else a ``cbc`` found on the PATH (COIN_CMD)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bundled = pulp.PULP_CBC_CMD(msg=False)
+        if bundled.available():
+            return bundled
+        return pulp.COIN_CMD(msg=False)
+
+
+def _run_cbc(args: list[str], log_path: str, deadline: Deadline) -> dict:
+    """Run the CBC binary; past the deadline (plus a grace) interrupt it, then kill it.
+
+    CBC honours ``-sec`` between nodes but not inside its first LP solve or root
+    cut loop, where a large model can overrun by many seconds."""
+    cbc = _pulp_cbc()
+    notes: dict = {}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([cbc.path, *args], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        try:
+            wait = None if deadline.seconds is None else max(deadline.seconds - deadline.elapsed(), 0) + _CBC_GRACE
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)  # CBC stops at its next check and writes its solution
+            notes["interrupted"] = True
+            try:
+                proc.wait(timeout=_CBC_KILL_GRACE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                notes["killed"] = True
+        finally:
+            if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting: leave no CBC behind
+                proc.kill()
+                proc.wait()
+    if proc.returncode not in (0, None) and not notes.get("killed") and not notes.get("interrupted"):
+        raise RuntimeError(f"CBC exited with code {proc.returncode}")
+    return notes
+
+
+class CbcBackend(Backend):
+    name = "cbc"
+    supports_warm_start = True
+
+    @classmethod
+    def available(cls) -> bool:
+        if pulp is None:
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                return bool(_pulp_cbc().available())
+            except Exception:
+                return False
+
+    @classmethod
+    @functools.cache
+    def version(cls) -> str:
+        if pulp is None:
+            return "unavailable"
+        try:
+            out = subprocess.run([_pulp_cbc().path, "-quit"], capture_output=True, text=True, timeout=10,
+                                 stdin=subprocess.DEVNULL).stdout
+            m = re.search(r"^Version:\s*(\S+)", out, re.M)
+            cbc = m.group(1) if m else "?"
+        except Exception:
+            cbc = "?"
+        return f"CBC {cbc} (through PuLP {pulp.__version__})"
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
+        deadline = Deadline(options.time_limit)
+        common = dict(solver=self.name, version=self.version(), deadline=deadline)
+        bad = check_options(options)
+        if bad:
+            return error_result(model, message=bad, **common)
+        empty = trivially_infeasible(model)
+        if empty:
+            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
+        try:
+            return self._solve(model, options, warm_start, deadline, common)
+        except Exception as exc:  # solver trouble is reported, never raised
+            return error_result(model, message=f"CBC failed: {type(exc).__name__}: {exc}", **common)
+
+    def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
+        extra: dict = {}
+        sign = -1.0 if model.sense == "max" else 1.0  # CBC always minimises sign * c.x
+        try:
+            built = _build_problem(model, sign, deadline)
+        except _OutOfTime:
+            return make_result(model, raw_status="deadline reached while building", extra=extra,
+                               message="the time limit ran out while PuLP built the model for CBC", **common)
+        build_seconds = deadline.elapsed()
+        if built is None:  # an empty row that no x can satisfy
+            return make_result(model, proven_infeasible=True, raw_status="empty row out of range",
+                               message="a row without coefficients has 0 outside its bounds", **common)
+        prob, cols = built
+        ws = warm_start_vector(model, warm_start)
+        if warm_start is not None:
+            extra["warm_start"] = ("passed to CBC (-mips start file)" if ws is not None
+                                   else "ignored: wrong length or non-finite values")
+            if ws is not None:
+                for var, value in zip(cols, ws.tolist()):
+                    var.setInitialValue(value, check=False)
+
+        if deadline.seconds is not None:
+            # PuLP's MPS writer cannot be interrupted; it takes about _WRITE_PER_BUILD
+            # times as long as building. Give up now rather than overrun the deadline.
+            needed = _WRITE_PER_BUILD * build_seconds + _CBC_START_MARGIN
+            left = deadline.seconds - deadline.elapsed()
+            if needed >= left:
+                return make_result(
+                    model, raw_status="deadline reached while building", extra=extra,
+                    message=(f"PuLP needs about {needed:.1f} s more to write this model "
+                             f"({model.stats()['nonzeros']} nonzeros) for CBC, the time limit leaves {max(left, 0):.1f} s; "
+                             "use the highs backend or a longer time limit"), **common)
+        args = []
+        seed = options.seed % 2147483646 + 1  # CBC reads a seed of 0 as 'time of day'
+        args += ["-randomCbcSeed", str(seed), "-randomSeed", str(seed)]
+        if options.threads is not None and options.threads > 1:
+            args += ["-threads", str(100 + int(options.threads))]  # CBC: 100+n = n threads, repeatable
+        gap = float(options.gap)
+        if gap > 0:
+            # CBC's ratioGap divides by the larger of |incumbent| and |bound|, ours by
+            # |incumbent|: asking for g/(1+g) guarantees our gap <= g when CBC stops on it.
+            args += ["-ratioGap", repr(gap / (1.0 + gap))]
+        with tempfile.TemporaryDirectory(prefix="allocator-cbc-") as tmp:
+            mps, sol, mst, log_path = (os.path.join(tmp, f) for f in ("model.mps", "model.sol", "start.mst", "cbc.log"))
+            vs, var_names, con_names, _ = prob.writeMPS(mps, rename=1)
+            extra["pulp_seconds"] = round(deadline.elapsed(), 3)  # building + writing the MPS file
+            if deadline.seconds is not None and deadline.elapsed() >= deadline.seconds:
+                return make_result(model, raw_status="deadline reached while building", extra=extra,
+                                   message="the time limit ran out while PuLP wrote the model for CBC", **common)
+            head = [mps]
+            if ws is not None:
+                _pulp_cbc().writesol(mst, prob, vs, var_names, con_names)
+                head += ["-mips", mst]
+            remaining = deadline.remaining()
+            if remaining is not None:
+                head += ["-sec", repr(max(remaining - _CBC_START_MARGIN, 0.05)), "-timeMode", "elapsed"]
+            run = _run_cbc(head + args + ["-solve", "-printingOptions", "all", "-solution", sol],
+                           log_path, deadline)
+            extra.update(run)
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                log_text = fh.read()
+            if os.path.exists(sol) and not run.get("killed"):
+                # PuLP reads CBC's solution file; its status label is recorded, never used
+                pulp_status, values, *_ = _pulp_cbc().readsol_MPS(sol, prob, vs, var_names, con_names)
+                prob.assignVarsVals(values)
+                pulp_label = pulp.LpStatus.get(pulp_status, str(pulp_status))
+            else:
+                pulp_label = "no solution file"
+        if run.get("killed"):
+            return make_result(model, raw_status="killed at the deadline", extra=extra,
+                               message="CBC overran its time limit and was stopped; no solution was read", **common)
+        info = parse_cbc_log(log_text)
+        raw = info["result"] or f"PuLP: {pulp_label}"
+        extra["cbc_log"] = {k: info[k] for k in ("result", "objective", "lower_bound", "no_solution")}
+        if options.verbose:
+            print(log_text)
+
+        if info["infeasible"] and info["objective"] is None and not info["lp_optimal"]:
+            return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
+        if info["unbounded"] and info["objective"] is None and not info["lp_optimal"]:
+            if not recheck:
+                return error_result(model, message="CBC: infeasible or unbounded", raw_status=raw, **common)
+            probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
+            if probe.status is Status.INFEASIBLE:
+                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
+            if probe.x is not None:
+                return error_result(model, message="the model is unbounded (its rows are feasible but the "
+                                    "objective can improve without limit)", raw_status=raw, extra=extra, **common)
+            return error_result(model, message="CBC: infeasible or unbounded, undecided before the deadline",
+                                raw_status=raw, extra=extra, **common)
+
+        # A column in no row and not in the objective is not sent to CBC: any value
+        # within its bounds will do, the one nearest 0 is taken.
+        idle = np.clip(0.0, np.asarray(model.lb, dtype=float), np.asarray(model.ub, dtype=float))
+        values = np.array([idle[j] if v.varValue is None else float(v.varValue) for j, v in enumerate(cols)])
+        x = None
+        is_mip = any(model.integer)
+        if info["lp_optimal"]:
+            x = values  # solved without branching (pure LP, or an empty problem)
+        elif is_mip and info["objective"] is not None and not info["no_solution"]:
+            x = values
+        if x is not None:
+            xc = clean_solution(model, x)
+            bad_int = integrality_violation(model, xc) > INTEGRALITY_TOL
+            if bad_int or not _rows_satisfied(model, xc):
+                extra["rejected_incumbent"] = ("integrality" if bad_int else "row violation")
+                x = None
+
+        bound = None
+        if x is not None and (info["lp_optimal"] or (info["proven_optimal"] and info["lower_bound"] is None)):
+            bound = model.objective_value(clean_solution(model, x))  # CBC's / Clp's own proof
+        elif info["lower_bound"] is not None:
+            bound = sign * (info["lower_bound"] - _LOG_BOUND_ROUNDING) + model.obj_offset
+        return make_result(model, x=x, bound=bound, raw_status=raw, extra=extra, **common)
+
+
+def _rows_satisfied(model: LinearModel, x: np.ndarray) -> bool:
+    """Rows and bounds hold within a tolerance relative to each row's magnitude."""
+    a = model.matrix()
+    ax = a @ x
+    lo, hi = np.asarray(model.row_lo), np.asarray(model.row_hi)
+    scale = 1.0 + abs(a) @ np.abs(x)
+    with np.errstate(invalid="ignore"):
+        ok_rows = np.all((ax >= lo - _FEAS_TOL * scale) & (ax <= hi + _FEAS_TOL * scale))
+    lb, ub = np.asarray(model.lb), np.asarray(model.ub)
+    ok_cols = np.all((x >= lb - _FEAS_TOL * (1 + np.abs(x))) & (x <= ub + _FEAS_TOL * (1 + np.abs(x))))
+    return bool(ok_rows and ok_cols)
+
+
+def _bound(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _build_problem(model: LinearModel, sign: float, deadline: Deadline | None = None):
+    """An LpProblem (always a minimisation of sign * c.x) built straight from the CSR arrays.
+
+    Expressions are created from (variable, coefficient) lists in one go, so the
+    cost is O(nonzeros). Ranged rows become two constraints. Returns None when an
+    empty row cannot be satisfied.
+    """
+    c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
+    prob = pulp.LpProblem("allocator", pulp.LpMinimize)
+    # PuLP >= 3.3 creates variables through the problem (LpVariable(...) is deprecated there)
+    new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
+    cols = [new_var(f"x{j}", _bound(lb[j]), _bound(ub[j]), pulp.LpInteger if integer[j] else pulp.LpContinuous)
+            for j in range(model.num_vars)]
+    timed = deadline is not None and deadline.seconds is not None
+    if timed and deadline.elapsed() >= deadline.seconds:
+        raise _OutOfTime()
+    nz = np.flatnonzero(c)
+    # The offset stays out of CBC: it is added back when the bound is converted.
+    prob.setObjective(pulp.LpAffineExpression([(cols[j], sign * float(c[j])) for j in nz.tolist()]))
+    indptr, indices, data = a.indptr, a.indices, a.data
+    for i in range(model.num_rows):
+        if timed and deadline.elapsed() >= deadline.seconds:
+            raise _OutOfTime()
+        s, e = indptr[i], indptr[i + 1]
+        lo, hi = float(row_lo[i]), float(row_hi[i])
+        if s == e:
+            if lo > 0 or hi < 0:
+                return None
+            continue
+        terms = [(cols[j], v) for j, v in zip(indices[s:e].tolist(), data[s:e].tolist())]
+        if lo == hi:
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ,
+                                                 rhs=lo), name=f"r{i}")
+            continue
+        if math.isfinite(lo):
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintGE,
+                                                 rhs=lo), name=f"r{i}_lo")
+        if math.isfinite(hi):
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                                                 rhs=hi), name=f"r{i}_hi")
+    return prob, cols

@@ -1,0 +1,152 @@
+"""HiGHS through highspy (the default backend).
+
+The model is handed over as arrays (a row-wise :class:`highspy.HighsLp`), never
+variable by variable. The status is derived from HiGHS's own numbers: the
+primal solution status (is there an incumbent?), the objective and
+``mip_dual_bound``; the model-status label is kept only as ``raw_status``.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..formulation.linear import LinearModel
+from ._support import (Deadline, check_options, error_result, make_result, trivially_infeasible,
+                       warm_start_vector, zero_objective_copy)
+from .base import Backend, SolveOptions, SolveResult, Status
+
+try:  # pragma: no cover - import guard
+    import highspy
+
+    # The plain binding class does not print the copyright banner on construction
+    # (highspy.Highs does, on stdout, before output_flag can be switched off).
+    _HighsClass = getattr(getattr(highspy, "_core", None), "_Highs", None) or highspy.Highs
+except ImportError:  # pragma: no cover
+    highspy = None
+    _HighsClass = None
+
+#: HiGHS's primal_solution_status value meaning "a feasible point is available"
+_SOLUTION_FEASIBLE = 2
+
+
+class HighsBackend(Backend):
+    name = "highs"
+    supports_warm_start = True
+
+    @classmethod
+    def available(cls) -> bool:
+        return highspy is not None
+
+    @classmethod
+    @functools.cache
+    def version(cls) -> str:
+        if highspy is None:
+            return "unavailable"
+        h = _HighsClass()
+        return f"HiGHS {h.version()}"
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
+        deadline = Deadline(options.time_limit)
+        common = dict(solver=self.name, version=self.version(), deadline=deadline)
+        bad = check_options(options)
+        if bad:
+            return error_result(model, message=bad, **common)
+        empty = trivially_infeasible(model)
+        if empty:
+            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
+        try:
+            return self._solve(model, options, warm_start, deadline, common)
+        except Exception as exc:  # solver trouble is reported, never raised
+            return error_result(model, message=f"HiGHS failed: {type(exc).__name__}: {exc}", **common)
+
+    def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
+        h = self._load(model, options)
+        extra: dict = {}
+        ws = warm_start_vector(model, warm_start)
+        if warm_start is not None:
+            if ws is None:
+                extra["warm_start"] = "ignored: wrong length or non-finite values"
+            else:
+                sol = highspy.HighsSolution()
+                sol.col_value = ws.tolist()
+                sol.value_valid = True
+                accepted = h.setSolution(sol) == highspy.HighsStatus.kOk
+                extra["warm_start"] = "passed to HiGHS (setSolution)" if accepted else "rejected by HiGHS"
+        remaining = deadline.remaining()
+        if remaining is not None:
+            h.setOptionValue("time_limit", float(remaining))
+        run_status = h.run()
+        model_status = h.getModelStatus()
+        raw = h.modelStatusToString(model_status)
+        info = h.getInfo()
+        ms = highspy.HighsModelStatus
+        extra.update(mip_node_count=int(info.mip_node_count), highs_mip_gap=float(info.mip_gap),
+                     simplex_iterations=int(info.simplex_iteration_count))
+
+        if model_status == ms.kInfeasible:
+            return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
+        if model_status in (ms.kUnboundedOrInfeasible, ms.kUnbounded):
+            # "Infeasible or unbounded" proves neither, and for a MIP "unbounded" may
+            # rest on the LP relaxation: decide with the same rows and a zero objective.
+            if not recheck:
+                return error_result(model, message="HiGHS: infeasible or unbounded", raw_status=raw, **common)
+            probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
+            if probe.status is Status.INFEASIBLE:
+                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
+            if probe.x is not None:
+                return error_result(model, message="the model is unbounded (its rows are feasible but the "
+                                    "objective can improve without limit)", raw_status=raw, extra=extra, **common)
+            return error_result(model, message="HiGHS: infeasible or unbounded, undecided before the deadline",
+                                raw_status=raw, extra=extra, **common)
+        if run_status == highspy.HighsStatus.kError or model_status in (
+                ms.kLoadError, ms.kModelError, ms.kPresolveError, ms.kSolveError, ms.kPostsolveError,
+                ms.kMemoryLimit):
+            return error_result(model, message=f"HiGHS error: {raw}", raw_status=raw, extra=extra, **common)
+
+        has_solution = int(info.primal_solution_status) == _SOLUTION_FEASIBLE
+        x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
+        is_mip = any(model.integer)
+        if is_mip:
+            bound = float(info.mip_dual_bound)  # includes the offset; +-inf before any bound
+            bound = None if np.isnan(bound) else bound
+        else:
+            # An LP's optimum is its own bound; short of optimal we claim no bound.
+            bound = float(info.objective_function_value) if model_status == ms.kOptimal else None
+        return make_result(model, x=x, bound=bound, raw_status=raw, extra=extra, **common)
+
+    def _load(self, model: LinearModel, options: SolveOptions):
+        c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
+        h = _HighsClass()
+        h.setOptionValue("output_flag", bool(options.verbose))
+        if options.threads is not None:
+            # HiGHS refuses a thread count that differs from its (process-wide)
+            # scheduler's; resetting the scheduler makes the option take effect.
+            h.resetGlobalScheduler(True)
+            h.setOptionValue("threads", int(options.threads))
+        h.setOptionValue("mip_rel_gap", float(options.gap))  # HiGHS default is 1e-4, ours 0
+        h.setOptionValue("random_seed", int(options.seed) % 2147483647)
+        lp = highspy.HighsLp()
+        lp.num_col_ = model.num_vars
+        lp.num_row_ = model.num_rows
+        lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+        lp.offset_ = float(model.obj_offset)
+        lp.col_cost_ = c
+        lp.col_lower_ = lb
+        lp.col_upper_ = ub
+        lp.row_lower_ = row_lo
+        lp.row_upper_ = row_hi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = model.num_vars
+        lp.a_matrix_.num_row_ = model.num_rows
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
+        if integer.any():
+            vt = highspy.HighsVarType
+            lp.integrality_ = [vt.kInteger if f else vt.kContinuous for f in integer]
+        status = h.passModel(lp)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+        return h

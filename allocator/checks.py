@@ -1,0 +1,298 @@
+"""Cross-record validation of an instance, and the columns derived from it.
+
+:func:`check_and_fill` runs after every table has been read and typed
+(:mod:`allocator.io.tables`): unique ids, references between tables, policy
+groups; it fills the derived columns (village groups, province, prefecture,
+beam; backbone nodes of already-fibered villages). :func:`derive` runs after
+pricing: coverage from site radii, the "no way to cover this village" check,
+and the beams table. Every failure is an :class:`InputError` naming the file,
+the line, the column and a fix. Checks are vectorised; rows are only visited
+one by one to name the first bad one.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .errors import InputError
+from .io.tables import CsvTable, empty_table
+from .schema import ALL_POOR, Existing, Technology
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+ALL_TECHNOLOGIES = tuple(Technology)
+
+
+# --------------------------------------------------------------------------- helpers
+def _unique_ids(table: CsvTable, column: str) -> None:
+    ids = table.df[column]
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        i = table.first(dup)
+        first = table.first(ids.eq(ids.iloc[i]).to_numpy())
+        raise table.error(i, column, f"duplicate {column} '{ids.iloc[i]}' (first on line {table.line(first)})",
+                          f"give every row a unique {column}, or delete the repeated row")
+
+
+def _known(table: CsvTable, column: str, known: pd.Index | set, target: str, *, allow_empty: bool = False,
+           absent: bool = False) -> None:
+    values = table.df[column]
+    bad = ~values.isin(known)
+    if allow_empty:
+        bad &= values.ne("")
+    if bad.any():
+        i = table.first(bad.to_numpy())
+        what = column.replace("_id", "")
+        note = f" ({target} is absent)" if absent else f" (not in {target})"
+        raise table.error(i, column, f"unknown {what} '{values.iloc[i]}'{note}",
+                          f"add '{values.iloc[i]}' to {target}, or correct the id"
+                          + (" (or leave the cell empty)" if allow_empty else ""))
+
+
+def _frame(table: CsvTable | None, name: str) -> pd.DataFrame:
+    return table.df if table is not None else empty_table(name)
+
+
+# --------------------------------------------------------------------------- stage 1
+def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy: Mapping,
+                   policy_origins) -> dict[str, pd.DataFrame]:
+    """Check references and ids; return the tables keyed by short name, filled and indexed by id."""
+    counties_t, villages_t = tables["counties.csv"], tables["villages.csv"]
+    nodes_t, edges_t = tables["network_nodes.csv"], tables["network_edges.csv"]
+    sites_t, coverage_t, beams_t = tables["sites.csv"], tables["coverage.csv"], tables["beams.csv"]
+
+    # counties --------------------------------------------------------------
+    _unique_ids(counties_t, "county_id")
+    counties = counties_t.df.copy()
+    groups_known = set(policy.groups)
+    cgroups = counties["groups"]
+    flat = cgroups.explode().dropna()
+    unknown = flat[~flat.isin(groups_known)]
+    if len(unknown):
+        i = counties.index.get_loc(unknown.index[0])
+        name = unknown.iloc[0]
+        raise counties_t.error(i, "groups", f"group '{name}' is not defined by the policy model '{policy.name}'",
+                               f"correct the spelling (known groups: {', '.join(sorted(groups_known))}), or define "
+                               f"it in instance.toml as [policy.groups.{name}]")
+    adcode4 = counties["adcode"].str.slice(0, 4)
+    counties["prefecture"] = counties["prefecture"].where(
+        counties["prefecture"].ne(""), adcode4.where(counties["adcode"].str.len() >= 4, counties["province"]))
+
+    # villages --------------------------------------------------------------
+    _unique_ids(villages_t, "village_id")
+    _known(villages_t, "county_id", pd.Index(counties["county_id"]), "counties.csv")
+    villages = villages_t.df.copy()
+
+    # nodes and edges ---------------------------------------------------------
+    if nodes_t is not None:
+        _unique_ids(nodes_t, "node_id")
+    nodes = _frame(nodes_t, "network_nodes.csv").copy()
+    node_ids = pd.Index(nodes["node_id"])
+    if edges_t is not None:
+        for end in ("u", "v"):
+            _known(edges_t, end, node_ids, "network_nodes.csv", absent=nodes_t is None)
+        loop = edges_t.df["u"].eq(edges_t.df["v"]).to_numpy()
+        if loop.any():
+            i = edges_t.first(loop)
+            raise edges_t.error(i, "v", f"edge from node '{edges_t.df['u'].iloc[i]}' to itself",
+                                "an edge joins two different nodes: correct u or v, or delete the row")
+        unpriced = (edges_t.df["length_km"].isna() & edges_t.df["cost"].isna()).to_numpy()
+        if unpriced.any():
+            i = edges_t.first(unpriced)
+            raise edges_t.error(i, "length_km", "edge has neither length_km nor cost, so it cannot be priced",
+                                "fill in length_km (km; priced by the cost model per terrain) or cost")
+    edges = _frame(edges_t, "network_edges.csv").copy()
+    _known(villages_t, "node", node_ids, "network_nodes.csv", allow_empty=True, absent=nodes_t is None)
+
+    # a village already on fiber is a point of the existing network
+    fibered = villages.loc[villages["existing"].eq(Existing.FIBER.value) & villages["node"].ne(""), "node"]
+    nodes.loc[nodes["node_id"].isin(fibered), "kind"] = "backbone"
+
+    # sites, coverage, beams ---------------------------------------------------
+    if sites_t is not None:
+        _unique_ids(sites_t, "site_id")
+        _known(sites_t, "node", node_ids, "network_nodes.csv", allow_empty=True, absent=nodes_t is None)
+        no_node = (sites_t.df["backhaul"].eq("fiber") & sites_t.df["node"].eq("")).to_numpy()
+        if no_node.any():
+            i = sites_t.first(no_node)
+            raise sites_t.error(i, "node", "site allows only fiber backhaul but has no network node",
+                                "give the site a node in network_nodes.csv, or set backhaul to 'any' or 'microwave'")
+        if coverage_t is None:
+            nocoord = (sites_t.df["lon"].isna() | sites_t.df["lat"].isna()).to_numpy()
+            if nocoord.any():
+                i = sites_t.first(nocoord)
+                col = "lon" if np.isnan(sites_t.df["lon"].iloc[i]) else "lat"
+                raise sites_t.error(i, col, "site has no coordinates, and coverage.csv is absent, so which "
+                                            "villages it covers is unknown",
+                                    "fill in lon and lat (degrees), or list the villages it covers in coverage.csv")
+    sites = _frame(sites_t, "sites.csv").copy()
+    if coverage_t is not None:
+        if sites_t is None:
+            raise InputError("coverage.csv is given but sites.csv is absent", file="coverage.csv",
+                             fix="add sites.csv with the candidate sites, or delete coverage.csv")
+        _known(coverage_t, "site_id", pd.Index(sites["site_id"]), "sites.csv")
+        _known(coverage_t, "village_id", pd.Index(villages["village_id"]), "villages.csv")
+        coverage = coverage_t.df[["site_id", "village_id"]].drop_duplicates().reset_index(drop=True)
+    else:
+        coverage = pd.DataFrame({"site_id": pd.Series([], dtype=object), "village_id": pd.Series([], dtype=object)})
+    if beams_t is not None:
+        _unique_ids(beams_t, "beam_id")
+    beams = _frame(beams_t, "beams.csv")
+
+    # derived village columns ---------------------------------------------------
+    cinfo = counties.set_index("county_id")
+    cgroup_of = cinfo["groups"].to_dict()
+    poor = villages["poor"].to_numpy()
+    vgroups = villages["county_id"].map(cgroup_of).tolist()
+    villages["groups"] = pd.Series([g + (ALL_POOR,) if p and ALL_POOR not in g else g
+                                    for g, p in zip(vgroups, poor)], index=villages.index, dtype=object)
+    villages["province"] = villages["county_id"].map(cinfo["province"]).astype(object)
+    villages["prefecture"] = villages["county_id"].map(cinfo["prefecture"]).astype(object)
+    villages["beam"] = villages["beam"].where(villages["beam"].ne(""), villages["province"])
+    techs = villages["technologies"]
+    canon = {}
+    for t in pd.unique(techs.to_numpy()):
+        canon[t] = tuple(x for x in ALL_TECHNOLOGIES if x.value in t) if t else ALL_TECHNOLOGIES
+    villages["technologies"] = techs.map(canon).astype(object)
+
+    _check_own_policy(own_policy, policy_origins, counties, villages)
+
+    return {
+        "counties": counties.set_index("county_id"),
+        "villages": villages.set_index("village_id"),
+        "nodes": nodes.set_index("node_id"),
+        "edges": edges.rename_axis("edge_id"),
+        "sites": sites.set_index("site_id"),
+        "coverage": coverage,
+        "beams": beams.set_index("beam_id"),
+    }
+
+
+def _check_own_policy(own: Mapping, origins, counties: pd.DataFrame, villages: pd.DataFrame) -> None:
+    """Floors, rules and milestones the instance itself sets must name groups, counties ... that exist."""
+    if not own:
+        return
+    members = set(villages["groups"].explode().dropna())
+    if villages["poor"].any():
+        members.add(ALL_POOR)
+
+    def empty_group(keys, group, what):
+        where = origins.where(keys)
+        return InputError(f"{what} names group '{group}', but no village belongs to it "
+                          + ("(no village is registered poor)" if group == ALL_POOR
+                             else "(no county in counties.csv lists it with at least one village)"),
+                          column=".".join(map(str, keys)), **where,
+                          fix=f"add '{group}' to the groups column of the counties it covers in counties.csv, "
+                              f"or remove this {what.split()[0]} from {where['file']}")
+
+    for group, table in (own.get("groups") or {}).items():
+        if isinstance(table, Mapping) and table.get("floor") is not None and group not in members:
+            raise empty_group(["groups", group, "floor"], group, "floor")
+    for year, table in (own.get("milestones") or {}).items():
+        for group in (table or {}):
+            if group not in members:
+                raise empty_group(["milestones", str(year), group], group, f"milestone {year}")
+    known = {"county": set(counties["county_id"]), "province": set(counties["province"]),
+             "prefecture": set(counties["prefecture"]), "group": members}
+    for n, rule in enumerate(own.get("rules") or [], start=1):
+        scope, value = rule.get("scope"), rule.get("value")
+        if scope in known and value not in known[scope]:
+            if scope == "group":
+                raise empty_group(["rules"], value, f"rule {n}")
+            where = origins.where(["rules"])
+            raise InputError(f"rule {n} names {scope} '{value}', which no county in counties.csv has",
+                             column="rules", **where,
+                             fix=f"correct the {scope} (as written in counties.csv), or remove the rule")
+
+
+# --------------------------------------------------------------------------- stage 2
+def haversine_km(lon1, lat1, lon2, lat2):
+    """Great-circle distance in km (arrays broadcast)."""
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _unit_vectors(lon, lat) -> np.ndarray:
+    lon, lat = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def coverage_from_radius(villages: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """(site_id, village_id) pairs with the village within the site's ``radius_km`` (great circle).
+
+    A k-d tree on unit vectors finds candidates by chord length (monotone in arc
+    length); the exact haversine distance then decides."""
+    empty = pd.DataFrame({"site_id": pd.Series([], dtype=object), "village_id": pd.Series([], dtype=object)})
+    located = villages[villages["lon"].notna() & villages["lat"].notna()]
+    if located.empty or sites.empty:
+        return empty
+    tree = cKDTree(_unit_vectors(located["lon"].to_numpy(), located["lat"].to_numpy()))
+    radius = sites["radius_km"].to_numpy(dtype=float)
+    chord = 2 * np.sin(np.minimum(radius / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
+    hits = tree.query_ball_point(_unit_vectors(sites["lon"].to_numpy(), sites["lat"].to_numpy()), r=chord)
+    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    if counts.sum() == 0:
+        return empty
+    site_pos = np.repeat(np.arange(len(sites)), counts)
+    vil_pos = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if len(h)])
+    dist = haversine_km(sites["lon"].to_numpy()[site_pos], sites["lat"].to_numpy()[site_pos],
+                        located["lon"].to_numpy()[vil_pos], located["lat"].to_numpy()[vil_pos])
+    keep = dist <= radius[site_pos]
+    out = pd.DataFrame({"site_id": sites.index.to_numpy()[site_pos[keep]],
+                        "village_id": located.index.to_numpy()[vil_pos[keep]]})
+    return out.sort_values(["site_id", "village_id"], kind="stable").reset_index(drop=True)
+
+
+def derive(frames: dict, tables: Mapping[str, CsvTable | None], *, costs) -> None:
+    """After pricing: coverage from radii, the coverability check, the beams table (in place)."""
+    villages, sites, nodes, edges = frames["villages"], frames["sites"], frames["nodes"], frames["edges"]
+    if tables["coverage.csv"] is None and len(sites):
+        frames["coverage"] = coverage_from_radius(villages, sites)
+    coverage = frames["coverage"]
+
+    # which nodes reach the existing network (connected components, networkx)
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes.index)
+    graph.add_edges_from(zip(edges["u"], edges["v"]))
+    backbone = set(nodes.index[nodes["kind"].eq("backbone")])
+    reaching = set()
+    for component in nx.connected_components(graph):
+        if not component.isdisjoint(backbone):
+            reaching |= component
+
+    techs = villages["technologies"]
+    allows = {t: techs.map(lambda ts, t=t: t in ts).to_numpy(dtype=bool) for t in ALL_TECHNOLOGIES}
+    fiber_ok = allows[Technology.FIBER] & villages["node"].isin(reaching).to_numpy()
+    usable = sites.index[sites["backhaul"].isin(("any", "microwave")) | sites["node"].isin(reaching)]
+    covered_by_site = villages.index.isin(coverage.loc[coverage["site_id"].isin(usable), "village_id"])
+    cell_ok = allows[Technology.CELLULAR] & covered_by_site
+    sat_ok = allows[Technology.SATELLITE]
+    connected = villages["existing"].ne(Existing.NONE.value).to_numpy()
+    stuck = ~(fiber_ok | cell_ok | sat_ok | connected)
+    if stuck.any():
+        table = tables["villages.csv"]
+        i = int(np.flatnonzero(stuck)[0])
+        row = villages.iloc[i]
+        allowed = ";".join(t.value for t in row["technologies"])
+        if row["node"]:
+            reason = f"its node '{row['node']}' cannot reach any backbone node"
+        else:
+            reason = "it has no network node (no fiber possible)"
+        if Technology.CELLULAR in row["technologies"]:
+            reason += " and no usable 4G site covers it"
+        raise table.error(i, "node" if row["node"] else "technologies",
+                          f"village '{villages.index[i]}' cannot be covered: {reason}, and its technologies "
+                          f"({allowed}) leave no alternative",
+                          "link the node to a backbone node in network_edges.csv (or mark a node kind=backbone), "
+                          "add a 4G site that covers the village, or allow satellite in its 'technologies'")
+
+    # one beam per beam id in use; capacity from beams.csv, else the cost model
+    given = frames["beams"]["capacity_mbps"]
+    used = sorted(pd.unique(villages["beam"].to_numpy()))
+    capacity = given.reindex(used).fillna(costs.satellite.beam_capacity_mbps)
+    frames["beams"] = pd.DataFrame({"capacity_mbps": capacity.to_numpy(dtype=float)},
+                                   index=pd.Index(used, name="beam_id", dtype=object))

@@ -1,0 +1,34 @@
+"""``allocator import {stp,scp} FILE -o DIR``: turn a published benchmark file
+into an instance directory whose ``allocator solve`` reproduces its optimum."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+_FORMATS = {
+    "stp": "SteinLib/DIMACS Steiner problem (.stp), plain or prize-collecting (RootP/TP)",
+    "scp": "OR-Library set-covering problem (scp*.txt)",
+}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "import", help="import a published benchmark file as an instance directory",
+        description="Import a published benchmark file as an instance directory "
+                    "(objective: minimum cost, every village covered). See docs/importers.md.")
+    formats = parser.add_subparsers(dest="format", metavar="FORMAT")
+    formats.required = True
+    for fmt, help_text in _FORMATS.items():
+        sub = formats.add_parser(fmt, help=help_text, description=help_text)
+        sub.add_argument("file", metavar="FILE", help="the file to import")
+        sub.add_argument("-o", "--output", metavar="DIR", required=True,
+                         help="instance directory to write (replaced if it is an instance already)")
+        sub.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..importers import IMPORTERS  # imported here: the CLI loads every subcommand module
+
+    directory = IMPORTERS[args.format](args.file, args.output)
+    print(f"imported {args.file} -> {directory}", file=sys.stderr)
+    return 0

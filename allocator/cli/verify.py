@@ -1,0 +1,55 @@
+"""``allocator verify DIR PLAN_DIR``: re-check any plan directory against its instance.
+
+Exit 0 and the recomputed totals when the plan keeps every rule; exit 5 with
+every violation otherwise; exit 2 on a bad instance or plan file.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..errors import VerificationError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "verify", help="check a plan directory against its instance (exit 5 on a violation)",
+        description="Recompute, independently of the solver, every rule a plan must keep (budget, floors, "
+                    "fiber connectivity, 4G reach and backhaul, satellite capacity, schools, clinics, "
+                    "policy rules) and the plan's stated objective. Works on hand-edited plans.")
+    parser.add_argument("instance", metavar="DIR", help="instance directory")
+    parser.add_argument("plan", metavar="PLAN_DIR", help="plan directory (written by `allocator solve -o`)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing when the plan is valid")
+    parser.set_defaults(func=run)
+
+
+def _money(x, currency: str) -> str:
+    return "none" if x is None else f"{float(x):,.2f} {currency}".rstrip()
+
+
+def run(args) -> int:
+    from ..io import load_instance
+    from ..plan_io import read_plan
+    from ..verify import verify
+
+    instance = load_instance(args.instance)
+    plan = read_plan(args.plan, instance)
+    report = verify(instance, plan.decision, summary=plan.summary)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not report.ok:
+        raise VerificationError(report.violations)
+    if not args.quiet:
+        r, cur = report.recomputed, instance.currency
+        techs = ", ".join(f"{t} {n:,}" for t, n in r["by_technology"].items())
+        print(f"OK: plan {args.plan} keeps every rule of instance {instance.name!r}")
+        print(f"  objective ({r['objective_kind']}): {r['objective']:,.6g}")
+        print(f"  total cost ({r['budget_measure']}): {_money(r['total_cost'], cur)}  budget: "
+              f"{_money(r['budget'], cur)}")
+        print(f"  capex {_money(r['total_capex'], cur)}, opex {_money(r['total_opex'], cur)}/year, "
+              f"TCO {_money(r['total_tco'], cur)}")
+        print(f"  villages covered: {r['villages_covered']:,} of {r['villages_total']:,} (new: {techs})")
+        for group, share in r["groups"].items():
+            floor = instance.policy.floors()[group]
+            shown = "no registered poor village" if share is None else f"{100 * share:.2f}%"
+            print(f"  group {group}: {shown} covered (floor {100 * floor:.2f}%)")
+    return 0

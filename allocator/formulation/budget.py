@@ -1,0 +1,20 @@
+"""The budget: total cost (capex, or capex + discounted opex, as the instance
+names) of every chosen option, trench and site."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def cost_vector(model, columns) -> np.ndarray:
+    c = np.zeros(model.num_vars)
+    for j, v in columns.cost.items():
+        c[j] = v
+    return c
+
+
+def build(model, columns, budget: float | None) -> None:
+    if budget is None:
+        return
+    c = cost_vector(model, columns)
+    nz = np.flatnonzero(c)
+    model.add_row(nz, c[nz], -np.inf, float(budget), name="budget")

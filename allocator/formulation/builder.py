@@ -1,0 +1,92 @@
+"""Build the whole MIP from a validated instance, family by family, and turn a
+solver's column values back into a :class:`~allocator.decision.Decision`.
+
+The mathematics is written down in FORMULATION.md beside this file.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..decision import Decision
+from ..graph import FiberNetwork, build_network
+from ..schema import NO_TECHNOLOGY, Technology
+from . import budget as budget_family
+from . import cellular, choice, eligibility, fiber, floors, objective, satellite
+from .linear import LinearModel
+from .variables import Columns
+
+MODES = ("exact", "restricted")
+
+
+@dataclass
+class Formulation:
+    model: LinearModel
+    columns: Columns
+    network: FiberNetwork
+    eligibility: eligibility.Eligibility
+    floors: list
+    stats: dict = field(default_factory=dict)
+
+
+def terminal_nodes(instance) -> set:
+    v = instance.villages
+    nodes = set(v.loc[v["existing"] == "none", "node"].astype(str))
+    nodes |= set(instance.sites["node"].astype(str))
+    nodes.discard("")
+    return nodes
+
+
+def build(instance, *, objective_kind: str, budget: float | None, mode: str = "exact",
+          network: FiberNetwork | None = None, integer_only: bool = False) -> Formulation:
+    t0 = time.perf_counter()
+    if network is None:
+        edge_cost = instance.cost(instance.edges["capex"].to_numpy(float), instance.edges["opex"].to_numpy(float))
+        network = build_network(instance, terminal_nodes(instance), edge_cost)
+    elig = eligibility.compute(instance, network)
+    floors.require_saturated(instance, elig, instance.policy.floors())
+    model = LinearModel()
+    cols = choice.build(model, instance, elig)
+    cellular.build(model, instance, elig, cols, network)
+    fstats = fiber.build(model, instance, elig, cols, network, mode=mode, integer_flows=integer_only)
+    satellite.build(model, instance, elig, cols)
+    budget_family.build(model, cols, budget)
+    reqs = floors.build(model, instance, elig, cols, instance.policy.floors())
+    objective.set_objective(model, instance, cols, objective_kind)
+    stats = {"fiber": fstats, "build_seconds": time.perf_counter() - t0, **model.stats()}
+    return Formulation(model, cols, network, elig, reqs, stats)
+
+
+def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
+    """Column values -> Decision; a 4G village is served by the first opened site (by id) covering it."""
+    cols, net = form.columns, form.network
+    x = np.asarray(x, dtype=float)
+
+    def on(c) -> bool:
+        return c >= 0 and x[c] > 0.5
+
+    tech = {vid: NO_TECHNOLOGY for vid in instance.villages.index}
+    for i, vid in enumerate(cols.candidates):
+        for name, arr in ((Technology.FIBER, cols.fiber), (Technology.CELLULAR, cols.cellular),
+                          (Technology.SATELLITE, cols.satellite)):
+            if on(arr[i]):
+                tech[vid] = name.value
+    opened = {}
+    for i, sid in enumerate(cols.site_ids):
+        if on(cols.site_fiber[i]):
+            opened[sid] = "fiber"
+        elif on(cols.site_micro[i]):
+            opened[sid] = "microwave"
+    edges = set()
+    for a in np.flatnonzero(cols.arc >= 0):
+        if on(cols.arc[a]):
+            edges.update(net.edge_ids[net.arc_edge[a]])
+    cell = [v for v, t in tech.items() if t == Technology.CELLULAR.value]
+    site_of = {}
+    if cell:
+        cov = instance.coverage
+        cov = cov[cov["village_id"].isin(cell) & cov["site_id"].isin(list(opened))]
+        site_of = cov.sort_values(["village_id", "site_id"]).groupby("village_id", sort=True)["site_id"].first().to_dict()
+    return Decision(technology=tech, site_of=site_of, built_edges=frozenset(edges), opened_sites=opened)

@@ -1,0 +1,181 @@
+"""Fiber over shared trenches.
+
+Arc binaries ``y_a`` (both directions of every reduced trench, none into the
+backbone root) carry the trench cost; ``z_t`` in [0, 1] says terminal node
+``t`` is lit, and every fiber village / fiber-backhauled site at ``t`` needs
+``z_t``. Connectivity, per branch of the network (the part of the graph behind
+one backbone entry, typically one county):
+
+- ``exact`` mode, multi-commodity flow: one unit of flow per terminal from the
+  root, ``k^t_a <= y_a``. Its LP bound equals the directed-cut bound, so the
+  MIP is exact and tight. When a branch would need too many flow columns it
+  falls back to a single-commodity flow (``F_a <= |T| y_a``): still exact,
+  with a weaker bound; the plan's summary says which branches did.
+- ``restricted`` mode: routes limited to a shortest-path tree from the
+  backbone; an arc may be built only with its parent arc. The gap is then
+  relative to that restricted problem.
+
+Valid strengthening in exact mode (there is an optimal arborescence):
+in-degree <= 1, no edge used both ways, an arc out of a node needs an arc into
+it, and a lit node that is not a terminal has an arc out of it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from ..graph import shortest_path_tree
+
+#: flow columns allowed for multi-commodity branches before falling back
+MCF_COLUMN_LIMIT = 1_500_000
+
+
+def build(model, instance, elig, columns, network, *, mode: str = "exact",
+          mcf_limit: int = MCF_COLUMN_LIMIT, integer_flows: bool = False) -> dict:
+    """``integer_flows``: declare lit/flow columns integer (for solvers without
+    continuous columns; an integral flow exists for every integral tree, so the
+    model stays exact)."""
+    users = _terminal_users(instance, elig, columns, network)
+    columns.terminal_users = users
+    stats = {"mode": mode, "terminals": len(users), "network_nodes": len(network.nodes),
+             "network_edges": len(network.edge_cost), **network.stats}
+    if not users:
+        stats.update(arcs=0, mcf_branches=0, scf_branches=0)
+        return stats
+
+    branch_of_arc = network.component[network.arc_head]
+    used_branches = sorted({int(network.component[t]) for t in users})
+    arcs = np.flatnonzero(np.isin(branch_of_arc, used_branches))
+    if mode == "restricted":
+        arcs = np.intersect1d(arcs, shortest_path_tree(network))
+    elif mode != "exact":
+        raise ValueError(mode)
+
+    y = np.full(network.num_arcs, -1, dtype=np.int64)
+    y[arcs] = model.add_vars([f"arc[{network.nodes[network.arc_tail[a]]}>{network.nodes[network.arc_head[a]]}]"
+                              for a in arcs])
+    columns.add_cost(y[arcs], network.edge_cost[network.arc_edge[arcs]])
+    columns.arc = y
+
+    z = {}
+    for t in sorted(users):
+        forced_on = any(model.lb[c] >= 1.0 for c in users[t])  # a required fiber-only user: lit for sure
+        z[t] = model.add_var(f"lit[{network.nodes[t]}]", 1.0 if forced_on else 0.0, 1.0, integer=integer_flows)
+        for c in users[t]:
+            if model.lb[c] < 1.0:
+                model.add_row([c, z[t]], [1.0, -1.0], -np.inf, 0.0, name=f"needs_lit[{network.nodes[t]}]")
+    columns.terminal = z
+
+    if mode == "restricted":
+        _tree_rows(model, network, arcs, y, z)
+        stats.update(arcs=len(arcs), mcf_branches=0, scf_branches=0)
+        return stats
+
+    by_branch = defaultdict(list)
+    for t in z:
+        by_branch[int(network.component[t])].append(t)
+    sizes = {b: len(ts) * int((branch_of_arc == b).sum()) for b, ts in by_branch.items()}
+    budget = mcf_limit
+    mcf, scf = 0, 0
+    for b in sorted(by_branch, key=lambda b: (sizes[b], b)):  # small branches first get the flow budget
+        b_arcs = arcs[branch_of_arc[arcs] == b]
+        _strengthen(model, network, b, b_arcs, y, z)
+        if sizes[b] <= budget:
+            budget -= sizes[b]
+            _multi_commodity(model, network, b, b_arcs, y, z, by_branch[b], columns, integer_flows)
+            mcf += 1
+        else:
+            _single_commodity(model, network, b, b_arcs, y, z, by_branch[b], columns, integer_flows)
+            scf += 1
+    stats.update(arcs=len(arcs), mcf_branches=mcf, scf_branches=scf)
+    return stats
+
+
+def _terminal_users(instance, elig, columns, network) -> dict:
+    """Network node position -> columns that need it lit (backbone nodes need nothing)."""
+    users = defaultdict(list)
+    nodes = instance.villages.loc[elig.candidates, "node"].astype(str).to_numpy()
+    for i in np.flatnonzero(columns.fiber >= 0):
+        p = network.index.get(nodes[i])
+        if p is not None and p != 0:
+            users[p].append(int(columns.fiber[i]))
+    if len(columns.site_ids):
+        snodes = instance.sites.loc[columns.site_ids, "node"].astype(str).to_numpy()
+        for i in np.flatnonzero(columns.site_fiber >= 0):
+            p = network.index.get(snodes[i])
+            if p is not None and p != 0:
+                users[p].append(int(columns.site_fiber[i]))
+    return dict(users)
+
+
+def _tree_rows(model, network, arcs, y, z) -> None:
+    into = {int(network.arc_head[a]): int(a) for a in arcs}
+    for a in arcs:
+        tail = int(network.arc_tail[a])
+        if tail != 0:
+            model.add_row([y[a], y[into[tail]]], [1.0, -1.0], -np.inf, 0.0, name="tree_parent")
+    for t, zt in z.items():
+        model.add_row([zt, y[into[t]]], [1.0, -1.0], -np.inf, 0.0, name="tree_lit")
+
+
+def _strengthen(model, network, b, arcs, y, z) -> None:
+    tails, heads = network.arc_tail[arcs], network.arc_head[arcs]
+    in_arcs = defaultdict(list)
+    out_arcs = defaultdict(list)
+    for a, t, h in zip(arcs, tails, heads):
+        in_arcs[int(h)].append(int(a))
+        if t != 0:
+            out_arcs[int(t)].append(int(a))
+    by_edge = defaultdict(list)
+    for a in arcs:
+        by_edge[int(network.arc_edge[a])].append(int(a))
+    for pair in by_edge.values():
+        if len(pair) == 2:
+            model.add_row(y[pair], 1.0, -np.inf, 1.0, name="one_way")
+    for w in sorted(in_arcs):
+        ins = y[in_arcs[w]]
+        model.add_row(ins, 1.0, -np.inf, 1.0, name="in_degree")
+        outs = y[out_arcs.get(w, [])]
+        cols = np.concatenate([ins, outs])
+        coef = np.concatenate([np.ones(len(ins)), -np.ones(len(outs))])
+        if w in z:
+            cols, coef = np.append(cols, z[w]), np.append(coef, -1.0)
+        model.add_row(cols, coef, -np.inf, 0.0, name="no_dead_end")
+        for a in out_arcs.get(w, []):
+            model.add_row(np.concatenate([[y[a]], ins]), np.concatenate([[1.0], -np.ones(len(ins))]),
+                          -np.inf, 0.0, name="out_needs_in")
+
+
+def _flow_block(model, network, arcs, y, sink_of, cap, prefix, columns, integer):
+    """Flow columns on ``arcs`` with conservation rows (in - out = demand) and k <= cap*y."""
+    nodes = np.unique(np.concatenate([network.arc_head[arcs], network.arc_tail[arcs]]))
+    nodes = nodes[nodes != 0]
+    row_of = {int(w): i for i, w in enumerate(nodes)}
+    k = model.add_vars([f"{prefix}[{a}]" for a in arcs], 0.0, cap, integer=integer)
+    columns.flow_blocks.append((tuple(sink_of), arcs, k))
+    heads = np.array([row_of[int(h)] for h in network.arc_head[arcs]], dtype=np.int64)
+    tails = np.array([row_of.get(int(t), -1) for t in network.arc_tail[arcs]], dtype=np.int64)
+    has_tail = tails >= 0
+    r = [heads, tails[has_tail]]
+    c = [k, k[has_tail]]
+    v = [np.ones(len(k)), -np.ones(int(has_tail.sum()))]
+    for w, zcol in sink_of.items():  # demand at the terminals
+        r.append(np.array([row_of[w]]))
+        c.append(np.array([zcol]))
+        v.append(np.array([-1.0]))
+    model.add_rows(np.concatenate(r), np.concatenate(c), np.concatenate(v), np.zeros(len(nodes)), np.zeros(len(nodes)))
+    n = len(arcs)
+    model.add_rows(np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([k, y[arcs]]),
+                   np.concatenate([np.ones(n), -cap * np.ones(n)]), -np.inf, np.zeros(n))
+
+
+def _multi_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:
+    for t in terminals:
+        own = arcs[network.arc_tail[arcs] != t]  # flow to t never needs to leave t
+        _flow_block(model, network, own, y, {t: z[t]}, 1.0, f"flow{network.nodes[t]}", columns, integer)
+
+
+def _single_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:
+    _flow_block(model, network, arcs, y, {t: z[t] for t in terminals}, float(len(terminals)), f"flow_b{b}",
+                columns, integer)

@@ -1,0 +1,226 @@
+"""A self-contained HTML map of a plan: pan, zoom, click.
+
+No tile server is reachable from where plans are made, so the page draws the
+plan's own layers (villages coloured by technology, fiber trenches built,
+4G sites opened) on a canvas with plain JavaScript: drag to pan, wheel or the
++/- buttons to zoom around the pointer, click a village or a site to read its
+attributes, tick boxes to show or hide layers. Coordinates are WGS84 drawn in
+an equirectangular projection scaled by cos(latitude) at the centre, which is
+close to true shape at county to province scale. The data is embedded; the
+file opens offline in any browser.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from .geo import LayerSet, build_layers
+
+TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#8c96a0",
+               "none": "#d9342b"}
+TECH_LABELS = {"fiber": "fiber (new)", "4g": "4G (new)", "satellite": "satellite (new)",
+               "existing": "already connected", "none": "not covered"}
+
+
+def _columns(features: list, keys: list[str]) -> dict:
+    """Features as {columns, rows, xy}: compact and still readable."""
+    rows, xy = [], []
+    for f in features:
+        rows.append([f["properties"].get(k) for k in keys])
+        xy.append(f["geometry"]["coordinates"])
+    return {"columns": keys, "rows": rows, "xy": xy}
+
+
+def map_data(layers: LayerSet) -> dict:
+    v = layers.features.get("villages", [])
+    vkeys = ["village_id", "name", "county", "province", "poor", "population", "existing", "technology",
+             "shown_as", "site_id", "cost", "shared_cost", "groups"]
+    e = layers.features.get("fiber_routes", [])
+    ekeys = ["edge_id", "u", "v", "length_km", "terrain", "cost", "served"]
+    s = layers.features.get("sites", [])
+    skeys = ["site_id", "backhaul", "villages", "cost", "radius_km"]
+    return {"villages": _columns(v, vkeys), "routes": _columns(e, ekeys), "sites": _columns(s, skeys),
+            "colors": TECH_COLORS, "labels": TECH_LABELS}
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><title>__TITLE__</title>
+<style>
+html,body{margin:0;height:100%;font-family:"Noto Sans CJK SC","Microsoft YaHei",Arial,sans-serif;font-size:13px}
+#map{position:absolute;left:0;top:0;width:100%;height:100%;display:block;background:#eef2f5;cursor:grab}
+#map.dragging{cursor:grabbing}
+.panel{position:absolute;background:rgba(255,255,255,.95);border:1px solid #bbb;border-radius:6px;
+padding:8px 10px;box-shadow:0 1px 4px rgba(0,0,0,.2)}
+#legend{top:10px;left:10px;max-width:260px} #legend h1{font-size:15px;margin:0 0 6px}
+#legend label{display:block;margin:2px 0;cursor:pointer} .sw{display:inline-block;width:11px;height:11px;
+border-radius:50%;margin-right:5px;vertical-align:-1px;border:1px solid #444}
+.ln{display:inline-block;width:16px;height:3px;margin-right:5px;vertical-align:3px}
+.sq{display:inline-block;width:10px;height:10px;margin-right:5px;transform:rotate(45deg);background:#7b2cbf}
+#info{top:10px;right:10px;width:280px;max-height:70%;overflow:auto;display:none}
+#info table{border-collapse:collapse;width:100%} #info td{border-bottom:1px solid #eee;padding:2px 4px;
+vertical-align:top} #info td:first-child{color:#666;white-space:nowrap} #info h2{font-size:14px;margin:0 0 4px}
+#zoom{bottom:30px;right:10px;padding:4px} #zoom button{display:block;width:30px;height:28px;margin:2px;
+font-size:16px;cursor:pointer}
+#scale{bottom:10px;left:10px;padding:2px 6px;font-size:11px} #tip{position:absolute;pointer-events:none;
+background:#222;color:#fff;padding:2px 6px;border-radius:3px;font-size:12px;display:none}
+#close{float:right;cursor:pointer;border:none;background:none;font-size:15px}
+</style></head><body>
+<canvas id="map"></canvas>
+<div id="legend" class="panel"><h1>__TITLE__</h1><div id="layers"></div>
+<div style="color:#666;font-size:11px;margin-top:6px">drag: pan &middot; wheel: zoom &middot; click: details</div></div>
+<div id="info" class="panel"><button id="close" title="close">&times;</button><div id="infobody"></div></div>
+<div id="zoom" class="panel"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">&minus;</button>
+<button id="zfit" title="show everything">&#8962;</button></div>
+<div id="scale" class="panel"></div><div id="tip"></div>
+<script>
+"use strict";
+const DATA = __DATA__;
+const canvas = document.getElementById("map"), ctx = canvas.getContext("2d");
+const V = DATA.villages, R = DATA.routes, S = DATA.sites;
+const col = (layer, name) => layer.columns.indexOf(name);
+const SHOWN = col(V, "shown_as");
+const show = {routes: true, sites: true};
+Object.keys(DATA.colors).forEach(k => show[k] = true);
+// projection: equirectangular, x scaled by cos(latitude of the centre)
+let lons = [], lats = [];
+[V, S].forEach(L => L.xy.forEach(p => { lons.push(p[0]); lats.push(p[1]); }));
+R.xy.forEach(l => l.forEach(p => { lons.push(p[0]); lats.push(p[1]); }));
+if (!lons.length) { lons = [0]; lats = [0]; }
+const lo = a => a.reduce((m, x) => x < m ? x : m, Infinity), hi = a => a.reduce((m, x) => x > m ? x : m, -Infinity);
+const minLon = lo(lons), maxLon = hi(lons), minLat = lo(lats), maxLat = hi(lats);
+const kx = Math.cos((minLat + maxLat) / 2 * Math.PI / 180);
+const px = lon => (lon - minLon) * kx, py = lat => (maxLat - lat);
+let scale = 1, tx = 0, ty = 0, dpr = window.devicePixelRatio || 1, selected = null;
+function fit() {
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  const spanX = Math.max((maxLon - minLon) * kx, 1e-4), spanY = Math.max(maxLat - minLat, 1e-4);
+  scale = 0.88 * Math.min(w / spanX, h / spanY);
+  tx = (w - spanX * scale) / 2; ty = (h - spanY * scale) / 2; draw();
+}
+const sx = lon => px(lon) * scale + tx, sy = lat => py(lat) * scale + ty;
+function resize() {
+  dpr = window.devicePixelRatio || 1;
+  canvas.width = canvas.clientWidth * dpr; canvas.height = canvas.clientHeight * dpr; draw();
+}
+function radius() { return Math.max(2.5, Math.min(7, 1.2 + Math.log2(1 + scale / 60))); }
+function draw() {
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  if (show.routes) {
+    ctx.strokeStyle = DATA.colors.fiber; ctx.lineWidth = 2.2; ctx.beginPath();
+    R.xy.forEach(l => { ctx.moveTo(sx(l[0][0]), sy(l[0][1])); for (let i = 1; i < l.length; i++) ctx.lineTo(sx(l[i][0]), sy(l[i][1])); });
+    ctx.stroke();
+  }
+  const r = radius();
+  ["existing", "none", "satellite", "4g", "fiber"].forEach(kind => {
+    if (!show[kind]) return;
+    ctx.fillStyle = DATA.colors[kind]; ctx.strokeStyle = "rgba(0,0,0,.55)"; ctx.lineWidth = 0.6; ctx.beginPath();
+    V.rows.forEach((row, i) => { if (row[SHOWN] !== kind) return; const p = V.xy[i];
+      const x = sx(p[0]), y = sy(p[1]); ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); });
+    ctx.fill(); ctx.stroke();
+  });
+  if (show.sites) {
+    ctx.fillStyle = "#7b2cbf"; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+    const d = r + 2.5;
+    S.xy.forEach(p => { const x = sx(p[0]), y = sy(p[1]); ctx.beginPath();
+      ctx.moveTo(x, y - d); ctx.lineTo(x + d, y); ctx.lineTo(x, y + d); ctx.lineTo(x - d, y); ctx.closePath(); ctx.fill(); ctx.stroke(); });
+  }
+  if (selected) {
+    const p = selected.layer.xy[selected.i]; ctx.strokeStyle = "#000"; ctx.lineWidth = 2.5; ctx.beginPath();
+    ctx.arc(sx(p[0]), sy(p[1]), r + 5, 0, 2 * Math.PI); ctx.stroke();
+  }
+  drawScale();
+}
+function drawScale() {
+  // km per pixel: one degree of latitude is 111.32 km
+  const kmPerPx = 111.32 / scale, target = kmPerPx * 120;
+  const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+  const km = steps.find(s => s >= target / 2) || 1000;
+  document.getElementById("scale").innerHTML =
+    `<div style="width:${(km / kmPerPx).toFixed(0)}px;border:2px solid #333;border-top:none;height:5px"></div>${km} km`;
+}
+function legend() {
+  const count = k => V.rows.filter(r => r[SHOWN] === k).length;
+  let h = "";
+  Object.keys(DATA.colors).forEach(k => {
+    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${DATA.labels[k]} (${count(k).toLocaleString()})</label>`;
+  });
+  h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors.fiber}"></span>fiber trenches built (${R.rows.length.toLocaleString()})</label>`;
+  h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>4G sites opened (${S.rows.length.toLocaleString()})</label>`;
+  const box = document.getElementById("layers"); box.innerHTML = h;
+  box.querySelectorAll("input").forEach(el => el.addEventListener("change", () => { show[el.dataset.k] = el.checked; draw(); }));
+}
+function fmt(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString() : v.toLocaleString(undefined, {maximumFractionDigits: 2});
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  return String(v).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+}
+function pick(mx, my) {
+  const r = radius() + 4; let best = null, bestD = r * r;
+  const test = (layer, kind, visible) => layer.xy.forEach((p, i) => {
+    if (!visible(i)) return; const dx = sx(p[0]) - mx, dy = sy(p[1]) - my, d = dx * dx + dy * dy;
+    if (d <= bestD) { bestD = d; best = {layer, i, kind}; } });
+  if (show.sites) test(S, "4G site", () => true);
+  test(V, "village", i => show[V.rows[i][SHOWN]]);
+  if (!best && show.routes) {  // a trench: distance to the segment
+    R.xy.forEach((l, i) => { const ax = sx(l[0][0]), ay = sy(l[0][1]), bx = sx(l[1][0]), by = sy(l[1][1]);
+      const vx = bx - ax, vy = by - ay, t = Math.max(0, Math.min(1, ((mx - ax) * vx + (my - ay) * vy) / (vx * vx + vy * vy || 1)));
+      const dx = ax + t * vx - mx, dy = ay + t * vy - my, d = dx * dx + dy * dy;
+      if (d <= 25 && (!best || d < bestD)) { bestD = d; best = {layer: R, i, kind: "fiber trench", line: true}; } });
+  }
+  return best;
+}
+function showInfo(hit) {
+  const box = document.getElementById("info"), body = document.getElementById("infobody");
+  if (!hit) { box.style.display = "none"; selected = null; draw(); return; }
+  const L = hit.layer, row = L.rows[hit.i];
+  let h = `<h2>${hit.kind}: ${fmt(row[0])}${L === V && row[1] ? " " + fmt(row[1]) : ""}</h2><table>`;
+  L.columns.forEach((c, j) => { if (c !== "shown_as") h += `<tr><td>${c}</td><td>${fmt(row[j])}</td></tr>`; });
+  body.innerHTML = h + "</table>"; box.style.display = "block";
+  selected = hit.line ? null : hit; draw();
+}
+let drag = null, moved = false;
+canvas.addEventListener("mousedown", e => { drag = {x: e.clientX, y: e.clientY, tx, ty}; moved = false; canvas.classList.add("dragging"); });
+window.addEventListener("mousemove", e => {
+  if (drag) { const dx = e.clientX - drag.x, dy = e.clientY - drag.y; if (Math.abs(dx) + Math.abs(dy) > 3) moved = true;
+    tx = drag.tx + dx; ty = drag.ty + dy; draw(); return; }
+  const hit = pick(e.offsetX, e.offsetY), tip = document.getElementById("tip");
+  if (hit && e.target === canvas) { const row = hit.layer.rows[hit.i];
+    tip.textContent = hit.layer === V ? `${row[1] || row[0]} (${row[7]})` : `${hit.kind} ${row[0]}`;
+    tip.style.left = (e.clientX + 12) + "px"; tip.style.top = (e.clientY + 12) + "px"; tip.style.display = "block";
+  } else tip.style.display = "none";
+});
+window.addEventListener("mouseup", e => { if (drag && !moved && e.target === canvas) showInfo(pick(e.offsetX, e.offsetY));
+  drag = null; canvas.classList.remove("dragging"); });
+function zoomAt(f, mx, my) { tx = mx - (mx - tx) * f; ty = my - (my - ty) * f; scale *= f; draw(); }
+canvas.addEventListener("wheel", e => { e.preventDefault(); zoomAt(Math.exp(-e.deltaY * 0.0015), e.offsetX, e.offsetY); }, {passive: false});
+document.getElementById("zin").onclick = () => zoomAt(1.5, canvas.clientWidth / 2, canvas.clientHeight / 2);
+document.getElementById("zout").onclick = () => zoomAt(1 / 1.5, canvas.clientWidth / 2, canvas.clientHeight / 2);
+document.getElementById("zfit").onclick = fit;
+document.getElementById("close").onclick = () => showInfo(null);
+window.addEventListener("resize", resize);
+function openHash() {  // map.html#v=VILLAGE_ID: zoom on a village and show its details
+  const m = /[#&]v=([^&]+)/.exec(location.hash); if (!m) return;
+  const id = decodeURIComponent(m[1]), i = V.rows.findIndex(r => String(r[0]) === id); if (i < 0) return;
+  const p = V.xy[i], w = canvas.clientWidth, h = canvas.clientHeight;
+  scale = Math.max(scale, w / (20 / 111.32));  // about 20 km across
+  tx = w / 2 - px(p[0]) * scale; ty = h / 2 - py(p[1]) * scale;
+  showInfo({layer: V, i, kind: "village"});
+}
+legend(); resize(); fit(); openHash();
+window.addEventListener("hashchange", openHash);
+</script></body></html>
+"""
+
+
+def write_map(instance, plan, path: str | Path, *, layers: LayerSet | None = None, title: str | None = None) -> Path:
+    """Write the self-contained HTML map of ``plan`` and return its path."""
+    layers = layers or build_layers(instance, plan)
+    data = json.dumps(map_data(layers), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    data = data.replace("</", "<\\/")  # a name cannot close the script element
+    title = html.escape(title or f"Plan map: {instance.name}")
+    path = Path(path)
+    path.write_text(PAGE.replace("__TITLE__", title).replace("__DATA__", data), encoding="utf-8")
+    return path

@@ -1,0 +1,223 @@
+"""``solve()``: validated instance -> formulation -> backend -> decision ->
+plan -> verified plan. Reads as the pipeline it is.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .backends import get_backend
+from .backends.base import SolveOptions, SolveResult, Status
+from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from .explain import budget_shortfall_text, structural_problems
+from .formulation import builder
+from .plan import Plan
+from .plan_build import assemble
+from .schema import Objective
+from .verify import verify
+
+KEEP = object()  # "use the instance's own value"
+
+
+def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
+          mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
+          threads: int | None = None, seed: int = 0, warm_start: bool = True,
+          progress: Callable[[str], None] | None = None) -> Plan:
+    """Solve ``instance`` and return a verified :class:`Plan`.
+
+    Parameters
+    ----------
+    objective : 'max-coverage' | 'min-cost' | 'lexicographic'; default the instance's.
+    budget : a number, None (no budget) or the instance's own (default).
+    solver : 'highs' (default) | 'cbc' | 'scip' | 'cpsat'.
+    mode : 'exact' (routes over the whole trench graph) | 'restricted' (shortest-path tree).
+    time_limit : wall-clock seconds for the whole call, model building included.
+    gap : relative gap at which the solver may stop (0: prove optimality).
+
+    Raises
+    ------
+    OptionsError, InfeasibleError, SolverError, VerificationError
+    """
+    start = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    kind = _objective(objective or instance.objective)
+    budget = instance.budget if budget is KEEP else budget
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget)
+    backend = get_backend(solver)
+
+    def remaining() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.05)
+
+    say(f"building the model ({len(instance.villages)} villages, mode {mode})")
+    first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
+    form = builder.build(instance, objective_kind=first.value, budget=budget, mode=mode,
+                         integer_only=backend.requires_integer_columns)
+    problems = structural_problems(form)
+    if problems:
+        raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
+    say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
+        f"{form.stats['constraints']} constraints; solving with {solver}")
+
+    options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
+    start_x = _warm_start(instance, form, kind, budget) if warm_start and backend.supports_warm_start else None
+    result = _solve_model(backend, form.model, options, start_x)
+    stages = [_stage_record(first.value, result)]
+    _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
+
+    if kind is Objective.LEXICOGRAPHIC:
+        coverage_value = result.objective
+        cover = np.asarray(form.model.obj)
+        nz = np.flatnonzero(cover)
+        # keep the coverage reached (tolerance for the solver's own feasibility tolerance)
+        form.model.add_row(nz, cover[nz], coverage_value - 1e-7 * max(1.0, abs(coverage_value)), np.inf,
+                           name="keep_coverage")
+        from .formulation.objective import set_objective
+        set_objective(form.model, instance, form.columns, Objective.MIN_COST.value)
+        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
+        second = _solve_model(backend, form.model, options, result.x if backend.supports_warm_start else None)
+        stages.append(_stage_record(Objective.MIN_COST.value, second))
+        if second.x is not None:
+            result = second
+
+    decision = builder.decode(form, instance, result.x)
+    status = _overall_status(stages, result)
+    head = stages[0]  # lexicographic: objective, bound and gap are the coverage stage's
+    summary = {
+        "status": status.value,
+        "objective": head["objective"] if kind is Objective.LEXICOGRAPHIC else result.objective,
+        "objective_kind": kind.value,
+        "bound": head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
+        "gap": head["gap"] if kind is Objective.LEXICOGRAPHIC else result.gap,
+        "stages": stages,
+        "budget": budget,
+        "budget_measure": instance.budget_measure.value,
+        "solver": backend.name,
+        "solver_version": backend.version(),
+        "mode": mode,
+        "gap_relative_to": "routes over the whole trench graph" if mode == "exact"
+                           else "routes restricted to a shortest-path tree from the backbone",
+        "build_seconds": form.stats["build_seconds"],
+        "solve_seconds": sum(s["seconds"] for s in stages),
+        "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
+        "fiber_model": form.stats["fiber"],
+        "content_hash": instance.content_hash,
+        "instance": instance.name,
+        "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": mode,
+                    "time_limit": time_limit, "gap": gap, "threads": threads, "seed": seed,
+                    "warm_start": warm_start},
+        "allocator_version": __version__,
+    }
+    if kind is Objective.LEXICOGRAPHIC:
+        summary["cost_objective"] = stages[-1]["objective"]
+        summary["cost_bound"] = stages[-1]["bound"]
+        summary["cost_gap"] = stages[-1]["gap"]
+    plan = assemble(instance, decision, summary)
+    report = verify(instance, decision, summary=summary)
+    if not report.ok:
+        raise VerificationError(report.violations)
+    plan.summary["verified"] = True
+    plan.summary["verifier_warnings"] = list(report.warnings)
+    plan.summary["total_seconds"] = time.perf_counter() - start
+    say(f"{status.value}: objective {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+        f"gap {_pct(summary['gap'])}, verified")
+    return plan
+
+
+# ----------------------------------------------------------------------------- helpers
+def _solve_model(backend, model, options, warm) -> SolveResult:
+    if model.num_vars == 0:  # nothing to decide (every village connected or unreachable)
+        return SolveResult(Status.OPTIMAL, np.zeros(0), model.obj_offset, model.obj_offset, 0.0,
+                           backend.name, backend.version(), 0.0, raw_status="empty model")
+    return backend.solve(model, options, warm_start=warm)
+
+
+def _objective(value) -> Objective:
+    try:
+        return Objective(str(getattr(value, "value", value)))
+    except ValueError:
+        raise OptionsError(f"unknown objective '{value}'",
+                           fix="use one of: " + ", ".join(o.value for o in Objective)) from None
+
+
+def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
+    if mode not in builder.MODES:
+        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES))
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
+        raise OptionsError(f"time limit must be a positive number of seconds, got {time_limit!r}",
+                           fix="pass e.g. --time-limit 60")
+    if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
+        raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise OptionsError(f"threads must be a positive integer, got {threads!r}")
+    if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
+        raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+
+
+def _stage_record(kind: str, r: SolveResult) -> dict:
+    return {"objective_kind": kind, "status": r.status.value, "objective": r.objective, "bound": r.bound,
+            "gap": r.gap, "seconds": r.seconds, "raw_status": r.raw_status}
+
+
+def _overall_status(stages, result) -> Status:
+    if all(s["status"] == Status.OPTIMAL.value for s in stages):
+        return Status.OPTIMAL
+    return Status.FEASIBLE if result.x is not None else result.status
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:,.6g}"
+
+
+def _pct(gap) -> str:
+    return "n/a" if gap is None else ("inf" if math.isinf(gap) else f"{gap:.4%}")
+
+
+def _raise_without_solution(result, instance, form, budget, solver, remaining, mode) -> None:
+    if result.x is not None:
+        return
+    if result.status is Status.INFEASIBLE:
+        explanation = _explain_infeasible(instance, form, budget, solver, remaining, mode)
+        raise InfeasibleError("no plan meets the floors and required facilities within the budget.",
+                              explanation=explanation[0], min_budget=explanation[1])
+    if result.status is Status.NO_SOLUTION:
+        raise SolverError(f"{solver} reached the time limit before finding any plan "
+                          f"(bound so far: {result.bound}). Give it more time (--time-limit) or use --mode restricted.")
+    raise SolverError(f"{solver} failed: {result.message or result.raw_status}")
+
+
+def _explain_infeasible(instance, form, budget, solver, remaining, mode):
+    """(text, smallest budget or None): re-solve min-cost without the budget."""
+    if budget is None:
+        return ("Even with unlimited money the floors, schools and forced technologies cannot all be met "
+                "(satellite beam capacity or conflicting rules). Lower a floor or allow more technologies.", None)
+    backend = get_backend(solver)
+    relaxed = builder.build(instance, objective_kind="min-cost", budget=None, mode=mode,
+                            integer_only=backend.requires_integer_columns)
+    r = backend.solve(relaxed.model, SolveOptions(time_limit=remaining(), gap=0.0))
+    if r.x is None:
+        if r.status is Status.INFEASIBLE:
+            return _explain_infeasible(instance, form, None, solver, remaining, mode)
+        return ("The budget seems too small for the floors; the smallest sufficient budget could not be computed "
+                "in the time left.", None)
+    proven = r.status is Status.OPTIMAL
+    need = r.objective if proven else r.bound
+    return budget_shortfall_text(r.objective, budget, proven, instance.currency), need
+
+
+def _warm_start(instance, form, kind, budget):
+    """Column values of the greedy plan, or None when it cannot be expressed."""
+    try:
+        from .heuristics.greedy import greedy
+        from .formulation.warmstart import encode
+    except ImportError:
+        return None
+    try:
+        decision = greedy(instance, objective=kind.value if kind is not Objective.LEXICOGRAPHIC else "max-coverage",
+                          budget=budget)
+    except Exception:  # a heuristic failing must never stop an exact solve
+        return None
+    return encode(form, instance, decision)

@@ -1,0 +1,221 @@
+"""Solve several scenarios on one base instance and compare them side by side.
+
+:func:`run_whatif` checks every scenario against the base first (so a typo in
+the fifth file is reported before four solves have run), then solves them in a
+process pool of at most ``os.cpu_count()`` workers, each solver single-threaded,
+and writes::
+
+    DIR/
+      comparison.csv      metrics (rows) x scenarios (columns)
+      comparison.md       the same as a Markdown table
+      <scenario>/         the plan (allocator.plan_io layout) and scenario.json:
+                          base path, overrides, description (what `allocator diff`
+                          needs to rebuild the scenario's instance)
+
+A scenario with no plan (infeasible floors, solver trouble) gets a column with
+its status and the reason; the others are still written.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import AllocatorError, InfeasibleError, InputError
+from .io.atomic import atomic_output_dir
+from .scenario import Scenario, resolve_base, scenario_overrides
+
+SCENARIO_FILE = "scenario.json"
+BASE_NAME = "base"
+
+
+@dataclass
+class Outcome:
+    """What one scenario's solve gave (picklable, so it crosses process boundaries)."""
+
+    name: str
+    description: str
+    status: str                      # optimal | feasible | infeasible | error
+    message: str = ""
+    summary: dict | None = None
+    groups: dict | None = None       # group -> {"share", "floor", "met", "poor_villages", "covered"}
+    people_covered: float | None = None
+    seconds: float = 0.0
+
+
+def _solve_one(base: str, name: str, description: str, overrides: dict, options: dict, plan_dir: str) -> Outcome:
+    """Load, solve and write one scenario (runs in a worker process)."""
+    from .io import load_instance
+    from .plan_io import write_plan
+    from .solve import solve
+
+    start = time.perf_counter()
+    record = {"name": name, "description": description, "base": str(Path(base).resolve()),
+              "overrides": overrides}
+
+    def failed(status: str, err: Exception) -> Outcome:
+        Path(plan_dir).mkdir(parents=True, exist_ok=True)
+        _write_record(plan_dir, {**record, "status": status, "message": str(err)})
+        return Outcome(name, description, status, message=str(err), seconds=time.perf_counter() - start)
+
+    try:
+        instance = load_instance(base, overrides=overrides or None)
+        plan = solve(instance, **options)
+    except InfeasibleError as err:
+        return failed("infeasible", err)
+    except AllocatorError as err:  # solver trouble, bad overrides, a plan failing verification
+        return failed("error", err)
+    write_plan(plan, plan_dir)  # replaces plan_dir as a whole: the record goes in after
+    _write_record(plan_dir, {**record, "status": str(plan.summary.get("status"))})
+    groups = {str(g): {k: (None if pd.isna(v) else (bool(v) if k == "met" else float(v)))
+                       for k, v in row.items()}
+              for g, row in plan.groups[["poor_villages", "covered", "share", "floor", "met"]].iterrows()}
+    people = float(plan.villages["population"].where(plan.villages["covered"], 0.0).sum())
+    return Outcome(name, description, str(plan.summary.get("status")), summary=dict(plan.summary),
+                   groups=groups, people_covered=people, seconds=time.perf_counter() - start)
+
+
+def _write_record(plan_dir, record: dict) -> None:
+    (Path(plan_dir) / SCENARIO_FILE).write_text(
+        json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def prepare(base: str | Path, scenarios: list[Scenario], *, include_base: bool = True) -> list[tuple]:
+    """Check every scenario against the base: ``[(name, description, overrides)]``.
+
+    Raises
+    ------
+    InputError
+        A bad scenario (naming its file and key), or two scenarios with the same name.
+    """
+    from .io import load_instance
+
+    base_instance = load_instance(base)
+    jobs = []
+    if include_base:
+        jobs.append((BASE_NAME, f"the base instance as it is ({base_instance.name})", {}))
+    seen = {BASE_NAME} if include_base else set()
+    for scenario in scenarios:
+        resolve_base(scenario, base)  # a scenario file without base is fine: BASE is given
+        if scenario.name in seen:
+            raise InputError(f"two scenarios are named '{scenario.name}'", file=scenario.path, column="name",
+                             fix="give each scenario its own name = \"...\" (it names the output folder)")
+        seen.add(scenario.name)
+        overrides = scenario_overrides(scenario, base_instance)
+        jobs.append((scenario.name, scenario.description or scenario.describe(), overrides))
+    return jobs
+
+
+def run_whatif(base: str | Path, scenarios: list[Scenario], out_dir: str | Path, *, include_base: bool = True,
+               workers: int | None = None, progress=None, **solve_options) -> pd.DataFrame:
+    """Solve ``scenarios`` on ``base`` and write ``out_dir`` (see the module docstring).
+
+    Returns the side-by-side table (also written as comparison.csv/.md).
+    """
+    say = progress or (lambda _m: None)
+    jobs = prepare(base, scenarios, include_base=include_base)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    options = {**solve_options, "threads": 1} if workers > 1 else dict(solve_options)
+    with atomic_output_dir(out_dir) as tmp:
+        say(f"solving {len(jobs)} scenarios with {workers} worker(s)")
+        outcomes = []
+        if workers == 1:
+            for name, desc, over in jobs:
+                outcomes.append(_solve_one(str(base), name, desc, over, options, str(tmp / name)))
+                say(f"  {name}: {outcomes[-1].status}")
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(_solve_one, str(base), name, desc, over, options, str(tmp / name))
+                           for name, desc, over in jobs]
+                for f in futures:
+                    outcomes.append(f.result())
+                    say(f"  {outcomes[-1].name}: {outcomes[-1].status}")
+        table = comparison_table(outcomes)
+        table.to_csv(tmp / "comparison.csv", encoding="utf-8", lineterminator="\n")
+        (tmp / "comparison.md").write_text(render_markdown(table, outcomes), encoding="utf-8")
+    return table
+
+
+# --------------------------------------------------------------------------- the side-by-side table
+def _fmt_money(x) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{float(x):,.0f}"
+
+
+def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
+    """Metrics (rows) by scenario (columns), as display strings."""
+    groups = sorted({g for o in outcomes if o.groups for g in o.groups})
+    rows: dict[str, dict] = {}
+
+    def put(metric: str, name: str, value) -> None:
+        rows.setdefault(metric, {})[name] = value
+
+    for o in outcomes:
+        s = o.summary or {}
+        put("status", o.name, o.status)
+        put("objective", o.name, "" if s.get("objective") is None else f"{float(s['objective']):,.6g}")
+        put("objective kind", o.name, s.get("objective_kind", ""))
+        put("gap", o.name, "" if s.get("gap") is None else f"{float(s['gap']):.4%}")
+        put("total cost", o.name, _fmt_money(s.get("total_cost")))
+        put("budget", o.name, "none" if o.summary and s.get("budget") is None else _fmt_money(s.get("budget")))
+        budget, cost = s.get("budget"), s.get("total_cost")
+        put("budget used", o.name, f"{cost / budget:.1%}" if budget and cost is not None else "")
+        put("villages covered", o.name, "" if not s else f"{s.get('villages_covered', 0):,} / {s.get('villages_total', 0):,}")
+        put("people covered", o.name, "" if o.people_covered is None else f"{o.people_covered:,.0f}")
+        for tech in ("fiber", "4g", "satellite"):
+            t = (s.get("by_technology") or {}).get(tech, {})
+            put(f"villages by {tech}", o.name, "" if not s else f"{t.get('villages', 0):,}")
+            put(f"cost of {tech}", o.name, "" if not s else _fmt_money(t.get("cost", 0.0)))
+        for g in groups:
+            info = (o.groups or {}).get(g)
+            if info is None or info.get("share") is None:
+                put(f"coverage {g}", o.name, "")
+                continue
+            floor = info.get("floor")
+            mark = "" if floor is None else f" (floor {floor:.0%}{'' if info.get('met') else ', NOT MET'})"
+            put(f"coverage {g}", o.name, f"{info['share']:.1%}{mark}")
+        put("solve seconds", o.name, f"{o.seconds:.1f}")
+        put("note", o.name, (_first_reason(o.message) if o.message else o.description)[:200])
+    # a group no village of any scenario belongs to says nothing
+    rows = {k: r for k, r in rows.items() if not k.startswith("coverage ") or any(v for v in r.values())}
+    table = pd.DataFrame(rows).T
+    table.index.name = "metric"
+    return table[[o.name for o in outcomes]]
+
+
+def _first_reason(message: str) -> str:
+    """First line of an error, with the first detail when the first line only introduces a list."""
+    lines = [ln.strip(" -") for ln in message.splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    if lines[0].endswith(":") and len(lines) > 1:
+        more = f" (+{len(lines) - 2} more)" if len(lines) > 2 else ""
+        return f"{lines[0]} {lines[1]}{more}"
+    return lines[0]
+
+
+def render_markdown(table: pd.DataFrame, outcomes: list[Outcome] | None = None) -> str:
+    """The comparison as a Markdown table (plus each scenario's description and any error in full)."""
+    head = "| metric | " + " | ".join(table.columns) + " |"
+    sep = "|---|" + "---|" * len(table.columns)
+    body = ["| " + metric + " | " + " | ".join(str(v).replace("|", "/").replace("\n", " ") for v in row) + " |"
+            for metric, row in table.iterrows()]
+    text = ["# What-if comparison", "", head, sep, *body, ""]
+    for o in outcomes or []:
+        text.append(f"- **{o.name}**: {o.description}")
+        if o.message:
+            text.append("  ```\n  " + o.message.replace("\n", "\n  ") + "\n  ```")
+    return "\n".join(text) + "\n"
+
+
+def read_scenario_record(plan_dir: str | Path) -> dict | None:
+    """The scenario.json written next to a what-if plan, or None."""
+    path = Path(plan_dir) / SCENARIO_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,204 @@
+"""The benchmark suites, as data: which instances, which solvers, which limits.
+
+A :class:`Case` is one instance: a generator preset at a seed, or a published
+file from ``<repo>/../shared/external`` (SteinLib ``.stp``, OR-Library set
+covering) read through the project's importers. A :class:`Suite` runs every
+case with every solver it names (``None``: every installed backend) plus the
+baselines, all with the same time limit and gap.
+
+Known optima are read from ``external/MANIFEST.csv`` when a run is scored; they
+are never written here.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from allocator.errors import OptionsError
+
+REPO = Path(__file__).resolve().parent.parent
+#: engine backends in the order tables list them
+ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
+#: baselines every suite can run next to the engine
+BASELINES = ("greedy", "fixed-tree")
+GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
+
+
+def external_dir() -> Path:
+    """Where the published instances live: $ALLOCATOR_EXTERNAL or <repo>/../shared/external."""
+    env = os.environ.get("ALLOCATOR_EXTERNAL")
+    return Path(env) if env else REPO.parent / "shared" / "external"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark instance.
+
+    kind: ``generated`` (preset + seed), ``stp`` or ``scp`` (file, relative to the
+    external directory). family: the series it is reported under (``county``,
+    ``steinlib-B``, ``scp4`` ...). mode: the engine's mode for this case.
+    """
+
+    name: str
+    family: str
+    kind: str
+    preset: str | None = None
+    seed: int | None = None
+    file: str | None = None
+    mode: str = "exact"
+    gap: float | None = None          # this case's gap for every solver (None: the suite's)
+    time_limit: float | None = None   # this case's time limit for every solver (None: the suite's)
+
+    def path(self) -> Path | None:
+        return external_dir() / self.file if self.file else None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "family": self.family, "kind": self.kind, "preset": self.preset,
+                "seed": self.seed, "file": self.file, "mode": self.mode, "gap": self.gap,
+                "time_limit": self.time_limit}
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    cases: tuple[Case, ...]
+    time_limit: float                         # seconds per solve, engine and baselines alike
+    gap: float = 0.0                          # relative gap every solver may stop at
+    solvers: tuple[str, ...] | None = None    # None: every installed backend
+    baselines: tuple[str, ...] = BASELINES
+    target_minutes: float | None = None       # what the suite is sized to finish in (2 cores)
+
+    def family_names(self) -> list[str]:
+        return sorted({c.family for c in self.cases})
+
+
+# --------------------------------------------------------------------------- case builders
+def generated(preset: str, seeds, *, mode: str = "exact", gap: float | None = None,
+              time_limit: float | None = None) -> list[Case]:
+    if preset not in GENERATOR_PRESETS:
+        raise OptionsError(f"unknown generator preset {preset!r}", fix=f"one of {', '.join(GENERATOR_PRESETS)}")
+    return [Case(name=f"{preset}-s{s}", family=preset, kind="generated", preset=preset, seed=int(s), mode=mode, gap=gap,
+                 time_limit=time_limit)
+            for s in seeds]
+
+
+def steinlib(series: str, numbers=None) -> list[Case]:
+    """SteinLib series ``B``, ``C``, ``D`` or ``I080``; ``numbers`` picks files by their number
+    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series."""
+    prefix = {"B": "b", "C": "c", "D": "d", "I080": "i080-"}[series.upper()]
+    names = [r["name"] for r in manifest().values() if r["problem"] == "steiner_tree"
+             and r["name"].startswith(prefix) and r["name"][len(prefix):].isdigit()]
+    if numbers is not None:
+        width = 3 if prefix == "i080-" else 2
+        wanted = {f"{prefix}{int(k):0{width}d}" for k in numbers}
+        missing = wanted - set(names)
+        if missing:
+            raise OptionsError(f"SteinLib {series}: no file for {sorted(missing)} in {external_dir()}")
+        names = [n for n in names if n in wanted]
+    return [Case(name=n, family=f"steinlib-{series.upper()}", kind="stp", file=manifest()[n]["file"])
+            for n in sorted(names)]
+
+
+def orlib_scp(series: str, numbers=None) -> list[Case]:
+    """OR-Library set covering series ``4``, ``5`` or ``6`` (scp41 ... scp410 ...)."""
+    names = [r["name"] for r in manifest().values() if r["problem"] != "steiner_tree"
+             and r["name"].startswith(f"scp{series}")]
+    if numbers is not None:
+        wanted = {f"scp{series}{int(k)}" for k in numbers}
+        missing = wanted - set(names)
+        if missing:
+            raise OptionsError(f"OR-Library scp{series}: no file for {sorted(missing)} in {external_dir()}")
+        names = [n for n in names if n in wanted]
+    key = lambda n: int(n[len(f"scp{series}"):])  # noqa: E731 - scp41 < scp42 < ... < scp410
+    return [Case(name=n, family=f"scp{series}", kind="scp", file=manifest()[n]["file"])
+            for n in sorted(names, key=key)]
+
+
+_MANIFEST: dict[str, dict] | None = None
+
+
+def manifest() -> dict[str, dict]:
+    """MANIFEST.csv rows by instance name ({} when the external directory is absent)."""
+    global _MANIFEST
+    if _MANIFEST is None:
+        path = external_dir() / "MANIFEST.csv"
+        if not path.exists():
+            return {}
+        with path.open(newline="", encoding="utf-8") as fh:
+            _MANIFEST = {row["name"]: row for row in csv.DictReader(fh)}
+    return _MANIFEST
+
+
+def known_optimum(case: Case) -> float | None:
+    """The published proven optimum of a file case (None for generated ones)."""
+    if case.kind == "generated":
+        return None
+    row = manifest().get(case.name)
+    if not row or not row.get("known_optimum"):
+        return None
+    return float(row["known_optimum"])
+
+
+# --------------------------------------------------------------------------- the suites
+def _smoke() -> Suite:
+    return Suite(
+        name="smoke",
+        description="CI: a few small instances of each kind, HiGHS and both baselines; < 2 min on 2 cores "
+                    "including instance generation and import.",
+        # county seed 3 at a 1% gap: proving its last 0.1% takes longer than CI should wait
+        cases=tuple(steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) + generated("county", [3], gap=0.01)),
+        time_limit=30.0,
+        solvers=("highs",),
+        target_minutes=2.0,
+    )
+
+
+def _standard() -> Suite:
+    return Suite(
+        name="standard",
+        description="Every family but national (its model takes minutes to build) at a few instances, every "
+                    "installed backend and both baselines; < 30 min on 2 cores. Generated instances at a 1% gap.",
+        cases=tuple(
+            generated("county", [1, 2, 3], gap=0.01) + generated("prefecture", [1], gap=0.01)
+            + generated("province", [1], gap=0.01)
+            + steinlib("B") + steinlib("C", [1, 6, 11]) + steinlib("D", [1, 6])
+            + steinlib("I080", [1, 11, 21]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
+            + orlib_scp("6", [1, 2])
+        ),
+        time_limit=60.0,
+        target_minutes=30.0,
+    )
+
+
+def _full() -> Suite:
+    return Suite(
+        name="full",
+        description="Every published file of the seven series, every preset at five seeds (national at two, "
+                    "restricted mode, 1% gap, 30 min), every backend; as long as it needs.",
+        cases=tuple(
+            generated("county", range(1, 6)) + generated("prefecture", range(1, 6))
+            + generated("province", range(1, 6))
+            + generated("national", [1, 2], mode="restricted", gap=0.01, time_limit=1800.0)
+            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("I080")
+            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6")
+        ),
+        time_limit=600.0,
+    )
+
+
+SUITES = {"smoke": _smoke, "standard": _standard, "full": _full}
+
+
+def get_suite(name: str) -> Suite:
+    """The suite called ``name`` (its file cases resolved against the external directory)."""
+    try:
+        build = SUITES[name]
+    except KeyError:
+        raise OptionsError(f"unknown suite {name!r}", fix=f"one of {', '.join(SUITES)}") from None
+    if not manifest():
+        raise OptionsError(f"published instances not found: {external_dir() / 'MANIFEST.csv'}",
+                           fix="set ALLOCATOR_EXTERNAL to the folder holding MANIFEST.csv")
+    return build()

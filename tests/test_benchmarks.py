@@ -1,0 +1,253 @@
+"""The benchmark harness: regression check, suite definitions, the fixed-tree
+baseline on a hand-checkable instance, and the results file schema."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allocator.importers.common import imported_meta, single_county
+from allocator.io import load_instance, write_instance
+from allocator.verify import verify
+from benchmarks import main as bench_main
+from benchmarks.baselines import fixed_tree, fixed_tree_routes, parse_cbc_log
+from benchmarks.compare import EXIT_REGRESSION, Thresholds, compare_rows
+from benchmarks.runner import ROW_FIELDS, score_rows
+from benchmarks.suites import (BASELINES, GENERATOR_PRESETS, SUITES, external_dir, get_suite, known_optimum,
+                               manifest)
+
+needs_external = pytest.mark.skipif(not (external_dir() / "MANIFEST.csv").exists(),
+                                    reason=f"published instances not found at {external_dir()}")
+
+
+# --------------------------------------------------------------------------- compare
+def _row(**kw) -> dict:
+    row = {"case": "b01", "solver": "highs", "mode": "exact", "role": "engine", "status": "optimal",
+           "objective": 82.0, "objective_sense": "min", "gap": 0.0, "wall_seconds": 2.0,
+           "time_vs_fixed_tree": 2.0, "time_vs_fixed_tree_kind": "=", "time_vs_reference": 10.0,
+           "verified": True, "matches_optimum": True, "known_optimum": 82.0}
+    row.update(kw)
+    return row
+
+
+def _whats(comparison) -> set[str]:
+    return {f.what for f in comparison.regressions}
+
+
+def test_compare_passes_an_equal_run():
+    c = compare_rows([_row()], [_row()])
+    assert c.regressions == [] and c.exit_code == 0 and c.matched == 1
+
+
+def test_compare_flags_a_slower_run_by_the_same_run_ratio():
+    # twice as slow relative to the fixed-tree solve of the same session (1 s in both)
+    c = compare_rows([_row()], [_row(time_vs_fixed_tree=4.0, wall_seconds=4.0)])
+    assert _whats(c) == {"time"} and c.exit_code == EXIT_REGRESSION
+    assert "x fixed-tree time" in c.text()
+
+
+def test_compare_prefers_same_run_ratio_over_absolute_seconds():
+    # a slower machine: wall time tripled, but so did the fixed-tree solve -> no regression
+    c = compare_rows([_row()], [_row(wall_seconds=6.0, time_vs_fixed_tree=2.1, time_vs_reference=30.0)])
+    assert c.regressions == []
+
+
+def test_compare_times_against_the_reference_solve_when_the_baseline_is_too_quick_to_time():
+    # fixed-tree solves of 0.1 s are noise: the machine's reference solve is the yardstick
+    quick = dict(time_vs_fixed_tree=20.0, wall_seconds=2.0)
+    c = compare_rows([_row(**quick)], [_row(time_vs_fixed_tree=40.0, wall_seconds=2.0, time_vs_reference=10.0)])
+    assert c.regressions == []
+    c = compare_rows([_row(**quick)], [_row(time_vs_fixed_tree=20.0, wall_seconds=2.0, time_vs_reference=20.0)])
+    assert _whats(c) == {"time"} and "x reference solve" in c.text()
+
+
+def test_compare_ignores_time_noise_below_min_seconds():
+    c = compare_rows([_row(wall_seconds=0.1)], [_row(wall_seconds=0.5, time_vs_fixed_tree=10.0)],
+                     thresholds=Thresholds(min_seconds=1.0))
+    assert c.regressions == []
+
+
+def test_compare_flags_worse_gap_objective_and_lost_optimality():
+    worse_min = _row(status="feasible", objective=83.0, gap=0.012, matches_optimum=False)
+    assert _whats(compare_rows([_row()], [worse_min])) == {"status", "gap", "objective", "optimum"}
+    # maximisation: a smaller objective is worse, a larger one is not
+    base = _row(objective_sense="max", objective=100.0, known_optimum=None, matches_optimum=None)
+    assert _whats(compare_rows([base], [dict(base, objective=99.0)])) == {"objective"}
+    assert compare_rows([base], [dict(base, objective=101.0)]).regressions == []
+
+
+def test_compare_flags_a_rejected_plan_and_a_run_that_stopped_solving():
+    assert "verified" in _whats(compare_rows([_row()], [_row(verified=False)]))
+    feasible = _row(status="feasible", gap=0.01)
+    assert _whats(compare_rows([feasible], [_row(status="time_limit", objective=None, gap=None)])) == {"status"}
+
+
+def test_compare_missing_runs_fail_only_when_required():
+    assert compare_rows([_row(), _row(solver="cbc")], [_row()]).exit_code == 0
+    assert compare_rows([_row(), _row(solver="cbc")], [_row()], require_all=True).exit_code == EXIT_REGRESSION
+
+
+def test_bench_compare_cli_exit_codes(tmp_path, capsys):
+    base, same, slow = tmp_path / "base.jsonl", tmp_path / "same.jsonl", tmp_path / "slow.jsonl"
+    base.write_text(json.dumps(_row()) + "\n")
+    same.write_text(json.dumps(_row()) + "\n")
+    slow.write_text(json.dumps(_row(time_vs_fixed_tree=5.0, wall_seconds=5.0)) + "\n")
+    assert bench_main(["compare", str(base), str(same)]) == 0
+    assert bench_main(["compare", str(base), str(slow)]) == 6
+    assert "REGRESSION" in capsys.readouterr().out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    assert bench_main(["compare", str(base), str(bad)]) == 2
+    assert "line 1" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- suites
+@needs_external
+def test_suites_resolve_to_existing_files_with_known_optima():
+    for name in SUITES:
+        suite = get_suite(name)
+        assert suite.cases, name
+        assert len({c.name for c in suite.cases}) == len(suite.cases), f"{name}: duplicate case"
+        for case in suite.cases:
+            if case.kind == "generated":
+                assert case.preset in GENERATOR_PRESETS and case.seed is not None
+            else:
+                assert case.path().is_file(), case.path()
+                assert known_optimum(case) == float(manifest()[case.name]["known_optimum"])
+
+
+@needs_external
+def test_standard_and_full_cover_every_family_of_the_issue():
+    wanted = {"county", "prefecture", "province", "national", "steinlib-B", "steinlib-C", "steinlib-D",
+              "steinlib-I080", "scp4", "scp5", "scp6"}
+    # national takes longer to build than the standard suite's half hour allows
+    assert set(get_suite("standard").family_names()) == wanted - {"national"}
+    assert set(get_suite("full").family_names()) == wanted
+    full = get_suite("full")
+    assert {c.name for c in full.cases if c.kind != "generated"} == set(manifest())  # every published file
+    smoke = get_suite("smoke")
+    assert smoke.solvers == ("highs",) and set(smoke.baselines) == set(BASELINES)
+
+
+# --------------------------------------------------------------------------- fixed-tree baseline
+def _hand_instance(tmp_path: Path, *, objective: str, budget: float | None, v2_satellite: float | None):
+    """Backbone B; junction J; villages at V1, V2.  Trenches: B-J 10, J-V1 3, J-V2 4, B-V2 15.
+
+    Shortest-path tree from B: V1 by B-J-V1 (13), V2 by B-J-V2 (14, cheaper than B-V2 at 15).
+    Sharing B-J, both villages cost 17 in trenches; without sharing, 13 + 14 = 27.
+    """
+    meta = imported_meta(name="hand", description="hand-checked fixed-tree instance", fmt="test")
+    meta["objective"] = objective
+    meta["budget"] = budget
+    if objective != "min-cost":
+        meta["policy"]["groups"] = {"all-poor": {}}  # no floor: the budget decides
+    techs = "fiber" if v2_satellite is None else "fiber;satellite"
+    villages = pd.DataFrame({
+        "village_id": ["v1", "v2"], "county_id": "C", "population": [100.0, 100.0], "poor": True,
+        "node": ["V1", "V2"], "demand_mbps": 0.0, "technologies": ["fiber", techs], "fiber_drop_capex": 0.0,
+        "satellite_capex": [math.nan, v2_satellite if v2_satellite is not None else math.nan],
+        "satellite_opex": [math.nan, 0.0 if v2_satellite is not None else math.nan],
+    })
+    nodes = pd.DataFrame({"node_id": ["B", "J", "V1", "V2"], "kind": ["backbone", "junction", "village", "village"]})
+    edges = pd.DataFrame({"u": ["B", "J", "J", "B"], "v": ["J", "V1", "V2", "V2"], "terrain": "plain",
+                          "cost": [10.0, 3.0, 4.0, 15.0]})
+    counties = single_county("hand", "test").assign(county_id="C")
+    path = write_instance(tmp_path / f"hand-{objective}-{budget}-{v2_satellite}", meta=meta, counties=counties,
+                          villages=villages, nodes=nodes, edges=edges)
+    return load_instance(path)
+
+
+def _edge_ids(inst, pairs) -> frozenset:
+    e = inst.edges
+    return frozenset(eid for eid, u, v in zip(e.index, e["u"], e["v"]) if (u, v) in pairs or (v, u) in pairs)
+
+
+def test_fixed_tree_prices_each_village_by_its_whole_tree_path(tmp_path):
+    inst = _hand_instance(tmp_path, objective="min-cost", budget=None, v2_satellite=12.0)
+    routes = fixed_tree_routes(inst)
+    assert routes.dist["V1"] == 13.0 and routes.dist["V2"] == 14.0
+    result = fixed_tree(inst, time_limit=30)
+    # by hand: V1 fiber 13 (B-J-V1); V2 satellite 12 < its unshared path 14  ->  25
+    assert result.status == "optimal" and result.objective == pytest.approx(25.0)
+    assert dict(result.decision.technology) == {"v1": "fiber", "v2": "satellite"}
+    assert result.decision.built_edges == _edge_ids(inst, {("B", "J"), ("J", "V1")})
+    report = verify(inst, result.decision)
+    assert report.ok, report.violations
+    assert report.recomputed["total_cost"] == pytest.approx(25.0)  # the shared optimum would be 17
+
+
+def test_fixed_tree_under_a_budget_cannot_see_shared_trenches(tmp_path):
+    # budget 20: the fixed-tree model thinks the two villages cost 13 + 14 = 27 and covers one;
+    # sharing B-J they cost 17 and both fit
+    inst = _hand_instance(tmp_path, objective="max-coverage", budget=20.0, v2_satellite=None)
+    result = fixed_tree(inst, time_limit=30)
+    assert result.status == "optimal" and result.objective == pytest.approx(100.0)
+    assert sorted(result.decision.technology.values()) == ["fiber", "none"]
+    report = verify(inst, result.decision)
+    assert report.ok and report.recomputed["objective"] == pytest.approx(100.0)
+    assert report.recomputed["total_cost"] in (pytest.approx(13.0), pytest.approx(14.0))
+
+
+def test_spanning_tree_routes_differ_from_shortest_paths(tmp_path):
+    inst = _hand_instance(tmp_path, objective="min-cost", budget=None, v2_satellite=None)
+    # the spanning tree keeps B-J, J-V1, J-V2 (3 + 4 + 10) and drops B-V2 (15): same paths here
+    assert fixed_tree_routes(inst, tree="mst").dist == fixed_tree_routes(inst, tree="spt").dist
+    result = fixed_tree(inst, tree="mst", time_limit=30)
+    assert result.objective == pytest.approx(27.0)  # 13 + 14, counted without sharing
+    assert verify(inst, result.decision).recomputed["total_cost"] == pytest.approx(17.0)
+
+
+def test_cbc_log_parsing_reads_both_bound_labels():
+    minimise = "Result - Stopped on time limit\n\nObjective value:                896.00000000\n" \
+               "Lower bound:                    885.088\nGap:                            0.01\n"
+    maximise = "Result - Stopped on time limit\n\nObjective value:                3747.00000000\n" \
+               "Upper bound:                    3785.419\n"
+    assert parse_cbc_log(minimise) == {"result": "Stopped on time limit", "objective": 896.0, "bound": 885.088,
+                                       "gap": 0.01}
+    assert parse_cbc_log(maximise)["bound"] == 3785.419
+    assert "bound" not in parse_cbc_log("Result - Optimal solution found\n\nObjective value: 82.0\n")
+
+
+# --------------------------------------------------------------------------- scoring and the results file
+def test_time_ratio_states_which_side_reached_the_gap():
+    engine = {"solver": "highs", "role": "engine", "status": "optimal", "gap": 0.0, "gap_limit": 0.0,
+              "wall_seconds": 2.0, "objective": 90.0, "objective_kind": "min-cost", "verified_objective": 90.0}
+    tree = {"solver": "fixed-tree", "role": "baseline", "status": "feasible", "gap": 0.2, "gap_limit": 0.0,
+            "wall_seconds": 8.0, "objective": 120.0, "objective_kind": "min-cost"}
+    greedy = {"solver": "greedy", "role": "baseline", "status": "feasible", "wall_seconds": 0.1,
+              "objective": 100.0, "objective_kind": "min-cost"}
+    rows = score_rows([dict(engine), dict(tree), dict(greedy)], reference_seconds=0.5)
+    e = rows[0]
+    assert e["time_vs_fixed_tree"] == 0.25 and e["time_vs_fixed_tree_kind"] == "<"
+    assert e["objective_vs_greedy"] == 0.9 and e["objective_vs_fixed_tree"] == 0.75
+    assert e["objective_sense"] == "min" and e["time_vs_reference"] == 4.0
+
+
+@needs_external
+def test_results_file_schema(tmp_path):
+    from benchmarks.runner import run_suite
+    from benchmarks.suites import Suite, steinlib
+
+    suite = Suite(name="unit", description="one tiny case", cases=tuple(steinlib("B", [1])), time_limit=30.0,
+                  solvers=("highs",))
+    meta = run_suite(suite, tmp_path / "out", plots=False, quiet=True)
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree"]
+    for r in rows:
+        assert list(r)[:len(ROW_FIELDS)] == list(ROW_FIELDS)
+        assert r["case"] == "b01" and r["family"] == "steinlib-B" and r["content_hash"]
+        assert r["villages"] == 8 and r["wall_seconds"] > 0 and r["peak_memory_mb"] > 0
+        assert r["verified"] is True
+    highs = rows[0]
+    assert highs["status"] == "optimal" and highs["matches_optimum"] is True and highs["bound_valid"] is True
+    assert highs["known_optimum"] == float(manifest()["b01"]["known_optimum"])
+    assert highs["variables"] > 0 and highs["objective_vs_greedy"] is not None
+    machine = json.loads((tmp_path / "out" / "machine.json").read_text())
+    assert machine["complete"] is True and machine["runs_done"] == 3 == meta["runs_done"]
+    for key in ("cpu", "cores_usable", "memory_gb", "python", "backends", "reference_solve_seconds"):
+        assert machine["machine"][key], key
+    md = (tmp_path / "out" / "results.md").read_text()
+    assert "| steinlib-B | highs | 1 | 1 |" in md
