@@ -17,7 +17,8 @@ cost       the standalone cost of one of its options differs (a cost override:
            its drop, its terminal, a trench on its cheapest path, a site covering it)
 budget     nothing about the village itself differs, but the budget does
 other      none of the above: the plans differ through neighbours (a shared
-           trench or site now built for others) or an equally good alternative
+           trench or site now built for others), an equally good alternative,
+           or a different solve of the same question (mode, gap, time limit)
 =========  =====================================================================
 
 The precedence runs from the most direct cause to the least: a rule decides the

@@ -144,6 +144,7 @@ class Instance:
     content_hash: str = ""
     source: Path | None = None
     base_year: int | None = None         # year the plan's floors refer to (policy milestones)
+    rollout: object | None = None        # [rollout] table: allocator.rollout_spec.RolloutSpec, or None
 
     # ------------------------------------------------------------------ money
     @property
@@ -169,9 +170,10 @@ class Instance:
         Parallel edges in the files keep only the cheapest (by capex)."""
         g = nx.Graph()
         g.add_nodes_from((n, {"kind": k}) for n, k in self.nodes["kind"].items())
-        order = self.edges.sort_values("capex", kind="stable")
-        for eid, row in order.iloc[::-1].iterrows():  # cheapest written last wins
-            g.add_edge(row["u"], row["v"], edge_id=eid, capex=float(row["capex"]), opex=float(row["opex"]))
+        order = self.edges.sort_values("capex", kind="stable").iloc[::-1]  # cheapest written last wins
+        g.add_edges_from(
+            (u, v, {"edge_id": eid, "capex": float(c), "opex": float(o)})
+            for eid, u, v, c, o in zip(order.index, order["u"], order["v"], order["capex"], order["opex"]))
         return g
 
     @property

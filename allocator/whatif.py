@@ -193,7 +193,7 @@ def _first_reason(message: str) -> str:
     lines = [ln.strip(" -") for ln in message.splitlines() if ln.strip()]
     if not lines:
         return ""
-    if lines[0].endswith(":") and len(lines) > 1:
+    if len(lines) > 1:  # the first line introduces; the second says why (or what budget would do)
         more = f" (+{len(lines) - 2} more)" if len(lines) > 2 else ""
         return f"{lines[0]} {lines[1]}{more}"
     return lines[0]

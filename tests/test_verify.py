@@ -1,6 +1,7 @@
-"""The solver-independent verifier: one test per violation kind, asserting the message.
+"""The solver-independent verifier: one test per violation kind, asserting the message,
+and a property test against the brute-force oracle's own checker (tests/oracle.py).
 
-The tiny instance (built in memory, priced by hand):
+The tiny instance (written as files with an inline cost model of round prices, and loaded):
 
     B (backbone) --0-- J --1-- N1 (V1)
                        |--2-- N2 (V2) --3-- N3 (V3, school)
@@ -17,15 +18,23 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 try:  # tests/ as a plain directory or as a package
     from builders import make_instance_dir
+    from oracle import Rules, backhaul_options, check_decision, evaluate, village_options
+    from strategies import instances
 except ImportError:
     from tests.builders import make_instance_dir
+    from tests.oracle import Rules, backhaul_options, check_decision, evaluate, village_options
+    from tests.strategies import instances
 from allocator.decision import Decision
 from allocator.errors import VerificationError
 from allocator.instance import GroupPolicy
 from allocator.io import load_instance
 from allocator.schema import ALL_POOR
+from allocator.plan_build import assemble
 from allocator.verify import verify
 
 TERRAINS = ("plain", "hills", "mountain", "plateau")
@@ -367,3 +376,45 @@ def test_backbone_village_node_is_connected_without_edges(tmp_path):
     nodes[2]["kind"] = "backbone"
     inst = load_instance(make_tiny_dir(tmp_path, "backbone", nodes=nodes), overrides={"policy": lenient})
     assert verify(inst, d).ok
+
+
+# --------------------------------------------------------------------------- against the independent oracle
+@st.composite
+def instance_and_decision(draw):
+    """A small random instance, and a decision drawn among each village's legal options
+    (sometimes an illegal one), with a random set of trenches and sites."""
+    inst = draw(instances(feasible=draw(st.booleans())))
+    rules = Rules(inst)
+    technology, site_of = {}, {}
+    for v in inst.villages.index:
+        options = village_options(inst, v, rules) if v in rules.new else [("none", None)]
+        if draw(st.integers(0, 9)) == 0:  # now and then, any technology at all
+            options = [("fiber", None), ("satellite", None), ("none", None)]
+        tech, site = draw(st.sampled_from(options))
+        technology[v] = tech
+        if site is not None:
+            site_of[v] = site
+    edges = list(inst.edges.index)
+    built = edges if draw(st.booleans()) else draw(st.lists(st.sampled_from(edges), unique=True))
+    opened = {}
+    for s in sorted(set(site_of.values()) | set(draw(st.lists(st.sampled_from(list(inst.sites.index)), unique=True))
+                                               if len(inst.sites) else set())):
+        opened[s] = draw(st.sampled_from(backhaul_options(inst, s) + ["fiber"]))
+    return inst, Decision(technology=technology, site_of=site_of, built_edges=frozenset(built),
+                          opened_sites=opened)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=instance_and_decision())
+def test_verifier_agrees_with_the_independent_oracle(case):
+    inst, decision = case
+    report = verify(inst, decision)
+    oracle_violations = check_decision(inst, decision)
+    event("feasible" if report.ok else "infeasible")
+    assert report.ok == (not oracle_violations), (report.violations, oracle_violations)
+    coverage, cost = evaluate(inst, decision)
+    assert report.recomputed["total_cost"] == pytest.approx(cost, rel=1e-9, abs=1e-9)
+    assert report.recomputed["coverage"] == pytest.approx(coverage, rel=1e-9, abs=1e-9)
+    # the plan tables price the same decision the same way
+    plan = assemble(inst, decision, {})
+    assert plan.summary["total_cost"] == pytest.approx(cost, rel=1e-9, abs=1e-9)

@@ -295,8 +295,10 @@ def _build(model: LinearModel):
         if not sc.exact:
             approx_rows += 1
             worst_precision = max(worst_precision, sc.precision)
-        act_lo = float(np.minimum(sc.q * lo_int[cols], sc.q * hi_int[cols]).sum())
-        act_hi = float(np.maximum(sc.q * lo_int[cols], sc.q * hi_int[cols]).sum())
+        # the row's reachable activity, in exact integer arithmetic (|activity| <= 2**61)
+        q_lo, q_hi = sc.q * lo_int[cols].astype(np.int64), sc.q * hi_int[cols].astype(np.int64)
+        act_lo = int(np.minimum(q_lo, q_hi).sum())
+        act_hi = int(np.maximum(q_lo, q_hi).sum())
         lo = _round_lo(sc.scale * row_lo[i] - sc.error) if math.isfinite(row_lo[i]) else -math.inf
         hi = _round_hi(sc.scale * row_hi[i] + sc.error) if math.isfinite(row_hi[i]) else math.inf
         lo, hi = max(lo, act_lo), min(hi, act_hi)

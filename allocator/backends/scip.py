@@ -87,9 +87,9 @@ class ScipBackend(Backend):
             solver.EnableOutput()
         else:
             solver.SuppressOutput()
-        # SCIP runs single-threaded here: OR-Tools switches to SCIP's concurrent
-        # solver for more than one thread, which is neither deterministic nor
-        # bound-preserving in the same way. The request is recorded, not applied.
+        # SCIP runs single-threaded here: for more than one thread OR-Tools switches
+        # to SCIP's concurrent solver, whose runs are not reproducible. The request
+        # is recorded, not applied.
         if options.threads is not None and options.threads > 1:
             extra["threads"] = f"requested {options.threads}, SCIP runs with 1"
         params = "\n".join([

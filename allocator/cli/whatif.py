@@ -61,7 +61,9 @@ def run(args) -> int:
         options["objective"] = args.objective
     table = run_whatif(args.base, scenarios, args.output, include_base=not args.no_base, workers=args.jobs,
                        progress=progress_printer(args), **options)
-    print(table.to_string())
+    shown = table.copy()
+    shown.loc["note"] = [v if len(v) <= 60 else v[:57] + "..." for v in shown.loc["note"]]
+    print(shown.to_string())
     print(f"\nwritten: {args.output}/comparison.csv, comparison.md and one plan folder per scenario")
     bad = [c for c in table.columns if table.at["status", c] not in ("optimal", "feasible")]
     if bad:

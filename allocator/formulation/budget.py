@@ -17,4 +17,6 @@ def build(model, columns, budget: float | None) -> None:
         return
     c = cost_vector(model, columns)
     nz = np.flatnonzero(c)
-    model.add_row(nz, c[nz], -np.inf, float(budget), name="budget")
+    # written as a share of the budget: coefficients near 1 instead of 1e5..1e9 (solvers warn on the latter)
+    scale = float(budget) if budget > 0 else 1.0
+    model.add_row(nz, c[nz] / scale, -np.inf, float(budget) / scale, name="budget")

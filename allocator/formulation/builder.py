@@ -14,7 +14,8 @@ from ..decision import Decision
 from ..graph import FiberNetwork, build_network
 from ..schema import NO_TECHNOLOGY, Technology
 from . import budget as budget_family
-from . import cellular, choice, eligibility, fiber, floors, objective, satellite
+from . import cellular, choice, eligibility, fiber, objective, satellite
+from . import floors as floors_family
 from .linear import LinearModel
 from .variables import Columns
 
@@ -31,6 +32,16 @@ class Formulation:
     stats: dict = field(default_factory=dict)
 
 
+@dataclass
+class Block:
+    """One copy of the allocation constraints inside a (possibly larger) model."""
+
+    columns: Columns
+    eligibility: eligibility.Eligibility
+    floors: list                 # floor requirements, with ``reachable`` counts
+    fiber_stats: dict
+
+
 def terminal_nodes(instance) -> set:
     v = instance.villages
     nodes = set(v.loc[v["existing"] == "none", "node"].astype(str))
@@ -39,24 +50,45 @@ def terminal_nodes(instance) -> set:
     return nodes
 
 
+def default_network(instance) -> FiberNetwork:
+    """The reduced trench network over the instance's terminals, costed in its budget measure."""
+    edge_cost = instance.cost(instance.edges["capex"].to_numpy(float), instance.edges["opex"].to_numpy(float))
+    return build_network(instance, terminal_nodes(instance), edge_cost)
+
+
+def build_block(model: LinearModel, instance, network: FiberNetwork, elig: eligibility.Eligibility, *,
+                floors: dict, budget: float | None, mode: str = "exact", integer_only: bool = False,
+                mcf_limit: int = fiber.MCF_COLUMN_LIMIT, strengthen: bool = True) -> Block:
+    """Append every constraint family (no objective) for one set of floors and one budget to ``model``.
+
+    ``elig.required`` is extended in place by floors that need every reachable
+    member (pass a copy to keep the caller's). ``strengthen=False`` leaves out
+    the fiber rows that are valid only when every built arc serves a lit
+    terminal in this block (see :func:`.fiber.build`).
+    """
+    floors_family.require_saturated(instance, elig, floors)
+    cols = choice.build(model, instance, elig)
+    cellular.build(model, instance, elig, cols, network)
+    fstats = fiber.build(model, instance, elig, cols, network, mode=mode, mcf_limit=mcf_limit,
+                         integer_flows=integer_only, strengthen=strengthen)
+    satellite.build(model, instance, elig, cols)
+    budget_family.build(model, cols, budget)
+    reqs = floors_family.build(model, instance, elig, cols, floors)
+    return Block(cols, elig, reqs, fstats)
+
+
 def build(instance, *, objective_kind: str, budget: float | None, mode: str = "exact",
           network: FiberNetwork | None = None, integer_only: bool = False) -> Formulation:
     t0 = time.perf_counter()
     if network is None:
-        edge_cost = instance.cost(instance.edges["capex"].to_numpy(float), instance.edges["opex"].to_numpy(float))
-        network = build_network(instance, terminal_nodes(instance), edge_cost)
+        network = default_network(instance)
     elig = eligibility.compute(instance, network)
-    floors.require_saturated(instance, elig, instance.policy.floors())
     model = LinearModel()
-    cols = choice.build(model, instance, elig)
-    cellular.build(model, instance, elig, cols, network)
-    fstats = fiber.build(model, instance, elig, cols, network, mode=mode, integer_flows=integer_only)
-    satellite.build(model, instance, elig, cols)
-    budget_family.build(model, cols, budget)
-    reqs = floors.build(model, instance, elig, cols, instance.policy.floors())
-    objective.set_objective(model, instance, cols, objective_kind)
-    stats = {"fiber": fstats, "build_seconds": time.perf_counter() - t0, **model.stats()}
-    return Formulation(model, cols, network, elig, reqs, stats)
+    block = build_block(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
+                        mode=mode, integer_only=integer_only)
+    objective.set_objective(model, instance, block.columns, objective_kind)
+    stats = {"fiber": block.fiber_stats, "build_seconds": time.perf_counter() - t0, **model.stats()}
+    return Formulation(model, block.columns, network, elig, block.floors, stats)
 
 
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:

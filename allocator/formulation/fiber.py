@@ -32,10 +32,17 @@ MCF_COLUMN_LIMIT = 1_500_000
 
 
 def build(model, instance, elig, columns, network, *, mode: str = "exact",
-          mcf_limit: int = MCF_COLUMN_LIMIT, integer_flows: bool = False) -> dict:
+          mcf_limit: int | None = None, integer_flows: bool = False, strengthen: bool = True) -> dict:
     """``integer_flows``: declare lit/flow columns integer (for solvers without
     continuous columns; an integral flow exists for every integral tree, so the
-    model stays exact)."""
+    model stays exact).
+
+    ``strengthen=False`` is for a block whose built arcs need not all serve a
+    lit terminal yet (an early year of a rollout may dig a trench that a later
+    year extends): no arborescence rows in exact mode, and in restricted mode a
+    lit terminal needs every arc of its tree path instead of "an arc needs its
+    parent arc"."""
+    mcf_limit = MCF_COLUMN_LIMIT if mcf_limit is None else mcf_limit
     users = _terminal_users(instance, elig, columns, network)
     columns.terminal_users = users
     stats = {"mode": mode, "terminals": len(users), "network_nodes": len(network.nodes),
@@ -68,7 +75,10 @@ def build(model, instance, elig, columns, network, *, mode: str = "exact",
     columns.terminal = z
 
     if mode == "restricted":
-        _tree_rows(model, network, arcs, y, z)
+        if strengthen:
+            _tree_rows(model, network, arcs, y, z)
+        else:
+            _tree_path_rows(model, network, arcs, y, z)
         stats.update(arcs=len(arcs), mcf_branches=0, scf_branches=0)
         return stats
 
@@ -80,7 +90,8 @@ def build(model, instance, elig, columns, network, *, mode: str = "exact",
     mcf, scf = 0, 0
     for b in sorted(by_branch, key=lambda b: (sizes[b], b)):  # small branches first get the flow budget
         b_arcs = arcs[branch_of_arc[arcs] == b]
-        _strengthen(model, network, b, b_arcs, y, z)
+        if strengthen:
+            _strengthen(model, network, b, b_arcs, y, z)
         if sizes[b] <= budget:
             budget -= sizes[b]
             _multi_commodity(model, network, b, b_arcs, y, z, by_branch[b], columns, integer_flows)
@@ -117,6 +128,17 @@ def _tree_rows(model, network, arcs, y, z) -> None:
             model.add_row([y[a], y[into[tail]]], [1.0, -1.0], -np.inf, 0.0, name="tree_parent")
     for t, zt in z.items():
         model.add_row([zt, y[into[t]]], [1.0, -1.0], -np.inf, 0.0, name="tree_lit")
+
+
+def _tree_path_rows(model, network, arcs, y, z) -> None:
+    """z_t <= y_a for every arc a on the tree path from the root to t."""
+    into = {int(network.arc_head[a]): int(a) for a in arcs}
+    for t, zt in z.items():
+        w = t
+        while w != 0:
+            a = into[w]
+            model.add_row([zt, y[a]], [1.0, -1.0], -np.inf, 0.0, name="tree_path")
+            w = int(network.arc_tail[a])
 
 
 def _strengthen(model, network, b, arcs, y, z) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import checks, pricing
 from ..errors import InputError
 from ..instance import Instance
+from ..rollout_spec import read_rollout_table  # the optional [rollout] table (docs/rollout.md)
 from ..schema import OPTIONAL_FILES, TABLES, CostMeasure, Objective
 from .models import deep_merge, floors_in_force, resolve_models
 from .tables import CsvTable, empty_table, read_table
@@ -24,7 +25,7 @@ from .tomlsource import find_line, read_toml
 
 #: keys instance.toml may have at its top level
 META_KEYS = ("name", "description", "currency", "cost_model", "policy_model", "budget", "budget_measure",
-             "objective", "horizon_years", "discount_rate", "base_year", "costs", "policy")
+             "objective", "horizon_years", "discount_rate", "base_year", "costs", "policy", "rollout")
 DEFAULT_HORIZON_YEARS = 10
 DEFAULT_DISCOUNT_RATE = 0.0
 
@@ -151,10 +152,13 @@ def _meta_fields(meta: Mapping, toml_text: str, overrides, model_currency: str, 
     if currency != model_currency:
         raise err("currency", f"instance currency {currency} differs from the cost model's {model_currency}",
                   f"write currency = \"{model_currency}\", or use a cost model priced in {currency}")
+    rollout = read_rollout_table(meta.get("rollout"), toml_text=toml_text,
+                                 from_overrides=bool(overrides and "rollout" in overrides))
     return {"name": text("name", directory.name), "description": text("description", ""),
             "currency": currency, "budget": None if budget is None else float(budget),
             "budget_measure": CostMeasure(measure), "objective": Objective(objective),
-            "horizon_years": int(horizon), "discount_rate": float(rate), "base_year": base_year}
+            "horizon_years": int(horizon), "discount_rate": float(rate), "base_year": base_year,
+            "rollout": rollout}
 
 
 __all__ = ["load_instance", "empty_table"]

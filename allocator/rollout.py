@@ -1,0 +1,310 @@
+"""``solve_rollout()``: a plan over several years, with a budget per year, the
+floors of each year's milestone, and what one year builds serving the next.
+
+Pipeline: rollout spec (arguments or the instance's ``[rollout]`` table) ->
+one multi-year model (:mod:`allocator.formulation.multiyear`) -> one solve ->
+a cumulative decision per year -> a verified plan per year -> the rollout's
+own checks (:mod:`allocator.rollout_verify`). docs/rollout.md explains the
+rules and the output.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .backends import get_backend
+from .backends.base import SolveOptions, Status
+from .decision import Decision
+from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from .explain import structural_problems
+from .formulation import builder, multiyear
+from .formulation.budget import cost_vector
+from .formulation.objective import coverage_vector
+from .plan import Plan
+from .plan_build import assemble
+from .rollout_spec import RolloutSpec, check_spec, floors_by_year, year_instance
+from .rollout_verify import check_rollout
+from .schema import Objective
+from .solve import KEEP, _check_options, _num, _objective, _overall_status, _pct, _solve_model, _stage_record
+
+ROLLOUT_CSV = "rollout.csv"
+SUMMARY = "summary.json"
+
+
+@dataclass
+class RolloutPlan:
+    """A verified multi-year plan.
+
+    spec : years, budgets, carry-over and due year it was made for.
+    decisions, plans : year -> the cumulative state at the end of that year
+        (every plan is an ordinary :class:`~allocator.plan.Plan`, checked
+        against that year's floors and the money of the years so far).
+    table : one row per year: what was newly built and its cost, the money of
+        the year, coverage per floor group against the floor in force
+        (columns in :func:`allocator.rollout_verify.check_rollout`).
+    summary : status, objective (people-years, or the rollout's cost), bound,
+        gap of the one solve, solver, model size, timings, options.
+    """
+
+    spec: RolloutSpec
+    decisions: dict[int, Decision]
+    plans: dict[int, Plan]
+    table: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.spec.years)
+
+    @property
+    def status(self) -> str:
+        return self.summary.get("status", "")
+
+    @property
+    def objective(self) -> float | None:
+        return self.summary.get("objective")
+
+
+def resolve_spec(instance, *, years=None, budgets=KEEP, carry_over: bool | None = None,
+                 required_by: int | None = None) -> RolloutSpec:
+    """The rollout asked for: explicit arguments over the instance's ``[rollout]`` table.
+
+    The table's budgets and ``required_by`` apply only when its years are the years asked for.
+
+    Raises
+    ------
+    OptionsError
+    """
+    own = getattr(instance, "rollout", None)
+    if years is None:
+        if own is None:
+            raise OptionsError("no rollout years: the instance has no [rollout] table",
+                               fix="pass years (CLI: --years 2018,2019,2020) or add a [rollout] table to "
+                                   "instance.toml (docs/rollout.md)")
+        years = own.years
+    years = list(years)
+    same = own is not None and list(own.years) == years
+    if budgets is KEEP:
+        if not same:
+            raise OptionsError(f"no budgets for the years {', '.join(map(str, years))}",
+                               fix="pass one budget per year (CLI: --budgets 5e8,5e8,5e8; 'none' for no limit); "
+                                   "a single budget is not split across years")
+        budgets = own.budgets
+    if carry_over is None:
+        carry_over = own.carry_over if own is not None else False
+    if required_by is None and same:
+        required_by = own.required_by
+    return check_spec(years, budgets, carry_over, required_by)
+
+
+def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP, carry_over: bool | None = None,
+                  required_by: int | None = None, objective: str | None = None, solver: str = "highs",
+                  mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
+                  threads: int | None = None, seed: int = 0,
+                  progress: Callable[[str], None] | None = None) -> RolloutPlan:
+    """Plan the rollout over ``years`` in one solve and return it verified.
+
+    Parameters
+    ----------
+    years : the years (default: the instance's ``[rollout]`` table).
+    budgets : one budget per year in the instance's budget measure (None
+        entries: no limit that year; ``None``: no limit at all); default the table's.
+    carry_over : unspent money moves to the next year (default: the table's, else False).
+    required_by : schools, clinics and forced villages are covered from this year (default: the last).
+    objective : 'max-coverage' (people-years: weighted coverage summed over the
+        years), 'min-cost' (the rollout's cost) or 'lexicographic' (the first,
+        then the second); default the instance's.
+    solver, mode, time_limit, gap, threads, seed, progress : as for :func:`allocator.solve.solve`.
+
+    Raises
+    ------
+    OptionsError, InfeasibleError, SolverError, VerificationError
+    """
+    start = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    kind = _objective(objective or instance.objective)
+    spec = resolve_spec(instance, years=years, budgets=budgets, carry_over=carry_over, required_by=required_by)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=None)
+    backend = get_backend(solver)
+
+    def remaining() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.05)
+
+    floors = floors_by_year(instance.policy, spec.years)
+    first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
+    say(f"building the rollout model ({len(spec.years)} years, {len(instance.villages)} villages, mode {mode})")
+    form = multiyear.build(instance, years=spec.years, budgets=spec.budgets, carry_over=spec.carry_over,
+                           floors=floors, due_year=spec.due_year, objective_kind=first.value, mode=mode,
+                           integer_only=backend.requires_integer_columns)
+    problems = [f"{y}: {p}" for k, y in enumerate(spec.years) for p in structural_problems(form.year_formulation(k))]
+    if problems:
+        raise InfeasibleError("no rollout can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
+    say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
+        f"{form.stats['constraints']} constraints; solving with {solver}")
+
+    result = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
+                                                             seed=seed), None)
+    stages = [_stage_record(first.value, result)]
+    if result.x is None:
+        _raise_without_solution(result, instance, spec, floors, solver, mode, remaining)
+    if kind is Objective.LEXICOGRAPHIC:
+        value = result.objective
+        cover = np.asarray(form.model.obj)
+        nz = np.flatnonzero(cover)
+        form.model.add_row(nz, cover[nz], value - 1e-7 * max(1.0, abs(value)), np.inf, name="keep_coverage")
+        form.model.sense = "min"
+        form.model.obj = cost_vector(form.model, form.blocks[-1].columns).tolist()
+        second = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
+                                                                 seed=seed),
+                              result.x if backend.supports_warm_start else None)
+        stages.append(_stage_record(Objective.MIN_COST.value, second))
+        if second.x is not None:
+            result = second
+
+    status = _overall_status(stages, result)
+    head = stages[0]
+    summary = {
+        "status": status.value,
+        "objective": head["objective"] if kind is Objective.LEXICOGRAPHIC else result.objective,
+        "objective_kind": kind.value,
+        "objective_meaning": "rollout cost" if kind is Objective.MIN_COST else "people-years (weighted coverage "
+                                                                              "summed over the years)",
+        "bound": head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
+        "gap": head["gap"] if kind is Objective.LEXICOGRAPHIC else result.gap,
+        "stages": stages,
+        "years": list(spec.years),
+        "budgets": list(spec.budgets),
+        "carry_over": spec.carry_over,
+        "required_by": spec.due_year,
+        "floors": {str(y): floors[y] for y in spec.years},
+        "budget_measure": instance.budget_measure.value,
+        "currency": instance.currency,
+        "solver": backend.name,
+        "solver_version": backend.version(),
+        "mode": mode,
+        "trenches_before_use": form.prebuild,
+        "build_seconds": form.stats["build_seconds"],
+        "solve_seconds": sum(s["seconds"] for s in stages),
+        "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
+        "fiber_model": form.stats["fiber"],
+        "content_hash": instance.content_hash,
+        "instance": instance.name,
+        "options": {"objective": kind.value, "years": list(spec.years), "budgets": list(spec.budgets),
+                    "carry_over": spec.carry_over, "required_by": spec.required_by, "solver": solver,
+                    "mode": mode, "time_limit": time_limit, "gap": gap, "threads": threads, "seed": seed},
+        "allocator_version": __version__,
+    }
+    if kind is Objective.LEXICOGRAPHIC:
+        summary.update(cost_objective=stages[-1]["objective"], cost_bound=stages[-1]["bound"],
+                       cost_gap=stages[-1]["gap"])
+
+    x = np.asarray(result.x, dtype=float)
+    decisions, year_summaries, views = {}, {}, {}
+    for k, year in enumerate(spec.years):
+        decisions[year] = builder.decode(form.year_formulation(k), instance, x)
+        cols = form.blocks[k].columns
+        coverage = float(coverage_vector(form.model, instance, cols) @ x)
+        cost = float(cost_vector(form.model, cols) @ x)
+        views[year] = year_instance(instance, spec, year, floors[year])
+        year_summaries[year] = _year_summary(summary, spec, k, kind, coverage, cost, views[year])
+    report = check_rollout(instance, spec, decisions, summary=summary, year_summaries=year_summaries)
+    if not report.ok:
+        raise VerificationError(report.violations)
+    plans = {}
+    for year in spec.years:
+        plan = assemble(views[year], decisions[year], year_summaries[year])
+        plan.summary["verified"] = True
+        plan.summary["verifier_warnings"] = list(report.years[year].warnings)
+        plans[year] = plan
+    summary["verified"] = True
+    summary["verifier_warnings"] = list(report.warnings)
+    summary["total_seconds"] = time.perf_counter() - start
+    say(f"{status.value}: {summary['objective_meaning']} {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+        f"gap {_pct(summary['gap'])}, verified")
+    return RolloutPlan(spec, decisions, plans, report.table, summary)
+
+
+def _year_summary(summary: dict, spec: RolloutSpec, k: int, kind: Objective, coverage: float, cost: float,
+                  view) -> dict:
+    """The summary of one year's plan: the year's own objective value (coverage at its end, or its
+    cumulative cost) as the model computed it, and the rollout's status; bound and gap belong to the
+    whole rollout (summary key ``rollout``)."""
+    year = spec.years[k]
+    out = {key: summary[key] for key in ("status", "budget_measure", "solver", "solver_version", "mode",
+                                         "content_hash", "instance", "allocator_version")}
+    out.update(objective=cost if kind is Objective.MIN_COST else coverage, objective_kind=kind.value,
+               bound=None, gap=None, budget=view.budget,
+               rollout={"year": year, "years": list(spec.years), "objective": summary["objective"],
+                        "bound": summary["bound"], "gap": summary["gap"],
+                        "objective_meaning": summary["objective_meaning"]})
+    if kind is Objective.LEXICOGRAPHIC:
+        out["cost_objective"] = cost
+    return out
+
+
+# ----------------------------------------------------------------------------- no plan
+def _raise_without_solution(result, instance, spec, floors, solver, mode, remaining) -> None:
+    if result.status is Status.NO_SOLUTION:
+        raise SolverError(f"{solver} reached the time limit before finding any rollout (bound so far: "
+                          f"{result.bound}). Give it more time (--time-limit) or use --mode restricted.")
+    if result.status is not Status.INFEASIBLE:
+        raise SolverError(f"{solver} failed: {result.message or result.raw_status}")
+    raise InfeasibleError("no rollout meets each year's floors and required facilities within the budgets.",
+                          explanation=_explain_infeasible(instance, spec, floors, solver, mode, remaining))
+
+
+def _explain_infeasible(instance, spec: RolloutSpec, floors, solver, mode, remaining) -> str:
+    """Compare, year by year, the least cost of meeting that year's rules alone with every budget so far."""
+    backend = get_backend(solver)
+    lines = []
+    cumulative = spec.cumulative_budgets()
+    for k, year in enumerate(spec.years):
+        one = multiyear.build(instance, years=[year], budgets=[None], carry_over=False, floors={year: floors[year]},
+                              due_year=spec.due_year, objective_kind="min-cost", mode=mode,
+                              integer_only=backend.requires_integer_columns)
+        r = _solve_model(backend, one.model, SolveOptions(time_limit=remaining(), gap=0.0), None)
+        if r.x is None:
+            if r.status is Status.INFEASIBLE:
+                return (f"Even with unlimited money the rules of {year} cannot be met (satellite beam capacity "
+                        f"or conflicting rules). Lower a floor or allow more technologies.")
+            return "The budgets seem too small; the least cost of each year's rules could not be computed in time."
+        need = r.objective if r.status is Status.OPTIMAL else r.bound
+        have = cumulative[k]
+        if have is not None and need > have + 1e-6 * max(1.0, have):
+            word = "at least" if r.status is Status.OPTIMAL else "about (not proven)"
+            return (f"By the end of {year} the floors and required facilities cost {word} {need:,.0f} "
+                    f"{instance.currency}, but the budgets of {spec.years[0]}-{year} add up to "
+                    f"{have:,.0f} {instance.currency}. Raise them by {need - have:,.0f} {instance.currency} "
+                    f"or lower the floors of {year}.")
+        lines.append(f"{year}: its rules alone cost {need:,.0f} {instance.currency}; budgets so far "
+                     + ("unlimited" if have is None else f"{have:,.0f} {instance.currency}"))
+    advice = ("" if spec.carry_over else " Moving money to earlier years, or carry_over = true, may help.")
+    return ("Each year's rules are affordable with the money of the years so far, but not with the money "
+            "of each year as it comes (what one year builds must be paid within that year's budget)."
+            + advice + "\n" + "\n".join(lines))
+
+
+# ----------------------------------------------------------------------------- files
+def write_rollout(rollout: RolloutPlan, directory: str | Path, *, overwrite: bool = True) -> Path:
+    """Write ``rollout`` into ``directory`` all at once (or not at all).
+
+    Files: ``<year>/`` one plan directory per year (the cumulative state at
+    the end of that year, as :func:`allocator.plan_io.write_plan` writes it),
+    ``rollout.csv`` (one row per year) and ``summary.json``.
+    """
+    from .io.atomic import atomic_output_dir
+    from .plan_io import summary_json, write_plan
+
+    directory = Path(directory)
+    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+        for year, plan in rollout.plans.items():
+            write_plan(plan, tmp / str(year))
+        rollout.table.round(9).to_csv(tmp / ROLLOUT_CSV, index=True, encoding="utf-8", lineterminator="\n")
+        (tmp / SUMMARY).write_text(summary_json(rollout.summary), encoding="utf-8")
+    return directory
