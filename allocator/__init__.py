@@ -1,22 +1,16 @@
-"""allocator: exact, verified allocation of rural broadband money."""
+"""allocator: exact, verified allocation of rural broadband money.
+
+``allocator.load_instance``, ``allocator.solve`` and ``allocator.verify`` are the
+functions (imported here, so the submodules of the same name never shadow them).
+"""
 from .errors import (AllocatorError, InfeasibleError, InputError, OptionsError, SolverError,
                      VerificationError)
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name):  # lazy: keep `import allocator` cheap
-    if name == "load_instance":
-        from .io import load_instance
-        return load_instance
-    if name == "solve":
-        from .solve import solve
-        return solve
-    if name == "verify":
-        from .verify import verify
-        return verify
-    raise AttributeError(name)
-
+from .io import load_instance  # noqa: E402
+from .solve import solve  # noqa: E402
+from .verify import verify  # noqa: E402
 
 __all__ = ["AllocatorError", "InfeasibleError", "InputError", "OptionsError", "SolverError",
            "VerificationError", "load_instance", "solve", "verify", "__version__"]

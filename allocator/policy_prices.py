@@ -199,6 +199,7 @@ def render_prices(floors: pd.DataFrame, budget: dict | None, currency: str) -> s
             if math.isinf(lo):
                 lines.append(f"  {word} step: cannot be met at any cost")
                 continue
+            lo, hi = (0.0 if abs(x) < 0.5 else x for x in (lo, hi))  # no "-0"
             amount = f"{lo:,.0f}" if abs(hi - lo) < 0.5 else f"{lo:,.0f} .. {hi:,.0f} (not proven optimal)"
             lines.append(f"  {word} step ({moved} village{'s' if moved != 1 else ''}): {amount} {currency}")
         if r["note"]:

@@ -278,10 +278,10 @@ def _explain_infeasible(instance, spec: RolloutSpec, floors, solver, mode, remai
         have = cumulative[k]
         if have is not None and need > have + 1e-6 * max(1.0, have):
             word = "at least" if r.status is Status.OPTIMAL else "about (not proven)"
+            span = str(year) if k == 0 else f"{spec.years[0]}-{year}"
             return (f"By the end of {year} the floors and required facilities cost {word} {need:,.0f} "
-                    f"{instance.currency}, but the budgets of {spec.years[0]}-{year} add up to "
-                    f"{have:,.0f} {instance.currency}. Raise them by {need - have:,.0f} {instance.currency} "
-                    f"or lower the floors of {year}.")
+                    f"{instance.currency}, but the money of {span} adds up to {have:,.0f} {instance.currency}. "
+                    f"Raise it by {need - have:,.0f} {instance.currency} or lower the floors of {year}.")
         lines.append(f"{year}: its rules alone cost {need:,.0f} {instance.currency}; budgets so far "
                      + ("unlimited" if have is None else f"{have:,.0f} {instance.currency}"))
     advice = ("" if spec.carry_over else " Moving money to earlier years, or carry_over = true, may help.")

@@ -63,7 +63,8 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         f"{form.stats['constraints']} constraints; solving with {solver}")
 
     options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
-    start_x = _warm_start(instance, form, kind, budget) if warm_start and backend.supports_warm_start else None
+    start_x = (_warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
+               if warm_start and backend.supports_warm_start else None)
     result = _solve_model(backend, form.model, options, start_x)
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
@@ -180,44 +181,48 @@ def _raise_without_solution(result, instance, form, budget, solver, remaining, m
     if result.x is not None:
         return
     if result.status is Status.INFEASIBLE:
-        explanation = _explain_infeasible(instance, form, budget, solver, remaining, mode)
-        raise InfeasibleError("no plan meets the floors and required facilities within the budget.",
-                              explanation=explanation[0], min_budget=explanation[1])
+        why = _explain_infeasible(instance, form, budget, solver, remaining, mode)
+        raise InfeasibleError(why.headline, explanation=why.text, min_budget=why.min_budget)
     if result.status is Status.NO_SOLUTION:
-        raise SolverError(f"{solver} reached the time limit before finding any plan "
-                          f"(bound so far: {result.bound}). Give it more time (--time-limit) or use --mode restricted.")
-    raise SolverError(f"{solver} failed: {result.message or result.raw_status}")
+        bound = result.bound
+        known = f" (best bound so far: {bound:,.6g})" if bound is not None and math.isfinite(bound) else ""
+        raise SolverError(f"{solver} reached the time limit before finding any plan{known}. "
+                          "Give it more time (--time-limit) or use --mode restricted (a smaller model).")
+    raise SolverError(f"{solver} failed: {result.message or result.raw_status or result.status.value}. "
+                      "Try another solver (--solver highs, cbc, scip or cpsat).")
 
 
 def _explain_infeasible(instance, form, budget, solver, remaining, mode):
-    """(text, smallest budget or None): re-solve min-cost without the budget."""
-    if budget is None:
-        return ("Even with unlimited money the floors, schools and forced technologies cannot all be met "
-                "(satellite beam capacity or conflicting rules). Lower a floor or allow more technologies.", None)
-    backend = get_backend(solver)
-    relaxed = builder.build(instance, objective_kind="min-cost", budget=None, mode=mode,
-                            integer_only=backend.requires_integer_columns)
-    r = backend.solve(relaxed.model, SolveOptions(time_limit=remaining(), gap=0.0))
-    if r.x is None:
-        if r.status is Status.INFEASIBLE:
-            return _explain_infeasible(instance, form, None, solver, remaining, mode)
-        return ("The budget seems too small for the floors; the smallest sufficient budget could not be computed "
-                "in the time left.", None)
-    proven = r.status is Status.OPTIMAL
-    need = r.objective if proven else r.bound
-    return budget_shortfall_text(r.objective, budget, proven, instance.currency), need
+    """An :class:`~allocator.explain.Explanation` (headline, text, smallest budget or None): the floors
+    re-solved at least cost without the budget, each floor on its own, or what conflicts."""
+    from .explain import explain_infeasible
+
+    return explain_infeasible(instance, form, budget=budget, solver=solver, mode=mode, remaining=remaining)
 
 
-def _warm_start(instance, form, kind, budget):
-    """Column values of the greedy plan, or None when it cannot be expressed."""
+def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
+    """Column values of a good starting plan, or None.
+
+    In exact mode, the restricted model (routes on a shortest-path tree) is
+    small and quick, and its plan is feasible for the exact model; otherwise,
+    or when it fails, the greedy plan. Never lets a heuristic stop the solve."""
+    from .formulation.warmstart import encode
+    first = "max-coverage" if kind is Objective.LEXICOGRAPHIC else kind.value
+    if mode == "exact" and form.columns.terminal:
+        left = remaining()
+        limit = 10.0 if left is None else min(10.0, 0.15 * left)
+        try:
+            small = builder.build(instance, objective_kind=first, budget=budget, mode="restricted",
+                                  network=form.network, integer_only=backend.requires_integer_columns)
+            r = _solve_model(backend, small.model, SolveOptions(time_limit=limit, gap=1e-3, seed=seed), None)
+            if r.x is not None:
+                x = encode(form, instance, builder.decode(small, instance, r.x))
+                if x is not None:
+                    return x
+        except Exception:  # noqa: BLE001 - a warm start is an optimisation, never a failure
+            pass
     try:
         from .heuristics.greedy import greedy
-        from .formulation.warmstart import encode
-    except ImportError:
+        return encode(form, instance, greedy(instance, objective=first, budget=budget))
+    except Exception:  # noqa: BLE001
         return None
-    try:
-        decision = greedy(instance, objective=kind.value if kind is not Objective.LEXICOGRAPHIC else "max-coverage",
-                          budget=budget)
-    except Exception:  # a heuristic failing must never stop an exact solve
-        return None
-    return encode(form, instance, decision)
