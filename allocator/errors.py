@@ -45,6 +45,9 @@ class InputError(AllocatorError):
         self.fix = fix
         super().__init__(self._render())
 
+    def __reduce__(self):  # survive a trip through a worker process intact
+        return (_rebuild_input_error, (type(self), self.problem, self.file, self.line, self.column, self.fix))
+
     def _render(self) -> str:
         where = []
         if self.file:
@@ -76,7 +79,11 @@ class InfeasibleError(AllocatorError):
                  min_budget: float | None = None) -> None:
         self.explanation = explanation
         self.min_budget = min_budget
+        self.message = message
         super().__init__(message + (f"\n{explanation}" if explanation else ""))
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), (self.message,), {"explanation": self.explanation, "min_budget": self.min_budget}))
 
 
 class SolverError(AllocatorError):
@@ -95,3 +102,14 @@ class VerificationError(AllocatorError):
         shown = "\n  - ".join(self.violations[:20])
         more = f"\n  ... and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
         super().__init__(f"plan fails verification ({len(self.violations)} violations):\n  - {shown}{more}")
+
+    def __reduce__(self):
+        return (type(self), (self.violations,))
+
+
+def _rebuild_input_error(cls, problem, file, line, column, fix):
+    return cls(problem, file=file, line=line, column=column, fix=fix)
+
+
+def _rebuild(cls, args, kwargs):
+    return cls(*args, **kwargs)

@@ -53,7 +53,8 @@ def structural_problems(form) -> list[str]:
             problems.append(
                 f"group '{req['group']}': the floor of {_pct(req['floor'])} needs "
                 f"{req['need'] + req['existing']} of its {req['poor_villages']} registered poor villages covered; "
-                f"{req['existing']} already are and only {req['reachable']} more can be reached by any allowed "
+                f"{req['existing']} already {'is' if req['existing'] == 1 else 'are'} and only {req['reachable']} "
+                f"more can be reached by any allowed "
                 f"technology (lower the floor to at most {_pct(highest_floor(most, req['poor_villages']))} "
                 f"or allow more technologies)")
     return problems
@@ -237,9 +238,10 @@ def explain_infeasible(instance, form, *, budget: float | None, solver: str, mod
         total = s.min_cost(floors, extra=False)
         s.start_extras(time.perf_counter() - t0)
         if total.state != "infeasible":
-            lines = [budget_shortfall_text(total, budget, instance.currency, mode=mode)]
-            if total.known:
-                lines += _cost_breakdown(s, form, budget, instance.currency)
+            breakdown, floors_can_help = _cost_breakdown(s, form, budget, instance.currency) if total.known \
+                else ([], True)
+            lines = [budget_shortfall_text(total, budget, instance.currency, mode=mode,
+                                           floors_can_help=floors_can_help), *breakdown]
             return Explanation("no plan meets the floors and required facilities within the budget.",
                                "\n".join(lines), total.value if total.state == "optimal" else None)
     else:
@@ -248,8 +250,13 @@ def explain_infeasible(instance, form, *, budget: float | None, solver: str, mod
                        _without_money(s, form, floors), None)
 
 
-def budget_shortfall_text(total: MinCost, budget: float, currency: str, *, mode: str = "exact") -> str:
-    """The budget against the cheapest plan meeting every floor and required facility."""
+def budget_shortfall_text(total: MinCost, budget: float, currency: str, *, mode: str = "exact",
+                          floors_can_help: bool = True) -> str:
+    """The budget against the cheapest plan meeting every floor and required facility.
+
+    ``floors_can_help=False``: the required villages alone cost more than the
+    budget, so the advice does not suggest lowering the floors."""
+    lower = " or lower the floors" if floors_can_help else ""
     what = f"meets every floor and covers every village that must be covered ({FACILITIES})"
     where = (" (routes restricted to a shortest-path tree: --mode exact may need less)"
              if mode == "restricted" else "")
@@ -257,7 +264,7 @@ def budget_shortfall_text(total: MinCost, budget: float, currency: str, *, mode:
     if total.state == "optimal":
         return (f"The cheapest plan that {what} costs {_money(total.value, currency)}{where}; {have}. "
                 f"The smallest sufficient budget is {_money(total.value, currency)}: raise the budget by "
-                f"{_money(max(total.value - budget, 0.0), currency)} or lower the floors.")
+                f"{_money(max(total.value - budget, 0.0), currency)}{lower}.")
     if total.state == "range":
         return (f"The cheapest plan found that {what} costs {_money(total.value, currency)}{where}, and no such "
                 f"plan costs less than {_money(total.bound, currency)} (not proven optimal in the time allowed); "
@@ -281,33 +288,43 @@ def _floor_label(req) -> str:
             f"registered poor villages, {req['existing']} already connected)")
 
 
-def _cost_breakdown(s: _Solver, form, budget: float, currency: str) -> list[str]:
-    """Each floor costed on its own (with the required facilities), costliest first."""
+def _cost_breakdown(s: _Solver, form, budget: float, currency: str) -> tuple[list[str], bool]:
+    """Each floor costed on its own (with the required facilities), costliest first, and what drives
+    the cost; and whether lowering floors can help (False: the required villages alone are over budget)."""
     binding = [r for r in form.floors if r["need"] > 0]
     facilities = _required_facilities(form)
     if not binding or (len(binding) == 1 and not facilities):
-        return []  # the one floor is the whole cost, already given
+        return [], True  # the one floor is the whole cost, already given
     if len(binding) > MAX_FLOOR_BREAKDOWN:
-        return [f"({len(binding)} floors bind: too many to cost one by one.)"]
-    entries = []
-    if facilities:
-        entries.append((f"{FACILITIES} only, no floor ({facilities} villages must be covered)", None, {}))
-    entries += [(_floor_label(r), r["group"], {r["group"]: r["floor"]}) for r in binding]
-    results = [(label, group, s.min_cost(floors)) for label, group, floors in entries]
+        return [f"({len(binding)} floors bind: too many to cost one by one.)"], True
+    base = s.min_cost({}) if facilities else MinCost("optimal", 0.0, 0.0)
+    floors = [(r["group"], _floor_label(r), s.min_cost({r["group"]: r["floor"]})) for r in binding]
     # costliest first; what is not known last
-    results.sort(key=lambda e: (not e[2].known, -(e[2].value or 0.0) if e[2].known else 0.0, e[0]))
+    floors.sort(key=lambda e: (not e[2].known, -(e[2].value or 0.0) if e[2].known else 0.0, e[0]))
+
+    def over(cost: MinCost) -> str:
+        return (" - more than the budget on its own"
+                if cost.low is not None and cost.low > budget * (1 + 1e-9) + 1e-9 else "")
+
     with_them = f" (with the {FACILITIES})" if facilities else ""
     lines = [f"Cheapest cost of each requirement on its own{with_them}:"]
-    for label, _group, cost in results:
-        over = (" - more than the budget on its own" if cost.low is not None and cost.low > budget * (1 + 1e-9) + 1e-9
-                else "")
-        lines.append(f"  - {label}: {cost.text(currency)}{over}")
-    floors_only = [(g, c) for _label, g, c in results if g is not None]
-    if len(floors_only) >= 2 and all(c.known for _g, c in floors_only):
-        top_group, top = floors_only[0]
-        if all(top.low > c.value * (1 + 1e-9) for _g, c in floors_only[1:]):
+    for _group, label, cost in floors:
+        extra = ""
+        if facilities and cost.state == "optimal" and base.state == "optimal":
+            extra = f" ({_money(cost.value - base.value, currency)} more than the required villages alone)"
+        lines.append(f"  - {label}: {cost.text(currency)}{extra}{over(cost)}")
+    if facilities:
+        lines.append(f"  - {FACILITIES} only, no floor ({_villages(facilities)} must be covered): "
+                     f"{base.text(currency)}{over(base)}")
+    floors_can_help = not (facilities and base.low is not None and base.low > budget * (1 + 1e-9) + 1e-9)
+    if not floors_can_help:
+        lines.append(f"The villages that must be covered ({FACILITIES}) already cost more than the budget on "
+                     "their own: lowering the floors cannot help; raise the budget or change those rules.")
+    elif len(floors) >= 2 and all(c.known for _g, _l, c in floors):
+        top_group, _label, top = floors[0]
+        if all(top.low > c.value * (1 + 1e-9) for _g, _l, c in floors[1:]):
             lines.append(f"The floor of group '{top_group}' drives the cost.")
-    return lines
+    return lines, floors_can_help
 
 
 def _without_money(s: _Solver, form, floors: dict) -> str:
@@ -385,6 +402,10 @@ def _money(x: float | None, currency: str) -> str:
     if abs(x - round(x)) < 1e-6 * max(1.0, abs(x)):
         return f"{round(x):,.0f} {currency}"
     return f"{x:,.2f} {currency}"
+
+
+def _villages(n: int) -> str:
+    return f"{n} village" if n == 1 else f"{n} villages"
 
 
 def _pct(share: float) -> str:

@@ -84,8 +84,8 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
         connected), new_edges, new_trench_km, new_sites, spend (new spending),
         budget, carried_in, available (budget + carried_in; NaN: no limit),
         cumulative_spend, villages_covered, coverage (objective weight x
-        quality), and per group with a floor in some year ``<group>_share``
-        and ``<group>_floor`` (NaN: no floor that year).
+        quality), and per group with a floor in some year and registered
+        poor villages ``<group>_share`` and ``<group>_floor`` (NaN: no floor that year).
     """
     inst, cur = instance, instance.currency
     floors = floors_by_year(inst.policy, spec.years)
@@ -101,7 +101,12 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
     site_cost = inst.cost(sites["capex"].astype(float), sites["opex"].astype(float))
     microwave_cost = inst.cost(sites["backhaul_capex"].astype(float), sites["backhaul_opex"].astype(float))
     poor = villages["poor"].astype(bool)
-    groups = sorted({g for fl in floors.values() for g in fl})
+    members_of = {}  # registered poor villages of each group with a floor in some year (none: not tabulated)
+    for g in sorted({g for fl in floors.values() for g in fl}):
+        members = inst.group_members(g)
+        members = members[poor.reindex(members).to_numpy(dtype=bool)]
+        if len(members):
+            members_of[g] = members
 
     prev_year, prev = None, Decision.empty([])
     carry, cumulative = 0.0, 0.0
@@ -166,13 +171,11 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
                "new_sites": len(new_s), "spend": spend, "budget": budget, "carried_in": carried_in,
                "available": available, "cumulative_spend": cumulative,
                "villages_covered": int(covered.sum()), "coverage": rep.recomputed.get("coverage")}
-        for g in groups:
-            members = inst.group_members(g)
-            members = members[poor.reindex(members).to_numpy(dtype=bool)]
-            share = float(covered.reindex(members).mean()) if len(members) else math.nan
+        for g, members in members_of.items():
+            share = float(covered.reindex(members).mean())
             floor = floors[year].get(g)
             row[f"{g}_share"], row[f"{g}_floor"] = share, floor
-            if floor is not None and len(members) and share < floor - SHARE_TOL:
+            if floor is not None and share < floor - SHARE_TOL:
                 violations.append(f"{year}: milestone missed: group {g} has {share:.2%} of its registered poor "
                                   f"villages covered, the floor in force is {floor:.2%}")
         rows.append(row)

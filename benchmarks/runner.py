@@ -169,7 +169,7 @@ def _peak_memory_mb() -> float:
 
 
 def _run_engine(instance, spec: RunSpec) -> dict:
-    from allocator.errors import AllocatorError, InfeasibleError, VerificationError
+    from allocator.errors import AllocatorError, InfeasibleError, SolverError, VerificationError
     from allocator.solve import solve
 
     try:
@@ -180,6 +180,9 @@ def _run_engine(instance, spec: RunSpec) -> dict:
     except VerificationError as err:
         return {"status": "error", "verified": False, "violations": len(err.violations),
                 "message": f"verification failed: {err.violations[0] if err.violations else ''}"}
+    except SolverError as err:  # no plan: say whether the clock or the solver was the reason
+        text = str(err).splitlines()[0]
+        return {"status": "time_limit" if "time limit" in text else "error", "message": text}
     except AllocatorError as err:
         return {"status": "error", "message": str(err).splitlines()[0]}
     s = plan.summary

@@ -347,6 +347,8 @@ def _readme_expectations():
     out = {}
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
+        if cells[0] in out or " " in cells[0] or "," in cells[0]:  # the main table only; variants come later
+            continue
         out[cells[0]] = {"objective_kind": cells[1], "objective": float(cells[3]),
                          **{tech: cells[4 + i].split() for i, tech in enumerate(("fiber", "4g", "satellite", "none"))}}
     return out

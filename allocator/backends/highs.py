@@ -115,6 +115,11 @@ class HighsBackend(Backend):
 
         has_solution = int(info.primal_solution_status) == _SOLUTION_FEASIBLE
         x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
+        if x is not None and warm_start is not None and recheck and not _consistent(model, x, info):
+            # Seen with HiGHS 1.16: after setSolution, a MIP that presolve empties reports
+            # objective and dual bound 0 for a solution worth more. Its numbers cannot be
+            # trusted then: solve again without the start.
+            return self._solve(model, options, None, deadline, common, recheck=False)
         is_mip = any(model.integer)
         if is_mip:
             bound = float(info.mip_dual_bound)  # includes the offset; +-inf before any bound
@@ -158,3 +163,10 @@ class HighsBackend(Backend):
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
         return h
+
+
+def _consistent(model: LinearModel, x: np.ndarray, info) -> bool:
+    """HiGHS's own objective agrees with the objective of the solution it returned."""
+    mine = model.objective_value(x)
+    theirs = float(info.objective_function_value)
+    return abs(mine - theirs) <= 1e-6 * max(1.0, abs(mine))

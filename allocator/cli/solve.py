@@ -57,25 +57,46 @@ def run(args) -> int:
 
 
 def human_summary(plan, instance, output) -> str:
+    """A few lines for the terminal: status, objective and proof, cost against the budget,
+    what is covered by what, each floor, timings, and anything the verifier noted."""
     s = plan.summary
     cur = instance.currency
     lines = [f"{instance.name}: {s['status'].upper()} ({s['solver']} {s['solver_version']}, mode {s['mode']})"]
-    gap = s.get("gap")
     lines.append(f"  objective {s['objective_kind']}: {s['objective']:,.2f}   bound {_num(s.get('bound'))}   "
-                 f"gap {'n/a' if gap is None else f'{gap:.4%}'}")
+                 f"gap {_gap(s.get('gap'))}")
+    if s.get("cost_objective") is not None:  # lexicographic: the second stage
+        lines.append(f"  then least cost at that coverage: {s['cost_objective']:,.2f}   "
+                     f"bound {_num(s.get('cost_bound'))}   gap {_gap(s.get('cost_gap'))}")
     budget = s.get("budget")
     lines.append(f"  cost ({s['budget_measure']}): {s['total_cost']:,.0f} {cur}"
                  + (f" of budget {budget:,.0f} {cur}" if budget is not None else " (no budget)"))
     by = s.get("by_technology", {})
-    mix = ", ".join(f"{t} {d.get('villages', 0)}" for t, d in sorted(by.items()))
-    lines.append(f"  villages covered {s.get('villages_covered')} of {s.get('villages_total')}; new: {mix or 'none'}")
+    mix = ", ".join(f"{t} {d.get('villages', 0)}" for t, d in sorted(by.items()) if d.get("villages", 0))
+    covered, total, new = s.get("villages_covered"), s.get("villages_total"), s.get("villages_new")
+    already = covered - new if isinstance(covered, int) and isinstance(new, int) else None
+    lines.append(f"  villages covered {covered} of {total}"
+                 + (f" ({already} already connected)" if already else "")
+                 + f"; new: {mix or 'none'}")
     for g, row in plan.groups.iterrows():
-        if row.get("floor") == row.get("floor") and row.get("floor") is not None:
-            lines.append(f"  group {g}: {row['share']:.1%} covered (floor {row['floor']:.0%})")
+        floor = row.get("floor")
+        if floor is None or floor != floor or not row.get("poor_villages"):
+            continue  # no floor, or no registered poor village in the group: nothing to meet
+        lines.append(f"  group {g}: {row['share']:.1%} of {int(row['poor_villages'])} registered poor villages "
+                     f"covered (floor {_share(floor)}{'' if row.get('met') else ', NOT MET'})")
     lines.append(f"  built in {s['build_seconds']:.2f}s, solved in {s['solve_seconds']:.2f}s; verified")
+    for note in s.get("verifier_warnings") or []:
+        lines.append(f"  note: {note}")
     if output:
         lines.append(f"  plan written to {output}")
     return "\n".join(lines)
+
+
+def _gap(gap) -> str:
+    return "n/a" if gap is None else f"{gap:.4%}"
+
+
+def _share(x: float) -> str:
+    return f"{x * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def _num(v) -> str:

@@ -59,7 +59,7 @@ class MultiYearFormulation:
 
 def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], carry_over: bool,
           floors: Mapping[int, Mapping[str, float]], due_year: int, objective_kind: str,
-          mode: str = "exact", integer_only: bool = False) -> MultiYearFormulation:
+          mode: str = "exact", integer_only: bool = False, reductions: bool = True) -> MultiYearFormulation:
     """One model for the whole rollout.
 
     Parameters
@@ -71,11 +71,13 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
     due_year : schools, clinics and forced villages must be covered from this year on.
     objective_kind : 'max-coverage' (weighted coverage summed over the years: people-years)
         or 'min-cost' (cost of the whole rollout, i.e. of the last year's state).
+    reductions : False leaves out every network reduction and arborescence row in every
+        year (the plain model; the same optimum, a weaker bound: for tests of their validity).
     """
     t0 = time.perf_counter()
     years = list(years)
     prebuild = (not carry_over) and len(years) > 1 and any(b is not None for b in budgets)
-    if prebuild:
+    if prebuild or not reductions:
         edge_cost = instance.cost(instance.edges["capex"].to_numpy(float), instance.edges["opex"].to_numpy(float))
         network = build_network(instance, builder.terminal_nodes(instance), edge_cost, reduce=False)
     else:
@@ -94,7 +96,7 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
         last = k == len(years) - 1
         block = builder.build_block(model, instance, network, elig, floors=dict(floors[year]), budget=None,
                                     mode=mode, integer_only=integer_only,
-                                    mcf_limit=MCF_COLUMN_LIMIT // len(years), strengthen=last or not prebuild)
+                                    mcf_limit=MCF_COLUMN_LIMIT // len(years), strengthen=reductions and (last or not prebuild))
         _prefix(model, first_col, first_row, f"{year}:")
         if blocks:
             _link(model, blocks[-1].columns, block.columns, year)
@@ -113,7 +115,7 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
     else:
         raise ValueError(objective_kind)
     stats = {"fiber": [b.fiber_stats for b in blocks], "build_seconds": time.perf_counter() - t0,
-                  "prebuild": prebuild, "network_reduced": not prebuild, **model.stats()}
+                  "prebuild": prebuild, "network_reduced": reductions and not prebuild, **model.stats()}
     return MultiYearFormulation(model, network, years, blocks, {y: dict(floors[y]) for y in years}, prebuild, stats)
 
 
