@@ -126,7 +126,11 @@ def _degree_reductions(g: nx.Graph, keep: set) -> None:
 
 
 def _long_edge_reduction(g: nx.Graph) -> None:
-    """Delete edges costlier than the shortest path between their ends."""
+    """Delete edges costlier than the shortest path between their ends.
+
+    A shortest path between two nodes of one branch (component without the
+    root) never enters another branch, so distances are computed per branch
+    plus the root: many small all-pairs problems instead of one large one."""
     if g.number_of_edges() == 0:
         return
     nodes = list(g)
@@ -135,29 +139,35 @@ def _long_edge_reduction(g: nx.Graph) -> None:
     v = np.array([pos[b] for _, b in g.edges()])
     c = np.array([d["cost"] for _, _, d in g.edges(data=True)])
     n = len(nodes)
+    root = pos.get(ROOT, -1)
     # zero costs would vanish from a sparse matrix: shift them by a tiny amount
     mat = sp.coo_matrix((np.maximum(c, 1e-12), (u, v)), shape=(n, n)).tocsr()
-    ncomp, label = connected_components(mat, directed=False)
+    off_root = (u != root) & (v != root)
+    branch_mat = sp.coo_matrix((np.ones(int(off_root.sum())), (u[off_root], v[off_root])), shape=(n, n))
+    _, label = connected_components(branch_mat, directed=False)
+    edge_branch = np.where(u == root, label[v], label[u])
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(label.max() + 2))
+    local = np.full(n, -1)
     drop = []
-    limit = float(c.max())
-    for comp in range(ncomp):
-        members = np.flatnonzero(label == comp)
+    for b in np.unique(edge_branch):
+        members = order[bounds[b]:bounds[b + 1]]
+        if root >= 0:
+            members = np.append(members, root)
+        in_b = edge_branch == b
+        eu, ev, ec = u[in_b], v[in_b], c[in_b]
         if len(members) < 3:
             continue
-        in_comp = label[u] == comp
-        eu, ev, ec = u[in_comp], v[in_comp], c[in_comp]
         if len(members) <= 4000:
-            sub = mat[members][:, members]
-            local = np.full(n, -1)
             local[members] = np.arange(len(members))
-            dist = dijkstra(sub, directed=False, limit=limit)
+            k = len(members)
+            sub = sp.csr_matrix((np.maximum(ec, 1e-12), (local[eu], local[ev])), shape=(k, k))
+            dist = dijkstra(sub, directed=False, limit=float(ec.max()))
             d = dist[local[eu], local[ev]]
-        else:  # large component: one source at a time, bounded search
-            d = np.array([dijkstra(mat, directed=False, indices=a, limit=cc)[b]
-                          for a, b, cc in zip(eu, ev, ec)])
-        for a, b, cc, dd in zip(eu, ev, ec, d):
-            if dd < cc - _EPS * max(1.0, cc):
-                drop.append((nodes[a], nodes[b]))
+        else:  # very large branch: one bounded search per edge
+            d = np.array([dijkstra(mat, directed=False, indices=a, limit=cc)[bb] for a, bb, cc in zip(eu, ev, ec)])
+        longer = d < ec - _EPS * np.maximum(1.0, ec)
+        drop.extend((nodes[a], nodes[bb]) for a, bb in zip(eu[longer], ev[longer]))
     g.remove_edges_from(drop)
 
 

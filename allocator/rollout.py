@@ -9,6 +9,7 @@ rules and the output.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +143,11 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     form = multiyear.build(instance, years=spec.years, budgets=spec.budgets, carry_over=spec.carry_over,
                            floors=floors, due_year=spec.due_year, objective_kind=first.value, mode=mode,
                            integer_only=backend.requires_integer_columns)
-    problems = [f"{y}: {p}" for k, y in enumerate(spec.years) for p in structural_problems(form.year_formulation(k))]
+    years_of: dict[str, list[int]] = {}  # a problem of several years is listed once
+    for k, year in enumerate(spec.years):
+        for problem in structural_problems(form.year_formulation(k)):
+            years_of.setdefault(problem, []).append(year)
+    problems = [f"{', '.join(map(str, ys))}: {p}" for p, ys in years_of.items()]
     if problems:
         raise InfeasibleError("no rollout can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
     say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
@@ -308,3 +313,44 @@ def write_rollout(rollout: RolloutPlan, directory: str | Path, *, overwrite: boo
         rollout.table.round(9).to_csv(tmp / ROLLOUT_CSV, index=True, encoding="utf-8", lineterminator="\n")
         (tmp / SUMMARY).write_text(summary_json(rollout.summary), encoding="utf-8")
     return directory
+
+
+def check_written_rollout(directory: str | Path, instance):
+    """Re-check a rollout directory written by :func:`write_rollout` (possibly edited by hand)
+    with :func:`allocator.rollout_verify.check_rollout`: years, budgets and carry-over from its
+    summary.json, each year's decision from its plan directory.
+
+    Returns
+    -------
+    RolloutReport
+
+    Raises
+    ------
+    InputError
+        a missing or malformed file, or ids the instance does not have.
+    """
+    from .errors import InputError
+    from .plan_io import read_decision
+
+    directory = Path(directory)
+    file = directory / SUMMARY
+    if not file.is_file():
+        raise InputError("file is missing", file=file, fix="give the directory written by `allocator rollout -o OUT`")
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"not valid JSON: {err}", file=file,
+                         fix="rewrite it with `allocator rollout -o OUT`") from None
+    if not isinstance(summary, dict) or "years" not in summary:
+        raise InputError("no 'years' in the rollout summary", file=file,
+                         fix="give the directory written by `allocator rollout -o OUT`")
+
+    def error(key, problem, fix):
+        return InputError(problem, file=file, column=key, fix=fix)
+
+    spec = check_spec(summary.get("years"), summary.get("budgets"), summary.get("carry_over", False),
+                      summary.get("required_by"), error=error)
+    decisions, year_summaries = {}, {}
+    for year in spec.years:
+        decisions[year], year_summaries[year] = read_decision(directory / str(year), instance)
+    return check_rollout(instance, spec, decisions, summary=summary, year_summaries=year_summaries)

@@ -34,7 +34,9 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     objective : 'max-coverage' | 'min-cost' | 'lexicographic'; default the instance's.
     budget : a number, None (no budget) or the instance's own (default).
     solver : 'highs' (default) | 'cbc' | 'scip' | 'cpsat'.
-    mode : 'exact' (routes over the whole trench graph) | 'restricted' (shortest-path tree).
+    mode : 'exact' (routes over the whole trench graph) | 'restricted' (shortest-path tree) |
+        'decomposed' / 'decomposed-exact' (county MIPs in parallel, LP bound: allocator/decompose.py;
+        ``threads`` is then the number of worker processes).
     time_limit : wall-clock seconds for the whole call, model building included.
     gap : relative gap at which the solver may stop (0: prove optimality).
 
@@ -42,6 +44,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     ------
     OptionsError, InfeasibleError, SolverError, VerificationError
     """
+    if isinstance(mode, str) and mode.startswith("decomposed"):  # national scale: allocator/decompose.py
+        from .decompose import solve_via_mode
+        return solve_via_mode(instance, mode, objective=objective, budget=budget, solver=solver,
+                              time_limit=time_limit, gap=gap, threads=threads, seed=seed,
+                              warm_start=warm_start, progress=progress)
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)

@@ -327,7 +327,7 @@ def parse_cbc_log(text: str) -> dict:
     as "Lower bound" when minimising, "Upper bound" when maximising; no bound line
     when it proved optimality outright)."""
     out: dict = {}
-    m = re.search(r"^Result - (.+)$", text, re.M)
+    m = re.search(r"^Result - (.+)$", text, re.M) or re.search(r"^(Problem is infeasible)", text, re.M)
     out["result"] = m.group(1).strip() if m else ""
     for key, label in (("objective", "Objective value"), ("bound", "(?:Lower|Upper) bound"), ("gap", "Gap")):
         m = re.search(rf"^{label}:\s+({_LOG_NUMBER})", text, re.M)

@@ -314,7 +314,6 @@ def _case_child(case: Case, specs: list[RunSpec], queue, stop_at: float | None, 
         queue.put(("done", case.name))
         return
     base.update(facts, prepare_seconds=round(time.perf_counter() - t0, 3))
-    _preload()
     queue.put(("prepared", case.name))
     for spec in specs:
         row = {**base, **_spec_fields(spec)}
@@ -328,15 +327,26 @@ def _case_child(case: Case, specs: list[RunSpec], queue, stop_at: float | None, 
 
 
 def _preload() -> None:
-    """Import, before forking the runs, every module a run uses: import time is not solve time."""
+    """Import, before forking anything, every engine module (the engine imports some lazily)
+    and the solvers: import time is not solve time, and every case of a session runs the
+    same code even if files change while it runs."""
+    import importlib
+    import pkgutil
+
     import pulp  # noqa: F401
 
-    import allocator.heuristics.greedy  # noqa: F401
-    import allocator.solve  # noqa: F401
-    import allocator.verify  # noqa: F401
+    import allocator
     from allocator.backends import available_backends
 
     from . import baselines  # noqa: F401
+
+    for info in pkgutil.walk_packages(allocator.__path__, prefix="allocator."):
+        if ".cli" in info.name or info.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(info.name)
+        except Exception:  # noqa: BLE001 - a module that cannot load fails its runs, reported there
+            pass
     available_backends()
 
 
@@ -558,6 +568,7 @@ def run_suite(suite: Suite, out_dir: str | Path, *, solvers: list[str] | None = 
             "gap": float(gap if gap is not None else suite.gap), "cases": [c.to_dict() for c, _ in work],
             "runs_planned": total, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             "machine": facts}
+    _preload()  # every case then runs the code as it was now, even if files change during the run
     display = Display(total, quiet=quiet)
     display.header()
     ctx = mp.get_context("fork")

@@ -184,6 +184,14 @@ def test_schools_are_due_by_the_required_year():
     assert r.decisions[2018].villages_with("satellite") == ["v1"]
 
 
+def test_a_school_no_technology_can_serve_is_named_with_the_years_it_is_due():
+    inst = small_instance(villages=[sat_only("v1", 10, school=True, demand_mbps=50.0)], nodes=NO_FIBER[0],
+                          edges=NO_FIBER[1], policy={"schools": {"required": True, "min_mbps": 20.0}})
+    with pytest.raises(InfeasibleError) as err:
+        solve_rollout(inst, years=YEARS, budgets=[1e3] * 3, required_by=2019)
+    assert "- 2019, 2020: village v1 has a school and must be covered, but none of its technologies" in str(err.value)
+
+
 def test_lexicographic_keeps_people_years_then_saves(junction):
     # with unlimited money both villages are connected in 2018 (200 people x 2 years) at the least cost, 14
     r = solve_rollout(junction, years=[2018, 2019], budgets=None, objective="lexicographic")
@@ -266,7 +274,7 @@ def test_every_rollout_is_consistent(case):
     event(f"trenches dug before use: {any('lead to no fiber' in w for w in r.summary['verifier_warnings'])}")
     assert r.summary["verified"]
     assert check_rollout(inst, r.spec, r.decisions, summary=r.summary).ok
-    carried = 0.0
+    carried, spent = 0.0, 0.0
     for k, year in enumerate(years):
         d = r.decisions[year]
         if k:
@@ -274,9 +282,11 @@ def test_every_rollout_is_consistent(case):
             assert before.built_edges <= d.built_edges
             assert all(d.technology[v] == t for v, t in before.technology.items() if t != "none")
             assert all(d.opened_sites.get(s) == b for s, b in before.opened_sites.items())
-        spend = r.table.loc[year, "spend"]
+        spend = r.plans[year].summary["total_cost"] - spent  # the plans' costs come from plan_build
+        assert spend == pytest.approx(r.table.loc[year, "spend"], abs=1e-6)
         assert spend <= budgets[k] + carried + 1e-6
         carried = budgets[k] + carried - spend if carry else 0.0
+        spent += spend
         assert verify(year_instance(inst, r.spec, year, r.summary["floors"][str(year)]), d).ok
     # one model, one status: the yearly plans repeat the rollout's
     assert {p.summary["status"] for p in r.plans.values()} == {r.status}
@@ -380,7 +390,8 @@ def test_the_rollout_table_is_read_with_the_instance(tmp_path):
     ({"years": YEARS, "budgets": [1e6, 2e6]}, "rollout.budgets", "2 budgets for 3 years (2018, 2019, 2020)"),
     ({"years": [2019, 2018], "budgets": [1.0, 1.0]}, "rollout.years", "must increase strictly"),
     ({"years": YEARS, "budget": [1.0, 1.0, 1.0]}, "rollout.budget", "unknown key 'budget' in [rollout]"),
-    ({"years": YEARS, "budgets": [1.0, -1.0, 1.0]}, "rollout.budgets", "the budget of 2019 must be a finite number >= 0"),
+    ({"years": YEARS, "budgets": [1.0, -1.0, 1.0]}, "rollout.budgets",
+     "the budget of 2019 must be a finite number >= 0"),
     ({"years": YEARS, "carry_over": "yes"}, "rollout.carry_over", "must be true or false"),
     ({"years": YEARS, "required_by": 2021}, "rollout.required_by", "must be a year from 2018 to 2020"),
 ])
@@ -438,6 +449,14 @@ def test_rollout_command_writes_every_year(tmp_path, capsys):
         view = year_instance(inst, spec, year, floors_by_year(inst.policy, spec.years)[year])
         assert verify(view, plan.decision, summary=plan.summary).ok
     assert plan.summary["total_cost"] == pytest.approx(14.0)
+    # the written rollout re-checks; a trench removed from 2019 (dug in 2018) does not
+    assert main(["rollout", str(d), "--check", str(out)]) == 0
+    assert "keeps every rule of instance 'junction' in every year" in capsys.readouterr().out
+    edges = (out / "2019" / "edges.csv").read_text(encoding="utf-8").splitlines()
+    (out / "2019" / "edges.csv").write_text("\n".join(e for e in edges if not e.startswith("0,")) + "\n",
+                                            encoding="utf-8")
+    assert main(["rollout", str(d), "--check", str(out)]) == 5
+    assert "2019: edge 0 was built by 2018 but is missing (nothing is un-built)" in capsys.readouterr().err
 
 
 def test_rollout_command_options_and_failures(tmp_path, capsys):

@@ -16,6 +16,8 @@ def register(sub) -> None:
     p.add_argument("instance", metavar="DIR", help="instance directory")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write OUT/<year>/ plan directories, OUT/rollout.csv and OUT/summary.json")
+    p.add_argument("--check", metavar="OUT",
+                   help="do not solve: re-check a rollout directory written before (exit 5 on a violation)")
     p.add_argument("--years", type=_years, metavar="Y1,Y2,..", help="e.g. 2018,2019,2020")
     p.add_argument("--budgets", type=_budgets, default=argparse.SUPPRESS, metavar="B1,B2,..",
                    help="one budget per year, e.g. 5e8,5e8,5e8 ('none': no limit that year)")
@@ -68,6 +70,8 @@ def run(args) -> int:
     t0 = time.perf_counter()
     progress = None if args.quiet else (lambda m: print(f"[{time.perf_counter() - t0:7.2f}s] {m}", file=sys.stderr))
     instance = load_instance(args.instance)
+    if args.check:
+        return _check(instance, args.check, quiet=args.quiet)
     rollout = solve_rollout(instance, years=args.years, budgets=getattr(args, "budgets", KEEP),
                             carry_over=args.carry_over, required_by=args.required_by, objective=args.objective,
                             solver=args.solver, mode=args.mode, time_limit=args.time_limit, gap=args.gap,
@@ -75,6 +79,22 @@ def run(args) -> int:
     if args.output:
         write_rollout(rollout, args.output)
     print(human_summary(rollout, instance, args.output))
+    return 0
+
+
+def _check(instance, directory, *, quiet: bool) -> int:
+    from ..errors import VerificationError
+    from ..rollout import check_written_rollout
+
+    report = check_written_rollout(directory, instance)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not report.ok:
+        raise VerificationError(report.violations)
+    if not quiet:
+        years = report.table.index.tolist()
+        print(f"OK: rollout {directory} ({years[0]}-{years[-1]}) keeps every rule of instance {instance.name!r} "
+              f"in every year")
     return 0
 
 

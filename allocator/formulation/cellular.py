@@ -34,13 +34,15 @@ def build(model, instance, elig, columns, network) -> None:
         model.add_row([fib[i], mic[i]], 1.0, -np.inf, 1.0, name=f"one_backhaul[{site_ids[i]}]")
     columns.site_ids, columns.site_fiber, columns.site_micro = site_ids, fib, mic
 
-    # a 4G village needs an opened site that covers it: g_v <= sum over covering sites
-    pos = pd.Series(np.arange(len(site_ids)), index=site_ids)
-    cand_pos = pd.Series(np.arange(len(elig.candidates)), index=elig.candidates)
-    for vid, grp in cov.groupby("village_id", sort=True):
-        i = cand_pos[vid]
-        sp = pos[grp["site_id"]].to_numpy()
-        open_cols = np.concatenate([fib[sp], mic[sp]])
-        open_cols = open_cols[open_cols >= 0]
-        model.add_row(np.concatenate([[columns.cellular[i]], open_cols]),
-                      np.concatenate([[1.0], -np.ones(len(open_cols))]), -np.inf, 0.0, name=f"reach[{vid}]")
+    # a 4G village needs an opened site that covers it: g_v <= sum over covering sites (one row per village)
+    if cov.empty:
+        return
+    site_pos = pd.Index(site_ids).get_indexer(cov["site_id"])
+    cand_pos = pd.Index(elig.candidates).get_indexer(cov["village_id"])
+    villages, row = np.unique(cand_pos, return_inverse=True)
+    entries = [(row, fib[site_pos]), (row, mic[site_pos])]
+    rows = np.concatenate([np.arange(len(villages))] + [r[c >= 0] for r, c in entries])
+    cols = np.concatenate([columns.cellular[villages]] + [c[c >= 0] for _, c in entries])
+    vals = np.concatenate([np.ones(len(villages)), -np.ones(len(rows) - len(villages))])
+    model.add_rows(rows, cols, vals, -np.inf, np.zeros(len(villages)),
+                   names=[f"reach[{elig.candidates[i]}]" for i in villages])

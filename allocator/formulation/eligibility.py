@@ -58,8 +58,9 @@ def compute(instance, network) -> Eligibility:
 
     # physical reach
     nodes = cv["node"].astype(str)
-    allowed[Technology.FIBER] &= nodes.map(lambda x: bool(x) and network.reaches_backbone(x)).to_numpy(bool) | \
-        nodes.map(lambda x: x in set(instance.backbone_nodes)).to_numpy(bool)
+    lit = set(network.index) | set(instance.backbone_nodes)  # nodes fiber can reach
+    lit.discard("")
+    allowed[Technology.FIBER] &= nodes.isin(lit).to_numpy(bool)
     usable = _usable_sites(instance, network)
     cov = instance.coverage[instance.coverage["site_id"].isin(usable)]
     allowed[Technology.CELLULAR] &= cands.isin(cov["village_id"])
@@ -103,9 +104,9 @@ def _usable_sites(instance, network) -> pd.Index:
         return s.index
     micro = s["backhaul"].isin(["any", "microwave"]).to_numpy(bool)
     node = s["node"].astype(str)
-    backbone = set(instance.backbone_nodes)
-    fiber = s["backhaul"].isin(["any", "fiber"]).to_numpy(bool) & node.map(
-        lambda x: bool(x) and (network.reaches_backbone(x) or x in backbone)).to_numpy(bool)
+    lit = set(network.index) | set(instance.backbone_nodes)
+    lit.discard("")
+    fiber = s["backhaul"].isin(["any", "fiber"]).to_numpy(bool) & node.isin(lit).to_numpy(bool)
     return s.index[micro | fiber]
 
 

@@ -142,31 +142,45 @@ def _tree_path_rows(model, network, arcs, y, z) -> None:
 
 
 def _strengthen(model, network, b, arcs, y, z) -> None:
+    """Valid inequalities of an optimal arborescence, as vectorised row blocks."""
     tails, heads = network.arc_tail[arcs], network.arc_head[arcs]
-    in_arcs = defaultdict(list)
-    out_arcs = defaultdict(list)
-    for a, t, h in zip(arcs, tails, heads):
-        in_arcs[int(h)].append(int(a))
-        if t != 0:
-            out_arcs[int(t)].append(int(a))
-    by_edge = defaultdict(list)
-    for a in arcs:
-        by_edge[int(network.arc_edge[a])].append(int(a))
-    for pair in by_edge.values():
-        if len(pair) == 2:
-            model.add_row(y[pair], 1.0, -np.inf, 1.0, name="one_way")
-    for w in sorted(in_arcs):
-        ins = y[in_arcs[w]]
-        model.add_row(ins, 1.0, -np.inf, 1.0, name="in_degree")
-        outs = y[out_arcs.get(w, [])]
-        cols = np.concatenate([ins, outs])
-        coef = np.concatenate([np.ones(len(ins)), -np.ones(len(outs))])
-        if w in z:
-            cols, coef = np.append(cols, z[w]), np.append(coef, -1.0)
-        model.add_row(cols, coef, -np.inf, 0.0, name="no_dead_end")
-        for a in out_arcs.get(w, []):
-            model.add_row(np.concatenate([[y[a]], ins]), np.concatenate([[1.0], -np.ones(len(ins))]),
-                          -np.inf, 0.0, name="out_needs_in")
+    ycol = y[arcs]
+    # no edge used both ways
+    edge = network.arc_edge[arcs]
+    order = np.argsort(edge, kind="stable")
+    e_sorted = edge[order]
+    pair = np.flatnonzero(e_sorted[1:] == e_sorted[:-1])
+    if len(pair):
+        r = np.repeat(np.arange(len(pair)), 2)
+        c = np.column_stack([ycol[order][pair], ycol[order][pair + 1]]).ravel()
+        model.add_rows(r, c, 1.0, -np.inf, np.ones(len(pair)))
+    nodes = np.unique(heads)
+    row = np.searchsorted(nodes, heads)                       # in-arc -> its head's row
+    n = len(nodes)
+    # in-degree <= 1
+    model.add_rows(row, ycol, 1.0, -np.inf, np.ones(n))
+    # no dead end: y(in(w)) - y(out(w)) - z_w <= 0
+    out = np.flatnonzero(np.isin(tails, nodes))
+    out_row = np.searchsorted(nodes, tails[out])
+    lit = np.array([w for w in nodes if int(w) in z], dtype=np.int64)
+    r = np.concatenate([row, out_row, np.searchsorted(nodes, lit)])
+    c = np.concatenate([ycol, ycol[out], np.array([z[int(w)] for w in lit], dtype=np.int64)])
+    v = np.concatenate([np.ones(len(row)), -np.ones(len(out)), -np.ones(len(lit))])
+    model.add_rows(r, c, v, -np.inf, np.zeros(n))
+    # an arc out of w needs an arc into w: y_a - y(in(w)) <= 0, one row per arc leaving a non-root node
+    leaving = np.flatnonzero(tails != 0)
+    by_head = np.argsort(row, kind="stable")
+    starts = np.searchsorted(row[by_head], np.arange(n + 1))
+    rr, cc, vv = [], [], []
+    tail_row = np.searchsorted(nodes, tails[leaving])
+    known = np.isin(tails[leaving], nodes)
+    for i, (a, tr) in enumerate(zip(leaving[known], tail_row[known])):
+        ins = ycol[by_head[starts[tr]:starts[tr + 1]]]
+        rr.append(np.full(len(ins) + 1, i))
+        cc.append(np.concatenate([[ycol[a]], ins]))
+        vv.append(np.concatenate([[1.0], -np.ones(len(ins))]))
+    if rr:
+        model.add_rows(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -np.inf, np.zeros(len(rr)))
 
 
 def _flow_block(model, network, arcs, y, sink_of, cap, prefix, columns, integer):
@@ -193,9 +207,36 @@ def _flow_block(model, network, arcs, y, sink_of, cap, prefix, columns, integer)
 
 
 def _multi_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:
-    for t in terminals:
-        own = arcs[network.arc_tail[arcs] != t]  # flow to t never needs to leave t
-        _flow_block(model, network, own, y, {t: z[t]}, 1.0, f"flow{network.nodes[t]}", columns, integer)
+    """One commodity per terminal, all of a branch's blocks built in one vectorised pass."""
+    terminals = np.asarray(sorted(terminals), dtype=np.int64)
+    tails, heads = network.arc_tail[arcs], network.arc_head[arcs]
+    nodes = np.unique(np.concatenate([heads, tails]))
+    nodes = nodes[nodes != 0]
+    head_row = np.searchsorted(nodes, heads)
+    tail_row = np.where(tails == 0, -1, np.searchsorted(nodes, tails))
+    n_arcs, n_nodes = len(arcs), len(nodes)
+    term = np.repeat(np.arange(len(terminals)), n_arcs)
+    arc = np.tile(np.arange(n_arcs), len(terminals))
+    keep = tails[arc] != terminals[term]  # flow to t never needs to leave t
+    term, arc = term[keep], arc[keep]
+    k = model.add_vars([f"flow{network.nodes[terminals[t]]}[{arcs[a]}]" for t, a in zip(term, arc)],
+                       0.0, 1.0, integer=integer)
+    starts = np.searchsorted(term, np.arange(len(terminals) + 1))
+    for i, t in enumerate(terminals):
+        columns.flow_blocks.append(((int(t),), arcs[arc[starts[i]:starts[i + 1]]], k[starts[i]:starts[i + 1]]))
+    # conservation: in - out - z_t [w == t] = 0, one row per (terminal, node)
+    has_tail = tail_row[arc] >= 0
+    zcols = np.array([z[int(t)] for t in terminals], dtype=np.int64)
+    rows = np.concatenate([term * n_nodes + head_row[arc], (term * n_nodes + tail_row[arc])[has_tail],
+                           np.arange(len(terminals)) * n_nodes + np.searchsorted(nodes, terminals)])
+    cols = np.concatenate([k, k[has_tail], zcols])
+    vals = np.concatenate([np.ones(len(k)), -np.ones(int(has_tail.sum())), -np.ones(len(terminals))])
+    count = len(terminals) * n_nodes
+    model.add_rows(rows, cols, vals, np.zeros(count), np.zeros(count))
+    # capacity: k <= y
+    m = len(k)
+    model.add_rows(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([k, y[arcs[arc]]]),
+                   np.concatenate([np.ones(m), -np.ones(m)]), -np.inf, np.zeros(m))
 
 
 def _single_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:

@@ -83,20 +83,20 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
     else:
         network = builder.default_network(instance)
     base = eligibility.compute(instance, network)
-    none_required = np.zeros(len(base.candidates), dtype=bool)
+    n = len(base.candidates)
 
     model = LinearModel()
     blocks = []
     for k, year in enumerate(years):
         due = year >= due_year
-        elig = replace(base, required=base.required.copy() if due else none_required.copy(),
-                       why_required=base.why_required.copy() if due else np.full(len(base.candidates), "", dtype=object),
+        elig = replace(base, required=base.required.copy() if due else np.zeros(n, dtype=bool),
+                       why_required=base.why_required.copy() if due else np.full(n, "", dtype=object),
                        problems=list(base.problems) if due else [])
         first_col, first_row = model.num_vars, model.num_rows
         last = k == len(years) - 1
         block = builder.build_block(model, instance, network, elig, floors=dict(floors[year]), budget=None,
-                                    mode=mode, integer_only=integer_only,
-                                    mcf_limit=MCF_COLUMN_LIMIT // len(years), strengthen=reductions and (last or not prebuild))
+                                    mode=mode, integer_only=integer_only, mcf_limit=MCF_COLUMN_LIMIT // len(years),
+                                    strengthen=reductions and (last or not prebuild))
         _prefix(model, first_col, first_row, f"{year}:")
         if blocks:
             _link(model, blocks[-1].columns, block.columns, year)
@@ -115,7 +115,7 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
     else:
         raise ValueError(objective_kind)
     stats = {"fiber": [b.fiber_stats for b in blocks], "build_seconds": time.perf_counter() - t0,
-                  "prebuild": prebuild, "network_reduced": reductions and not prebuild, **model.stats()}
+             "prebuild": prebuild, "network_reduced": reductions and not prebuild, **model.stats()}
     return MultiYearFormulation(model, network, years, blocks, {y: dict(floors[y]) for y in years}, prebuild, stats)
 
 

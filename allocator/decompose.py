@@ -1,0 +1,491 @@
+"""National-scale solve: decomposition by county, parallel county MIPs, and an
+honest bound from the LP relaxation of the whole model.
+
+Method (docs/scale.md has the details and measured figures):
+
+1. **Split.** :func:`~allocator.decompose_parts.partition` cuts the instance
+   into parts: one county each, or several counties when a trench branch (the
+   part of the graph behind the backbone) or a 4G site joins them. Parts share
+   nothing but the budget, the group floors and the satellite beams.
+2. **Build.** Each part's model (every constraint family but the coupling
+   rows) is built on its own, in parallel: linear in the instance.
+3. **Bound.** The part models are stacked, the coupling rows (whole budget,
+   group floors, beam capacities) added, integrality dropped, and the LP
+   solved. Its optimum bounds every plan of the full problem in the same
+   routing mode: in restricted mode, the problem whose routes follow the
+   shortest-path trees from the backbone.
+4. **Share.** The LP solution gives each part a budget (its LP spend, plus a
+   share of any slack in proportion), floor targets (its LP coverage of each
+   group's registered poor villages, rounded down) and beam capacity (its LP
+   satellite use, plus a share of any room left).
+5. **Solve.** The part MIPs run in parallel processes, one solver thread
+   each, each with a time limit cut from the overall deadline. A part whose
+   targets cannot all hold drops its floor targets; if even that fails, it
+   takes the least-cost plan of its own requirements.
+6. **Merge and repair.** The part plans are merged (by county id), then the
+   greedy continues from the merged plan: requirements, the cheapest villages
+   for any missing floor, then the best value per cost with the budget left
+   (in restricted mode over the tree trenches only). Never over the budget.
+7. **Verify.** The verifier checks the plan; the summary gives the objective,
+   the LP bound and the gap. The plan is called optimal only when that gap is
+   at most :data:`~allocator.backends.base.PROOF_GAP`.
+
+The same instance, options and seed give the same plan as long as no part
+MIP stops at its time limit (a time-limited solver returns what it had).
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_all_start_methods, get_context
+from types import SimpleNamespace
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import __version__
+from .backends import get_backend
+from .backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
+from .decision import Decision
+from .decompose_parts import (Block, Targets, build_block, floor_target, linear_model, partition, solve_block,
+                              sub_instance, time_share)
+from .decompose_repair import repair
+from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from .explain import structural_problems
+from .formulation import fiber, objective as objective_family
+from .formulation.floors import requirements
+from .plan import Plan
+from .plan_build import assemble
+from .schema import NO_TECHNOLOGY, Objective
+from .solve import KEEP, _check_options, _objective
+from .verify import verify
+
+#: ``solve(mode=...)`` values served here -> routing mode of the county models
+MODES = {"decomposed": "restricted", "decomposed-exact": "exact"}
+#: share of the remaining time the LP bound may take
+LP_TIME_SHARE = 0.5
+#: seconds kept back per village for merging, repairing, assembling and verifying
+POST_SECONDS_PER_VILLAGE = 4e-4
+
+
+def solve_via_mode(instance, mode: str, *, threads: int | None = None, warm_start: bool = True,
+                   **options) -> Plan:
+    """``solve(..., mode='decomposed' | 'decomposed-exact')``: ``threads`` is the number of worker processes."""
+    del warm_start  # the repair starts from the county plans; there is no single model to warm-start
+    if mode not in MODES:
+        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: exact, restricted, " + ", ".join(MODES))
+    return solve_decomposed(instance, mode=MODES[mode], workers=threads, **options)
+
+
+def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
+                     mode: str = "restricted", time_limit: float | None = None, gap: float = 0.0,
+                     workers: int | None = None, seed: int = 0,
+                     progress: Callable[[str], None] | None = None) -> Plan:
+    """Solve ``instance`` by county decomposition and return a verified :class:`Plan`.
+
+    Parameters
+    ----------
+    objective : 'max-coverage' | 'min-cost' | 'lexicographic'; default the instance's.
+    budget : a number, None (no budget) or the instance's own (default).
+    solver : backend of the LP bound and of every county MIP.
+    mode : routing of the county models, 'restricted' (shortest-path trees, default) or 'exact'.
+    time_limit : wall-clock seconds for the whole call (kept as a target: model
+        building cannot be interrupted).
+    gap : relative gap at which each county MIP may stop.
+    workers : worker processes (default ``os.cpu_count()``); each solver runs one thread.
+    seed : handed to every solver.
+
+    Returns
+    -------
+    Plan
+        ``summary['bound']`` is the LP bound of the whole problem in ``mode``;
+        ``summary['status']`` is 'optimal' only when the gap to it is at most PROOF_GAP.
+
+    Raises
+    ------
+    OptionsError, InfeasibleError, SolverError, VerificationError
+    """
+    start, cpu_start = time.perf_counter(), time.process_time()
+    say = progress or (lambda _msg: None)
+    kind = _objective(objective or instance.objective)
+    budget = instance.budget if budget is KEEP else budget
+    if mode not in ("restricted", "exact"):
+        raise OptionsError(f"unknown routing mode '{mode}' for the decomposition", fix="use restricted or exact")
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget)
+    workers = _workers(workers)
+    backend = get_backend(solver)
+    deadline = None if time_limit is None else time.time() + time_limit
+    first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
+    clock = _Clock()
+
+    # 1-2. split and build the part models
+    parts = partition(instance)
+    subs = [sub_instance(instance, p) for p in parts]
+    clock.lap("partition")
+    say(f"{len(parts)} parts ({sum(len(p.counties) for p in parts)} counties, {len(instance.villages)} villages); "
+        f"building their models on {workers} worker(s)")
+    total_villages = max(sum(len(p.villages) for p in parts), 1)
+    with _Pool(workers) as pool:
+        tasks = [(sub, mode, first.value, _mcf_share(mode, len(p.villages), total_villages),
+                  backend.requires_integer_columns) for sub, p in zip(subs, parts)]
+        blocks = pool.run(_build_task, tasks, sizes=[len(p.villages) for p in parts])
+        for b, p in zip(blocks, parts):
+            b.key, b.counties = p.key, p.counties
+        clock.lap("build", pool.remote_cpu(b.stats["build_cpu"] for b in blocks))
+        reqs = _global_floors(instance, blocks)
+        _raise_structural(blocks, reqs)
+
+        # 3. the bound
+        lp_model, offsets = stack(blocks, budget=budget, reqs=reqs, beams=instance.beams)
+        say(f"LP relaxation: {lp_model.num_vars} columns, {lp_model.num_rows} rows")
+        lp = backend.solve(lp_model, SolveOptions(time_limit=_lp_seconds(deadline), threads=1, seed=seed))
+        clock.lap("lp")
+        if lp.status is Status.INFEASIBLE:
+            raise _infeasible(backend, blocks, budget, reqs, instance.beams, instance.currency, deadline, seed)
+        if lp.x is None or lp.bound is None:
+            raise SolverError(f"the LP relaxation of the whole model did not finish ({lp.raw_status or lp.status}); "
+                              f"give it more time (--time-limit) or use the monolithic --mode restricted")
+        say(f"LP bound {lp.bound:,.6g} in {clock.laps['lp']['seconds']:.1f}s; solving {len(blocks)} county MIPs")
+
+        # 4-5. shares and county MIPs
+        targets = shares(blocks, lp.x, offsets, budget=budget, reqs=reqs, beams=instance.beams)
+        left = None if deadline is None else max(deadline - time.time() - _post_seconds(instance), 1.0)
+        limits = time_share(blocks, left, workers)
+        tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], gap, seed)
+                 for sub, b in zip(subs, blocks)]
+        results = pool.run(solve_block, tasks, sizes=[int(b.integer.sum()) for b in blocks],
+                           progress=say, label="county MIPs")
+    clock.lap("counties", pool.remote_cpu(r.cpu for r in results))
+    results = {r.key: r for r in results}
+    failed = [k for k, r in sorted(results.items()) if r.status == Status.INFEASIBLE.value]
+    if failed:
+        raise InfeasibleError(f"the requirements of {len(failed)} part(s) cannot be met even with unlimited money "
+                              f"(first: county {failed[0]})",
+                              explanation="Schools, clinics or forced technologies there have no affordable "
+                                          "option within the beam capacity. Solve that county alone for details.")
+
+    # 6. merge and repair
+    merged = merge(instance, [results[b.key] for b in blocks])
+    routing = None if mode == "exact" else np.concatenate([b.tree_edges for b in blocks] or [np.zeros(0)])
+    decision, fixed = repair(instance, merged, budget=budget, objective=kind, routing_edges=routing)
+    clock.lap("repair")
+    if fixed["unmet"]:
+        raise SolverError("the decomposition found no plan meeting every requirement:\n"
+                          + "\n".join(f"- {u}" for u in fixed["unmet"])
+                          + "\n(this does not prove the instance infeasible: try the monolithic solve)")
+
+    # 7. summary, plan, verification
+    coverage = _coverage(instance, decision)
+    summary = {
+        "status": "", "objective": coverage, "objective_kind": kind.value, "bound": lp.bound, "gap": None,
+        "budget": budget, "budget_measure": instance.budget_measure.value, "solver": backend.name,
+        "solver_version": backend.version(), "mode": f"decomposed/{mode}",
+        "gap_relative_to": ("LP relaxation of the whole model, routes over the whole trench graph" if mode == "exact"
+                            else "LP relaxation of the whole model, routes restricted to shortest-path trees "
+                                 "from the backbone"),
+        "build_seconds": clock.laps["partition"]["seconds"] + clock.laps["build"]["seconds"],
+        "solve_seconds": clock.laps["lp"]["seconds"] + clock.laps["counties"]["seconds"],
+        "model_size": {"variables": lp_model.num_vars, "integer_variables": int(sum(b.integer.sum() for b in blocks)),
+                       "constraints": lp_model.num_rows, "nonzeros": int(lp_model.stats()["nonzeros"])},
+        "content_hash": instance.content_hash, "instance": instance.name,
+        "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": f"decomposed/{mode}",
+                    "time_limit": time_limit, "gap": gap, "workers": workers, "seed": seed},
+        "allocator_version": __version__,
+    }
+    plan = assemble(instance, decision, summary)
+    if kind is Objective.MIN_COST:
+        summary_value = plan.summary["total_cost"]
+    else:
+        summary_value = coverage
+    s = plan.summary
+    s["objective"] = summary_value
+    s["gap"] = relative_gap(summary_value, lp.bound, lp_model.sense)
+    s["status"] = (Status.OPTIMAL if s["gap"] is not None and s["gap"] <= PROOF_GAP else Status.FEASIBLE).value
+    if kind is Objective.LEXICOGRAPHIC:
+        s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None)
+    s["stages"] = [{"objective_kind": first.value, "status": s["status"], "objective": s["objective"],
+                    "bound": lp.bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
+    s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp)
+    report = verify(instance, decision, summary=s)
+    if not report.ok:
+        raise VerificationError(report.violations)
+    clock.lap("verify")
+    s["decomposition"]["stages"] = clock.laps
+    s["decomposition"]["cpu_seconds"] = time.process_time() - cpu_start + clock.worker_cpu
+    s["verified"] = True
+    s["verifier_warnings"] = list(report.warnings)
+    s["total_seconds"] = time.perf_counter() - start
+    say(f"{s['status']}: objective {s['objective']:,.6g}, LP bound {lp.bound:,.6g}, gap {s['gap']:.4%}, verified")
+    return plan
+
+
+# ----------------------------------------------------------------------------- the whole LP
+def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
+    """The part models side by side plus the coupling rows, integrality dropped.
+
+    Returns (LinearModel, column offset of each block)."""
+    offsets = np.cumsum([0] + [b.num_vars for b in blocks])
+    row_off = np.cumsum([0] + [b.a.shape[0] for b in blocks])
+    coo = [sp.coo_matrix(b.a) for b in blocks]
+    rows = [c.row + r for c, r in zip(coo, row_off)]
+    cols = [c.col + o for c, o in zip(coo, offsets)]
+    vals = [c.data for c in coo]
+    lo = [b.row_lo for b in blocks]
+    hi = [b.row_hi for b in blocks]
+    n_rows = int(row_off[-1])
+
+    def add(cidx, coef, l, h):
+        nonlocal n_rows
+        rows.append(np.full(len(cidx), n_rows, dtype=np.int64))
+        cols.append(np.asarray(cidx, dtype=np.int64))
+        vals.append(np.broadcast_to(np.asarray(coef, dtype=float), (len(cidx),)).copy())
+        lo.append(np.array([l], dtype=float))
+        hi.append(np.array([h], dtype=float))
+        n_rows += 1
+
+    cost = np.concatenate([b.cost for b in blocks]) if blocks else np.zeros(0)
+    if budget is not None:
+        nz = np.flatnonzero(cost)
+        scale = float(budget) if budget > 0 else 1.0
+        add(nz, cost[nz] / scale, -np.inf, float(budget) / scale)
+    for req in reqs:
+        if req["need"] > 0:
+            add(np.concatenate([b.floor_cols.get(req["group"], np.zeros(0, dtype=np.int64)) + o
+                                for b, o in zip(blocks, offsets)]), 1.0, float(req["need"]), np.inf)
+    sat_cols = np.concatenate([b.sat_cols + o for b, o in zip(blocks, offsets)]) if blocks else np.zeros(0)
+    sat_dem = np.concatenate([b.sat_demand for b in blocks]) if blocks else np.zeros(0)
+    sat_beam = np.concatenate([b.sat_beam for b in blocks]) if blocks else np.zeros(0, dtype=object)
+    for beam in sorted(set(sat_beam.tolist())):
+        on = sat_beam == beam
+        cap = float(beams.loc[beam, "capacity_mbps"])
+        if sat_dem[on].sum() > cap + 1e-9:
+            add(sat_cols[on].astype(np.int64), sat_dem[on], -np.inf, cap)
+    n = int(offsets[-1])
+    a = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
+                       (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                        np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))), shape=(n_rows, n))
+    cat = (lambda key: np.concatenate([getattr(b, key) for b in blocks]) if blocks else np.zeros(0))
+    sense = blocks[0].sense if blocks else "max"
+    model = linear_model(cat("c"), a, np.concatenate(lo) if lo else np.zeros(0),
+                         np.concatenate(hi) if hi else np.zeros(0), cat("lb"), cat("ub"), np.zeros(n, dtype=bool),
+                         sense)
+    return model, offsets
+
+
+def shares(blocks: list[Block], x: np.ndarray, offsets, *, budget, reqs: list[dict], beams) -> dict:
+    """Each part's budget, floor targets and beam capacity, from the LP solution ``x``."""
+    spend = {b.key: max(float(b.cost @ x[o:o + b.num_vars]), 0.0) for b, o in zip(blocks, offsets)}
+    out = {}
+    budget_of = {b.key: None for b in blocks}
+    if budget is not None:
+        total = sum(spend.values())
+        if total > budget:       # the LP's own tolerance: scale back onto the budget
+            budget_of = {k: v * budget / total for k, v in spend.items()}
+        else:                    # money the LP left: shared in proportion to spend (equally if none)
+            slack = budget - total
+            budget_of = {k: v + (slack * v / total if total > 0 else slack / len(spend)) for k, v in spend.items()}
+    # beams: the LP's use, plus room left shared by what each part could put on the beam
+    use, room = {}, {}
+    for b, o in zip(blocks, offsets):
+        xs = x[b.sat_cols + o] if len(b.sat_cols) else np.zeros(0)
+        for beam in sorted(set(b.sat_beam.tolist())):
+            on = b.sat_beam == beam
+            use[(b.key, beam)] = max(float(b.sat_demand[on] @ xs[on]), 0.0)
+            room[(b.key, beam)] = float(b.sat_demand[on].sum())
+    for beam in sorted({k[1] for k in use}):
+        keys = [k for k in use if k[1] == beam]
+        cap = float(beams.loc[beam, "capacity_mbps"])
+        used = sum(use[k] for k in keys)
+        if used > cap:
+            for k in keys:
+                use[k] *= cap / used
+        else:
+            potential = sum(room[k] for k in keys)
+            for k in keys:
+                use[k] += (cap - used) * room[k] / potential if potential > 0 else 0.0
+    needs = {r["group"]: r["need"] for r in reqs}
+    for b, o in zip(blocks, offsets):
+        floors = {}
+        for group, cols in sorted(b.floor_cols.items()):
+            if needs.get(group, 0) > 0:
+                floors[group] = floor_target(float(x[cols + o].sum()) if len(cols) else 0.0,
+                                             b.floor_reachable[group])
+        beams_of = {beam: use[(b.key, beam)] for beam in sorted(set(b.sat_beam.tolist()))}
+        out[b.key] = Targets(budget=budget_of[b.key], floors=floors, beams=beams_of)
+    return out
+
+
+# ----------------------------------------------------------------------------- merge
+def merge(instance, results) -> Decision:
+    """One decision from the parts' decisions (in the order given: county id)."""
+    tech = {v: NO_TECHNOLOGY for v in instance.villages.index}
+    site_of, edges, opened = {}, set(), {}
+    for r in results:
+        d = r.decision
+        if d is None:
+            continue
+        tech.update(d.technology)
+        site_of.update(d.site_of)
+        edges |= set(d.built_edges)
+        opened.update(d.opened_sites)
+    return Decision(technology=tech, site_of=site_of, built_edges=frozenset(edges), opened_sites=opened)
+
+
+# ----------------------------------------------------------------------------- helpers
+class _Pool:
+    """Worker processes (forked where the platform can: no re-import of the caller's script), or the
+    caller alone for one worker. Every solver in a worker runs one thread, so a HiGHS thread pool
+    inherited through the fork is never used."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            context = get_context("fork") if "fork" in get_all_start_methods() else None
+            self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc):
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def remote_cpu(self, seconds) -> float:
+        """CPU seconds the workers measured (0 when the tasks ran here: this process counts them)."""
+        return float(sum(seconds)) if self.executor is not None else 0.0
+
+    def run(self, fn, tasks: list, *, sizes: list, progress=None, label: str = "") -> list:
+        """Results in task order; the biggest tasks start first (the small ones fill the gaps)."""
+        order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
+        out = [None] * len(tasks)
+        step = max(len(tasks) // 10, 1)
+        if self.executor is None:
+            for done, i in enumerate(order, 1):
+                out[i] = fn(tasks[i])
+                if progress and done % step == 0:
+                    progress(f"{label}: {done}/{len(tasks)}")
+            return out
+        futures = {self.executor.submit(fn, tasks[i]): i for i in order}
+        for done, fut in enumerate(as_completed(futures), 1):
+            out[futures[fut]] = fut.result()
+            if progress and done % step == 0:
+                progress(f"{label}: {done}/{len(tasks)}")
+        return out
+
+
+def _build_task(task) -> Block:
+    sub, mode, kind, mcf_limit, integer_only = task
+    return build_block(sub, mode=mode, objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+
+
+class _Clock:
+    """Wall and CPU seconds per stage (CPU: this process plus the workers' own measure)."""
+
+    def __init__(self) -> None:
+        self.t, self.c = time.perf_counter(), time.process_time()
+        self.laps: dict = {}
+        self.worker_cpu = 0.0
+
+    def lap(self, name: str, worker_cpu: float = 0.0) -> None:
+        t, c = time.perf_counter(), time.process_time()
+        self.laps[name] = {"seconds": t - self.t, "cpu_seconds": c - self.c + worker_cpu}
+        self.worker_cpu += worker_cpu
+        self.t, self.c = t, c
+
+
+def _workers(workers) -> int:
+    if workers is None:
+        return max(os.cpu_count() or 1, 1)
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise OptionsError(f"workers must be a positive integer, got {workers!r}", fix="pass e.g. --threads 2")
+    return workers
+
+
+def _mcf_share(mode: str, villages: int, total: int) -> int:
+    """Exact mode: the parts share the monolithic model's flow-column allowance by size."""
+    if mode != "exact":
+        return fiber.MCF_COLUMN_LIMIT
+    return max(int(fiber.MCF_COLUMN_LIMIT * villages / total), 1)
+
+
+def _lp_seconds(deadline) -> float | None:
+    if deadline is None:
+        return None
+    return max((deadline - time.time()) * LP_TIME_SHARE, 1.0)
+
+
+def _post_seconds(instance) -> float:
+    return 1.0 + POST_SECONDS_PER_VILLAGE * len(instance.villages)
+
+
+def _global_floors(instance, blocks) -> list[dict]:
+    """The floors of the whole instance, with the villages any part can reach."""
+    reqs = requirements(instance, instance.policy.floors())
+    for req in reqs:
+        req["reachable"] = sum(b.floor_reachable.get(req["group"], 0) for b in blocks)
+    return reqs
+
+
+def _raise_structural(blocks, reqs) -> None:
+    problems = structural_problems(SimpleNamespace(
+        eligibility=SimpleNamespace(problems=[p for b in blocks for p in b.problems]), floors=reqs))
+    if problems:
+        raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
+
+
+def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed) -> InfeasibleError:
+    """The LP relaxation is infeasible, so is every plan: say what the floors cost at least."""
+    message = "no plan meets the floors and required facilities within the budget (the LP relaxation is infeasible)."
+    unlimited = ("Even with unlimited money the floors, schools and forced technologies cannot all be met "
+                 "(satellite beam capacity or conflicting rules). Lower a floor or allow more technologies.")
+    if budget is None:
+        return InfeasibleError(message, explanation=unlimited)
+    relaxed, _ = stack(blocks, budget=None, reqs=reqs, beams=beams)
+    relaxed.sense, relaxed.obj = "min", np.concatenate([b.cost for b in blocks]).tolist()
+    r = backend.solve(relaxed, SolveOptions(time_limit=_lp_seconds(deadline), threads=1, seed=seed))
+    if r.status is Status.INFEASIBLE:
+        return InfeasibleError(message, explanation=unlimited)
+    if r.x is None or r.bound is None:
+        return InfeasibleError(message, explanation="The least budget the floors need could not be computed "
+                                                    "in the time left.")
+    # an LP optimum is a lower bound on what the floors cost: "at least" is proven
+    need = r.bound
+    return InfeasibleError(message, explanation=(
+        f"The floors and required facilities (schools, clinics, forced technologies) cost at least "
+        f"{need:,.0f} {currency} (LP bound); the budget is {budget:,.0f} {currency}. Raise the budget by at least "
+        f"{max(need - budget, 0):,.0f} {currency} or lower the floors; the monolithic solve "
+        f"(--mode exact) computes the smallest sufficient budget exactly."))
+
+
+def _coverage(instance, decision: Decision) -> float:
+    """Weighted coverage of the newly covered villages (the max-coverage objective)."""
+    q = {k.value if hasattr(k, "value") else str(k): float(v) for k, v in instance.costs.quality.items()}
+    new = [(v, t) for v, t in sorted(decision.technology.items()) if t != NO_TECHNOLOGY]
+    if not new:
+        return 0.0
+    w = objective_family.village_weights(instance, [v for v, _ in new])
+    return float(np.sum(w * np.array([q.get(t, 0.0) for _, t in new])))
+
+
+def _report(parts, blocks, results, targets, fixed, clock, workers, lp) -> dict:
+    statuses: dict = {}
+    for r in results.values():
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return {
+        "parts": len(parts),
+        "counties": sum(len(p.counties) for p in parts),
+        "merged_parts": [list(p.counties) for p in parts if len(p.counties) > 1],
+        "workers": workers,
+        "lp": {"status": lp.status.value, "bound": lp.bound, "seconds": lp.seconds, "raw_status": lp.raw_status},
+        "county_statuses": dict(sorted(statuses.items())),
+        "fallbacks": {k: r.fallback for k, r in sorted(results.items()) if r.fallback},
+        "repair": fixed,
+        "per_part": [{"key": b.key, "counties": len(b.counties), "status": results[b.key].status,
+                      "objective": results[b.key].objective, "part_bound": results[b.key].bound,
+                      "spend": results[b.key].spend, "budget_share": targets[b.key].budget,
+                      "seconds": results[b.key].seconds} for b in blocks],
+    }
