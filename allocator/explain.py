@@ -166,14 +166,14 @@ class _Solver:
         seconds = self._seconds(extra)
         if seconds is False:
             return MinCost("unknown")
-        out = self._solve(floors, seconds, target)
+        out = self._solve(floors, extra, target)
         if key is not None and out.state in ("optimal", "infeasible"):
             _CACHE[key] = out
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
         return out
 
-    def _solve(self, floors: dict, seconds: float | None, target) -> MinCost:
+    def _solve(self, floors: dict, extra: bool, target) -> MinCost:
         from .backends.base import SolveOptions, Status
         from .formulation import builder
         from .formulation import floors as floors_family
@@ -194,6 +194,9 @@ class _Solver:
             model.sense, model.obj = "max", obj.tolist()
         if model.num_vars == 0:
             return MinCost("optimal", model.obj_offset, model.obj_offset)
+        seconds = self._seconds(extra)  # after the build, which takes time too
+        if seconds is False:
+            return MinCost("unknown")
         r = self.backend.solve(model, SolveOptions(time_limit=seconds, gap=0.0))
         bound = r.bound if r.bound is not None and math.isfinite(r.bound) else None
         if r.x is not None:
@@ -316,6 +319,8 @@ def _cost_breakdown(s: _Solver, form, budget: float, currency: str) -> tuple[lis
     if facilities:
         lines.append(f"  - {FACILITIES} only, no floor ({_villages(facilities)} must be covered): "
                      f"{base.text(currency)}{over(base)}")
+    if any(c.state == "unknown" for c in [base] + [c for _g, _l, c in floors]):
+        lines.append("(Costs marked 'not computed' need more time: give the solve a longer --time-limit.)")
     floors_can_help = not (facilities and base.low is not None and base.low > budget * (1 + 1e-9) + 1e-9)
     if not floors_can_help:
         lines.append(f"The villages that must be covered ({FACILITIES}) already cost more than the budget on "
@@ -342,7 +347,8 @@ def _without_money(s: _Solver, form, floors: dict) -> str:
                 "detail in the time left. Lower a floor or allow more technologies.")
     if len(floors) > MAX_FLOOR_BREAKDOWN:
         return (f"{head} The {len(floors)} floors cannot all be met together"
-                f"{' (satellite beam capacity: ' + beams + ')' if beams else ''}. Lower a floor or allow more technologies.")
+                f"{' (satellite beam capacity: ' + beams + ')' if beams else ''}. "
+                "Lower a floor or allow more technologies.")
     reqs = {r["group"]: r for r in form.floors}
     with_them = f" with the {FACILITIES}" if _required_facilities(form) else ""
     lines = [head]
@@ -363,11 +369,12 @@ def _without_money(s: _Solver, form, floors: dict) -> str:
         for a, b in pairs:
             lines.append(f"- The floors of groups '{a}' ({_pct(floors[a])}) and '{b}' ({_pct(floors[b])}) can each "
                          f"be met on its own{with_them}, but not together.")
-        if not pairs:
-            unknown = any(ok is None for ok in alone.values())
+        if not pairs and (len(floors) < 3 or any(ok is None for ok in alone.values())):
+            lines.append(f"- The floors ({', '.join(repr(g) for g in sorted(floors))}) and the {FACILITIES} cannot "
+                         "all be met together; the checks found no more detail in the time left.")
+        elif not pairs:
             lines.append(f"- The {len(floors)} floors ({', '.join(repr(g) for g in sorted(floors))}) cannot all be "
-                         "met together" + (" (some checks ran out of time)." if unknown else
-                                           ", although each one, and each pair, can."))
+                         "met together, although each one, and each pair, can.")
     if beams:
         lines.append(f"Without a budget, what villages compete for is satellite beam capacity: {beams}.")
     lines.append("Lower a floor, allow more technologies (fiber or 4G) where only satellite serves, "

@@ -221,7 +221,7 @@ def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
         try:
             small = builder.build(instance, objective_kind=first, budget=budget, mode="restricted",
                                   network=form.network, integer_only=backend.requires_integer_columns)
-            r = _solve_model(backend, small.model, SolveOptions(time_limit=limit, gap=1e-3, seed=seed), None)
+            r = _solve_model(backend, small.model, SolveOptions(time_limit=limit, gap=0.0, seed=seed), None)
             if r.x is not None:
                 x = encode(form, instance, builder.decode(small, instance, r.x))
                 if x is not None:

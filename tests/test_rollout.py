@@ -75,7 +75,7 @@ def test_year_one_digs_to_the_junction_and_year_two_pays_only_the_extension(junc
     assert r.plans[2019].summary["total_cost"] == pytest.approx(14.0)
     assert r.plans[2018].summary["total_cost"] == pytest.approx(8.0)
     assert any("lead to no fiber village" in w for w in r.plans[2018].summary["verifier_warnings"])
-    assert r.summary["trenches_before_use"] is True
+    assert r.summary["trenches_ahead_of_use_allowed"] is True
 
 
 def test_a_trench_not_yet_joined_to_the_backbone_may_be_dug_first():
@@ -102,7 +102,7 @@ def test_carry_over_moves_unspent_money_on(junction):
     assert t["spend"].tolist() == pytest.approx([0.0, 14.0])
     assert t["carried_in"].tolist() == pytest.approx([0.0, 8.0])
     assert t["available"].tolist() == pytest.approx([8.0, 14.0])
-    assert r.summary["trenches_before_use"] is False
+    assert r.summary["trenches_ahead_of_use_allowed"] is False
     # 5 then 9 without carry-over: 2018 digs one branch (both cost 6), 2019 the trench to the junction
     # and has 1 left: one village
     r = solve_rollout(junction, years=[2018, 2019], budgets=[5, 9])

@@ -202,7 +202,7 @@ def test_required_villages_over_the_budget_are_blamed_not_the_floors():
 
 def test_unproven_costs_are_labelled_and_give_no_min_budget(monkeypatch):
     # every explanation re-solve stops with a gap: the minimum lies in [60, 70]
-    monkeypatch.setattr(explain._Solver, "_solve", lambda self, floors, seconds, target: MinCost("range", 70.0, 60.0))
+    monkeypatch.setattr(explain._Solver, "_solve", lambda self, floors, extra, target: MinCost("range", 70.0, 60.0))
     monkeypatch.setattr(explain, "_CACHE", explain.OrderedDict())
     with pytest.raises(InfeasibleError) as info:
         solve(_two_floors(50.0))
@@ -400,6 +400,7 @@ def test_subprocess_streams_and_exit_codes(tmp_path):
 
     none = _run(TINY / "tiny-trench", "--budget", "60", "-q", "-o", tmp_path / "none")
     assert none.returncode == 3 and none.stdout == ""
-    assert none.stderr.startswith("allocator solve: no plan meets the floors and required facilities within the budget.")
+    assert none.stderr.startswith("allocator solve: no plan meets the floors and required facilities "
+                                  "within the budget.")
     assert not (tmp_path / "bad").exists() and not (tmp_path / "none").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
