@@ -279,6 +279,18 @@ def test_time_limit_without_a_solution_is_a_solver_error(trench):
     assert "bound" not in str(info.value)
 
 
+def test_a_real_time_limit_without_a_plan():
+    # county-demo (11,000 columns, floors of 98% and 90%) with 0.05 s and no greedy start: model
+    # building uses the time up, and the solver gets the 0.05 s minimum, far too little to find a plan
+    demo = TINY / "county-demo"
+    if not (demo / "instance.toml").is_file():
+        pytest.skip("instances/county-demo is absent")
+    with pytest.raises(SolverError) as info:
+        solve(load_instance(demo), time_limit=0.05, warm_start=False)
+    assert info.value.exit_code == 4
+    assert "highs reached the time limit before finding any plan" in str(info.value)
+
+
 def test_solver_crash_is_a_solver_error(trench):
     with pytest.raises(SolverError) as info:
         _raise_without_solution(_result(Status.ERROR, message="numerical trouble"), trench, None, None, "highs",

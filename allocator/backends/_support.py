@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from .base import SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
+from .base import Backend, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 
 #: an integer column whose value is this close to an integer is snapped to it
 INTEGRALITY_TOL = 1e-5
@@ -139,3 +139,28 @@ def warm_start_vector(model: LinearModel, warm_start) -> np.ndarray | None:
     if ws.shape != (model.num_vars,) or not np.all(np.isfinite(ws)):
         return None
     return ws
+
+
+class GuardedBackend(Backend):
+    """What every backend does around its solver: check the options, refuse a model
+    whose bounds cross, start the deadline, and turn any solver exception into
+    Status.ERROR. Subclasses write ``_solve(model, options, warm_start, deadline, common)``."""
+
+    label = ""  # the solver's name in messages
+
+    def solve(self, model: LinearModel, options: SolveOptions, warm_start=None) -> SolveResult:
+        deadline = Deadline(options.time_limit)
+        common = dict(solver=self.name, version=self.version(), deadline=deadline)
+        bad = check_options(options)
+        if bad:
+            return error_result(model, message=bad, **common)
+        empty = trivially_infeasible(model)
+        if empty:
+            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
+        try:
+            return self._solve(model, options, warm_start, deadline, common)
+        except Exception as exc:  # solver trouble is reported, never raised
+            return self._failure(model, exc, common)
+
+    def _failure(self, model: LinearModel, exc: Exception, common: dict) -> SolveResult:
+        return error_result(model, message=f"{self.label} failed: {type(exc).__name__}: {exc}", **common)

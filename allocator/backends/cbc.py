@@ -39,10 +39,10 @@ import warnings
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (INTEGRALITY_TOL, Deadline, check_options, clean_solution, error_result,
-                       integrality_violation, make_result, trivially_infeasible, warm_start_vector,
+from ._support import (GuardedBackend, INTEGRALITY_TOL, Deadline, clean_solution, error_result,
+                       integrality_violation, make_result, warm_start_vector,
                        zero_objective_copy)
-from .base import Backend, SolveOptions, SolveResult, Status
+from .base import SolveResult, Status
 
 try:  # pragma: no cover - import guard
     import pulp
@@ -135,7 +135,8 @@ def _run_cbc(args: list[str], log_path: str, deadline: Deadline) -> dict:
     return notes
 
 
-class CbcBackend(Backend):
+class CbcBackend(GuardedBackend):
+    label = "CBC"
     name = "cbc"
     supports_warm_start = True
 
@@ -165,20 +166,6 @@ class CbcBackend(Backend):
         return f"CBC {cbc} (through PuLP {pulp.__version__})"
 
     # ------------------------------------------------------------------ solve
-    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
-        deadline = Deadline(options.time_limit)
-        common = dict(solver=self.name, version=self.version(), deadline=deadline)
-        bad = check_options(options)
-        if bad:
-            return error_result(model, message=bad, **common)
-        empty = trivially_infeasible(model)
-        if empty:
-            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
-        try:
-            return self._solve(model, options, warm_start, deadline, common)
-        except Exception as exc:  # solver trouble is reported, never raised
-            return error_result(model, message=f"CBC failed: {type(exc).__name__}: {exc}", **common)
-
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
         extra: dict = {}
         sign = -1.0 if model.sense == "max" else 1.0  # CBC always minimises sign * c.x

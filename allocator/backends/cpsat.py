@@ -39,9 +39,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (Deadline, check_options, error_result, make_result, trivially_infeasible,
-                       warm_start_vector)
-from .base import Backend, SolveOptions, SolveResult
+from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
+from .base import SolveResult
 
 try:  # pragma: no cover - import guard
     from ortools.sat.python import cp_model
@@ -119,7 +118,8 @@ def _round_hi(x: float) -> int:
     return math.floor(x + BOUND_TOL * max(1.0, abs(x)))
 
 
-class CpSatBackend(Backend):
+class CpSatBackend(GuardedBackend):
+    label = "CP-SAT"
     name = "cpsat"
     supports_warm_start = True
     requires_integer_columns = True
@@ -138,22 +138,11 @@ class CpSatBackend(Backend):
         return f"CP-SAT (OR-Tools {ortools.__version__})"
 
     # ------------------------------------------------------------------ solve
-    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
-        deadline = Deadline(options.time_limit)
-        common = dict(solver=self.name, version=self.version(), deadline=deadline)
-        bad = check_options(options)
-        if bad:
-            return error_result(model, message=bad, **common)
-        empty = trivially_infeasible(model)
-        if empty:
-            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
-        try:
-            return self._solve(model, options, warm_start, deadline, common)
-        except ModelNotSupported as exc:
+    def _failure(self, model, exc, common) -> SolveResult:
+        if isinstance(exc, ModelNotSupported):
             return error_result(model, message=f"CP-SAT cannot take this model: {exc}",
                                 raw_status="not supported", **common)
-        except Exception as exc:  # solver trouble is reported, never raised
-            return error_result(model, message=f"CP-SAT failed: {type(exc).__name__}: {exc}", **common)
+        return super()._failure(model, exc, common)
 
     def _solve(self, model, options, warm_start, deadline, common) -> SolveResult:
         built = _build(model)

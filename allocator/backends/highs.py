@@ -12,9 +12,8 @@ import functools
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (Deadline, check_options, error_result, make_result, trivially_infeasible,
-                       warm_start_vector, zero_objective_copy)
-from .base import Backend, SolveOptions, SolveResult, Status
+from ._support import (GuardedBackend, error_result, make_result, warm_start_vector, zero_objective_copy)
+from .base import SolveOptions, SolveResult, Status
 
 try:  # pragma: no cover - import guard
     import highspy
@@ -32,7 +31,8 @@ _FJ_SECONDS_PER_NONZERO = 2e-5
 _SOLUTION_FEASIBLE = 2
 
 
-class HighsBackend(Backend):
+class HighsBackend(GuardedBackend):
+    label = "HiGHS"
     name = "highs"
     supports_warm_start = True
 
@@ -49,20 +49,6 @@ class HighsBackend(Backend):
         return f"HiGHS {h.version()}"
 
     # ------------------------------------------------------------------ solve
-    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
-        deadline = Deadline(options.time_limit)
-        common = dict(solver=self.name, version=self.version(), deadline=deadline)
-        bad = check_options(options)
-        if bad:
-            return error_result(model, message=bad, **common)
-        empty = trivially_infeasible(model)
-        if empty:
-            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
-        try:
-            return self._solve(model, options, warm_start, deadline, common)
-        except Exception as exc:  # solver trouble is reported, never raised
-            return error_result(model, message=f"HiGHS failed: {type(exc).__name__}: {exc}", **common)
-
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
         h = self._load(model, options)
         extra: dict = {}

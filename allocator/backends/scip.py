@@ -18,9 +18,8 @@ import threading
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (Deadline, check_options, error_result, make_result, trivially_infeasible,
-                       warm_start_vector, zero_objective_copy)
-from .base import Backend, SolveOptions, SolveResult, Status
+from ._support import (GuardedBackend, error_result, make_result, warm_start_vector, zero_objective_copy)
+from .base import SolveResult, Status
 
 try:  # pragma: no cover - import guard
     from ortools.linear_solver import linear_solver_pb2, pywraplp
@@ -41,7 +40,8 @@ def _new_solver():
     return pywraplp.Solver.CreateSolver("SCIP") if pywraplp is not None else None
 
 
-class ScipBackend(Backend):
+class ScipBackend(GuardedBackend):
+    label = "SCIP"
     name = "scip"
     supports_warm_start = True
 
@@ -63,20 +63,6 @@ class ScipBackend(Backend):
         return f"{s.SolverVersion()} (OR-Tools {ortools.__version__})"
 
     # ------------------------------------------------------------------ solve
-    def solve(self, model: LinearModel, options: SolveOptions, warm_start: np.ndarray | None = None) -> SolveResult:
-        deadline = Deadline(options.time_limit)
-        common = dict(solver=self.name, version=self.version(), deadline=deadline)
-        bad = check_options(options)
-        if bad:
-            return error_result(model, message=bad, **common)
-        empty = trivially_infeasible(model)
-        if empty:
-            return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
-        try:
-            return self._solve(model, options, warm_start, deadline, common)
-        except Exception as exc:  # solver trouble is reported, never raised
-            return error_result(model, message=f"SCIP failed: {type(exc).__name__}: {exc}", **common)
-
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
         extra: dict = {}
         solver = _new_solver()
