@@ -178,9 +178,10 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                           + "\n(this does not prove the instance infeasible: try the monolithic solve)")
 
     # 7. summary, plan, verification
+    bound = _bound(lp, results, blocks)
     coverage = _coverage(instance, decision)
     summary = {
-        "status": "", "objective": coverage, "objective_kind": kind.value, "bound": lp.bound, "gap": None,
+        "status": "", "objective": coverage, "objective_kind": kind.value, "bound": bound, "gap": None,
         "budget": budget, "budget_measure": instance.budget_measure.value, "solver": backend.name,
         "solver_version": backend.version(), "mode": f"decomposed/{mode}",
         "gap_relative_to": ("LP relaxation of the whole model, routes over the whole trench graph" if mode == "exact"
@@ -202,12 +203,12 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         summary_value = coverage
     s = plan.summary
     s["objective"] = summary_value
-    s["gap"] = relative_gap(summary_value, lp.bound, lp_model.sense)
+    s["gap"] = relative_gap(summary_value, bound, lp_model.sense)
     s["status"] = (Status.OPTIMAL if s["gap"] is not None and s["gap"] <= PROOF_GAP else Status.FEASIBLE).value
     if kind is Objective.LEXICOGRAPHIC:
         s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None)
     s["stages"] = [{"objective_kind": first.value, "status": s["status"], "objective": s["objective"],
-                    "bound": lp.bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
+                    "bound": bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
     s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp)
     report = verify(instance, decision, summary=s)
     if not report.ok:
@@ -218,7 +219,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     s["verified"] = True
     s["verifier_warnings"] = list(report.warnings)
     s["total_seconds"] = time.perf_counter() - start
-    say(f"{s['status']}: objective {s['objective']:,.6g}, LP bound {lp.bound:,.6g}, gap {s['gap']:.4%}, verified")
+    say(f"{s['status']}: objective {s['objective']:,.6g}, bound {bound:,.6g}, gap {s['gap']:.4%}, verified")
     return plan
 
 
@@ -307,6 +308,11 @@ def shares(blocks: list[Block], x: np.ndarray, offsets, *, budget, reqs: list[di
             for k in keys:
                 use[k] += (cap - used) * room[k] / potential if potential > 0 else 0.0
     needs = {r["group"]: r["need"] for r in reqs}
+    if len(blocks) == 1:  # one part is the whole problem: it gets the coupling rows themselves
+        b = blocks[0]
+        caps = {beam: float(beams.loc[beam, "capacity_mbps"]) for beam in sorted(set(b.sat_beam.tolist()))}
+        floors = {g: int(needs[g]) for g in sorted(b.floor_cols) if needs.get(g, 0) > 0}
+        return {b.key: Targets(budget=budget, floors=floors, beams=caps)}
     for b, o in zip(blocks, offsets):
         floors = {}
         for group, cols in sorted(b.floor_cols.items()):
@@ -459,6 +465,17 @@ def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed) 
         f"{need:,.0f} {currency} (LP bound); the budget is {budget:,.0f} {currency}. Raise the budget by at least "
         f"{max(need - budget, 0):,.0f} {currency} or lower the floors; the monolithic solve "
         f"(--mode exact) computes the smallest sufficient budget exactly."))
+
+
+def _bound(lp, results: dict, blocks) -> float:
+    """The LP bound; with a single part, whose MIP had the coupling rows themselves, its own bound
+    when tighter (that MIP is then the whole problem)."""
+    if len(blocks) != 1:
+        return lp.bound
+    r = results[blocks[0].key]
+    if r.fallback or r.bound is None or not math.isfinite(r.bound):
+        return lp.bound
+    return min(lp.bound, r.bound) if blocks[0].sense == "max" else max(lp.bound, r.bound)
 
 
 def _coverage(instance, decision: Decision) -> float:

@@ -262,7 +262,7 @@ class PartResult:
     bound: float | None
     gap: float | None
     spend: float
-    fallback: str                # '' | 'floors dropped' | 'least cost, over its share'
+    fallback: str                # '' or the first element of the FALLBACKS entry that was solved
     seconds: float
     cpu: float
     decision: object = None      # allocator.decision.Decision of the part's villages
@@ -290,13 +290,23 @@ def part_model(block: Block, targets: Targets, *, floors: bool = True, beams: bo
     return m
 
 
-def solve_block(task) -> PartResult:
-    """Solve one part (a worker task): its MIP with its targets, falling back when they cannot all hold.
+#: what a part gives up, in order, while its MIP is proven infeasible
+FALLBACKS = (
+    ("", {}),
+    ("floors dropped", {"floors": False}),
+    ("requirements only, least cost", {"floors": False, "budget": False, "least_cost": True}),
+    ("requirements only, least cost, beam share ignored",
+     {"floors": False, "budget": False, "beams": False, "least_cost": True}),
+)
 
-    Fallbacks, in order, when the MIP is proven infeasible: drop the floor
-    targets (the repair pass meets the floors later); then the least-cost plan
-    of the part's own requirements with no budget share (schools, clinics,
-    forced technologies; the merge checks the whole budget).
+
+def solve_block(task) -> PartResult:
+    """Solve one part (a worker task): its MIP with its targets, relaxing them while it is infeasible.
+
+    See :data:`FALLBACKS`: first the floor targets go (the repair pass meets
+    the floors later), then the budget share (the least-cost plan of the part's
+    own schools, clinics and forced technologies), then the beam share. The
+    merge checks the whole budget and every beam, and trims what overshoots.
     """
     sub, block, targets, kind, solver, deadline, limit, gap, seed = task
     t0, c0 = time.perf_counter(), time.process_time()
@@ -313,17 +323,15 @@ def solve_block(task) -> PartResult:
             return SolveResult(Status.OPTIMAL, np.zeros(0), 0.0, 0.0, 0.0, backend.name, backend.version(), 0.0)
         return backend.solve(model, SolveOptions(time_limit=seconds(), gap=gap, threads=1, seed=seed))
 
-    result = run(part_model(block, targets))
-    fallback = ""
-    if result.status is Status.INFEASIBLE:
-        fallback = "floors dropped"
-        result = run(part_model(block, targets, floors=False))
-    if result.status is Status.INFEASIBLE:
-        fallback = "least cost, over its share"
-        model = part_model(block, targets, floors=False, beams=False, budget=False)
-        model.sense, model.obj = "min", block.cost.tolist()
+    for fallback, relax in FALLBACKS:
+        least_cost = relax.get("least_cost", False)
+        model = part_model(block, targets, **{k: v for k, v in relax.items() if k != "least_cost"})
+        if least_cost:
+            model.sense, model.obj = "min", block.cost.tolist()
         result = run(model)
-    elif result.x is not None and kind is Objective.LEXICOGRAPHIC:
+        if result.status is not Status.INFEASIBLE:
+            break
+    if result.x is not None and kind is Objective.LEXICOGRAPHIC and not least_cost:
         result = _cheapest_keeping_coverage(block, targets, result, run, fallback)
     x = result.x
     spend = float(block.cost @ x) if x is not None else 0.0

@@ -1,15 +1,21 @@
 """Repair of a merged county plan (:mod:`allocator.decompose`).
 
 The county plans together may miss a floor (each county's target was its LP
-coverage rounded down) or leave money unspent (each county's knapsack left a
-little). The repair continues :mod:`allocator.heuristics.greedy` from the
-merged plan instead of from nothing: requirements first, then the cheapest
-villages for the missing floors, then (coverage objectives) the best value
-per cost with what is left of the budget. Prices are those of the current
-plan (a trench already built costs nothing again), beams keep their capacity
-and the budget is never exceeded.
+coverage rounded down), leave money unspent (each county's knapsack left a
+little) or, when a county had to give up its shares, overshoot the budget or
+a beam. The repair continues :mod:`allocator.heuristics.greedy` from the
+merged plan instead of from nothing:
 
-In restricted routing the greedy sees only the trenches of the shortest-path
+1. trim: while a beam or the budget is overshot, drop the satellite/fiber
+   villages of least value per own cost that no rule and no floor needs,
+   then the trenches that serve nothing any more;
+2. requirements (schools, clinics, forced technologies) left uncovered;
+3. the cheapest villages for each floor still short;
+4. coverage objectives: the best value per cost with the budget left.
+
+Prices are those of the current plan (a trench already built costs nothing
+again), beams keep their capacity, and the budget is never exceeded. In
+restricted routing the greedy sees only the trenches of the shortest-path
 trees, so the repaired plan stays inside the problem the LP bound refers to.
 """
 from __future__ import annotations
@@ -30,14 +36,18 @@ def repair(instance, decision: Decision, *, budget: float | None, objective: Obj
     """Continue the greedy from ``decision``; returns (repaired decision, what was done).
 
     routing_edges: trench ids the repair may build (restricted routing); None: any.
+    ``report['unmet']`` lists what is still wrong (requirements, floors,
+    budget or beams); empty when the decision is feasible.
     """
     routed = instance if routing_edges is None else instance.with_changes(
         edges=instance.edges.loc[instance.edges.index.isin(set(routing_edges))])
     limit = math.inf if budget is None else float(budget)
     state = _Greedy(routed, limit)
-    extra_edges = _seed(state, instance, decision)
+    extra_edges = _load(state, instance, decision)
+    state.prune()
     before = _snapshot(state)
-    trimmed = _trim(state, limit)
+    dropped = _trim_beams(state) + _trim_budget(state, limit)
+    _grow_tree(state)
     state.run_pass(state.requirement_value, state.all_techs)
     state.run_pass(state.floor_value, state.all_techs)
     if objective is not Objective.MIN_COST:
@@ -50,17 +60,24 @@ def repair(instance, decision: Decision, *, budget: float | None, objective: Obj
     if extra_edges:
         out = Decision(out.technology, out.site_of, frozenset(out.built_edges | extra_edges), out.opened_sites)
     after = _snapshot(state)
-    report = {"villages_added": after["villages"] - before["villages"] + trimmed,
-              "villages_removed": trimmed,
+    unmet = list(state.unmet())
+    if state.spent > limit + _TOL * max(1.0, abs(limit)):
+        unmet.append(f"the plan costs {state.spent:,.2f}, over the budget of {limit:,.2f}")
+    unmet += [f"beam {b}: {state.beam_used[b]:,.6g} Mbit/s used of {state.capacity[b]:,.6g}"
+              for b in _over_beams(state)]
+    report = {"villages_added": after["villages"] - before["villages"] + dropped,
+              "villages_dropped": dropped,
               "sites_added": after["sites"] - before["sites"],
               "spend_before": before["spent"], "spend_after": state.spent,
               "floor_shortfall_before": before["deficit"],
-              "unmet": list(state.unmet())}
+              "beams_over_before": before["beams_over"],
+              "unmet": unmet}
     return out, report
 
 
-def _seed(state: _Greedy, instance, decision: Decision) -> frozenset:
-    """Load ``decision`` into the greedy's state; returns built trenches it does not know (kept as they are)."""
+def _load(state: _Greedy, instance, decision: Decision) -> frozenset:
+    """Put ``decision`` into the greedy's (empty) state; returns built trenches it does not know
+    (kept as they are). The tree is grown later, once the trim is done."""
     for v, t in sorted(decision.technology.items()):
         if t not in (FIBER, CELL, SAT) or v not in state.allowed:
             continue
@@ -82,47 +99,75 @@ def _seed(state: _Greedy, instance, decision: Decision) -> frozenset:
     if extra:
         e = instance.edges.loc[sorted(extra)]
         state.spent += float(instance.cost(e["capex"].astype(float), e["opex"].astype(float)).sum())
-    # the tree: backbone plus every node the built trenches join to it
+    return extra
+
+
+def _grow_tree(state: _Greedy) -> None:
+    """The built tree: backbone plus every node the built trenches join to it (distance 0 for the greedy)."""
     g = nx.Graph()
-    g.add_edges_from(state.edge_ends[e] for e in known)
+    g.add_edges_from(state.edge_ends[e] for e in state.built)
     reached = set()
     for comp in nx.connected_components(g):
         if any(n in state.tree for n in comp):
             reached |= comp
     state.grow(sorted(reached - state.tree))
-    return extra
 
 
 def _snapshot(state: _Greedy) -> dict:
     return {"villages": len(state.tech), "sites": len(state.opened), "spent": state.spent,
-            "deficit": {g: d for g, d in sorted(state.floor_deficit.items()) if d > 0}}
+            "deficit": {g: d for g, d in sorted(state.floor_deficit.items()) if d > 0},
+            "beams_over": _over_beams(state)}
 
 
-def _trim(state: _Greedy, limit: float) -> int:
-    """Drop villages while the plan costs more than ``limit`` (the county shares may overshoot by
-    the solvers' tolerance): least value per own cost first, never a required village nor one a
-    floor still counts on. Returns how many were dropped."""
+def _over_beams(state: _Greedy) -> list:
+    return [b for b in sorted(state.beam_used) if state.beam_used[b] > state.capacity[b] + _TOL * max(
+        1.0, state.capacity[b])]
+
+
+def _droppable(state: _Greedy, v: str) -> bool:
+    """No rule requires the village and every floor it counts for has a village to spare."""
+    return v not in state.required and all(state.floor_deficit[g] < 0 for g in state.floor_of[v])
+
+
+def _drop(state: _Greedy, v: str) -> None:
+    t = state.tech.pop(v)
+    for g in state.floor_of[v]:
+        state.floor_deficit[g] += 1
+    if t == SAT:
+        state.beam_used[state.beam[v]] -= state.demand[v]
+        state.spent -= state.sat_cost[v]
+    elif t == FIBER:
+        state.spent -= state.drop[v]
+        state.prune()  # safe: the tree is grown only after the trim
+
+
+def _trim_beams(state: _Greedy) -> int:
+    dropped = 0
+    for beam in _over_beams(state):
+        on = sorted((state.objective_value(v, SAT), v) for v, t in state.tech.items()
+                    if t == SAT and state.beam[v] == beam)
+        for _, v in on:
+            if state.beam_used[beam] <= state.capacity[beam] + _TOL * max(1.0, state.capacity[beam]):
+                break
+            if _droppable(state, v):
+                _drop(state, v)
+                dropped += 1
+    return dropped
+
+
+def _trim_budget(state: _Greedy, limit: float) -> int:
     if state.spent <= limit + _TOL * max(1.0, abs(limit)):
         return 0
     options = []
     for v, t in state.tech.items():
-        if t not in (FIBER, SAT) or v in state.required:
-            continue
-        own = state.drop[v] if t == FIBER else state.sat_cost[v]
-        options.append((state.objective_value(v, t) / own if own > 0 else math.inf, v, t))
+        if t in (FIBER, SAT):
+            own = state.drop[v] if t == FIBER else state.sat_cost[v]
+            options.append((state.objective_value(v, t) / own if own > 0 else math.inf, v))
     dropped = 0
-    for _, v, t in sorted(options):
+    for _, v in sorted(options):
         if state.spent <= limit + _TOL * max(1.0, abs(limit)):
             break
-        if any(state.floor_deficit[g] >= 0 for g in state.floor_of[v]):
-            continue  # the floor needs it
-        del state.tech[v]
-        for g in state.floor_of[v]:
-            state.floor_deficit[g] += 1
-        if t == SAT:
-            state.beam_used[state.beam[v]] -= state.demand[v]
-            state.spent -= state.sat_cost[v]
-        else:
-            state.spent -= state.drop[v]  # its trenches stay built (and counted) until the final prune
-        dropped += 1
+        if _droppable(state, v):
+            _drop(state, v)
+            dropped += 1
     return dropped

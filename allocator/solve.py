@@ -13,8 +13,9 @@ from . import __version__
 from .backends import get_backend
 from .backends.base import SolveOptions, SolveResult, Status
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
-from .explain import budget_shortfall_text, structural_problems
+from .explain import structural_problems
 from .formulation import builder
+from .formulation.prune import prune_idle
 from .plan import Plan
 from .plan_build import assemble
 from .schema import Objective
@@ -56,8 +57,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget)
     backend = get_backend(solver)
 
+    # time kept back for decoding, plan tables and verification, so the whole call meets its limit
+    reserve = 0.0 if time_limit is None else min(0.2 * time_limit, 0.3 + 2e-5 * len(instance.villages))
+
     def remaining() -> float | None:
-        return None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.05)
+        return None if time_limit is None else max(time_limit - reserve - (time.perf_counter() - start), 0.05)
 
     say(f"building the model ({len(instance.villages)} villages, mode {mode})")
     first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
@@ -92,6 +96,9 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
             result = second
 
     decision = builder.decode(form, instance, result.x)
+    if kind is Objective.MAX_COVERAGE:
+        # coverage cannot tell a useful trench or site from an idle one: drop the idle ones
+        decision = prune_idle(instance, decision)
     status = _overall_status(stages, result)
     head = stages[0]  # lexicographic: objective, bound and gap are the coverage stage's
     summary = {
@@ -159,7 +166,7 @@ def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
                            fix="pass e.g. --time-limit 60")
     if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
         raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
         raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")

@@ -165,7 +165,7 @@ def _standard() -> Suite:
             generated("county", [1, 2, 3], gap=0.01) + generated("prefecture", [1], gap=0.01)
             + generated("province", [1], gap=0.01)
             + steinlib("B") + steinlib("C", [1, 6, 11]) + steinlib("D", [1, 6])
-            + steinlib("I080", [1, 11, 21]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
+            + steinlib("I080", [1, 11, 41]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
             + orlib_scp("6", [1, 2])
         ),
         time_limit=60.0,

@@ -1,6 +1,8 @@
 """Bugs met once, kept from coming back."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from allocator.io import load_instance
@@ -29,3 +31,15 @@ def test_a_budget_above_the_instances_own_is_verified_against_the_one_used(tiny)
     richer = solve(inst, budget=inst.budget * 3)
     assert richer.summary["budget"] == inst.budget * 3 and richer.summary["verified"]
     assert richer.objective >= base.objective
+
+
+def test_max_coverage_keeps_no_idle_site_or_trench():
+    # tiny-4g with no budget: coverage is the same with or without an idle site;
+    # the plan must not pay for one (it once opened S1 for nobody: 195 instead of 120)
+    inst = load_instance(Path(__file__).parents[1] / "instances" / "tiny-4g")
+    plan = solve(inst, budget=None)
+    assert plan.summary["verifier_warnings"] == []
+    served = set(plan.decision.site_of.values())
+    assert set(plan.decision.opened_sites) <= served
+    cheapest = solve(inst, objective="lexicographic", budget=None)
+    assert plan.total_cost == pytest.approx(cheapest.total_cost)

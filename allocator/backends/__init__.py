@@ -44,10 +44,10 @@ def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
     usable = available_backends()
     listing = ", ".join(usable) if usable else "none"
     if key not in BACKENDS:
-        raise OptionsError(f"unknown solver '{name}'", column="solver",
+        raise OptionsError(f"unknown solver '{name}'",
                            fix=f"use one of the available solvers: {listing}")
     if not _is_available(key):
-        raise OptionsError(f"solver '{name}' is not available in this installation", column="solver",
+        raise OptionsError(f"solver '{name}' is not available in this installation",
                            fix=f"install it, or use one of the available solvers: {listing}")
     return BACKENDS[key]()
 
