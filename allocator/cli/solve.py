@@ -15,8 +15,10 @@ def register(sub) -> None:
                    help="default: the instance's own")
     p.add_argument("--budget", type=_budget, default=argparse.SUPPRESS, help="budget in the instance's currency; 'none' for no budget")
     p.add_argument("--solver", default="highs", help="highs (default), cbc, scip or cpsat")
-    p.add_argument("--mode", default="exact", choices=["exact", "restricted"],
-                   help="exact: routes over the whole trench graph (default); restricted: shortest-path tree")
+    p.add_argument("--mode", default="exact", choices=["exact", "restricted", "decomposed", "decomposed-exact"],
+                   help="exact: routes over the whole trench graph (default); restricted: shortest-path tree; "
+                        "decomposed[-exact]: county MIPs in parallel (--threads processes) with an LP bound, "
+                        "for national scale (docs/scale.md)")
     p.add_argument("--time-limit", type=float, metavar="S", help="wall-clock seconds for the whole solve")
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop at this relative gap (default 0: prove)")
     p.add_argument("--threads", type=int)
