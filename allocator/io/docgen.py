@@ -134,6 +134,7 @@ floor = 0.95
 | `base_year` | year | none | floors in force that year (policy milestones) |
 | `[costs]` | table | none | deep-merged over the cost model file (or the whole model, inline) |
 | `[policy]` | table | none | deep-merged over the policy model file (or the whole model, inline) |
+| `[rollout]` | table | none | multi-year plan: `years`, `budgets` (one per year), `carry_over`, `required_by`; see [rollout.md](rollout.md) |
 
 Unknown keys are errors (a misspelt `budjet` would otherwise be ignored silently).
 
