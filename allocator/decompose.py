@@ -48,10 +48,10 @@ import scipy.sparse as sp
 
 from . import __version__
 from .backends import get_backend
-from .backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
+from .backends.base import PROOF_GAP, Status, relative_gap
 from .decision import Decision
 from .decompose_parts import (Block, Targets, build_block, floor_target, linear_model, partition, solve_block,
-                              sub_instance, time_share)
+                              solve_lp, sub_instance, time_share)
 from .decompose_repair import repair
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
@@ -141,7 +141,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         # 3. the bound
         lp_model, offsets = stack(blocks, budget=budget, reqs=reqs, beams=instance.beams)
         say(f"LP relaxation: {lp_model.num_vars} columns, {lp_model.num_rows} rows")
-        lp = backend.solve(lp_model, SolveOptions(time_limit=_lp_seconds(deadline), threads=1, seed=seed))
+        lp = solve_lp(backend, lp_model, time_limit=_lp_seconds(deadline), seed=seed)
         clock.lap("lp")
         if lp.status is Status.INFEASIBLE:
             raise _infeasible(backend, blocks, budget, reqs, instance.beams, instance.currency, deadline, seed)
@@ -452,7 +452,7 @@ def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed) 
         return InfeasibleError(message, explanation=unlimited)
     relaxed, _ = stack(blocks, budget=None, reqs=reqs, beams=beams)
     relaxed.sense, relaxed.obj = "min", np.concatenate([b.cost for b in blocks]).tolist()
-    r = backend.solve(relaxed, SolveOptions(time_limit=_lp_seconds(deadline), threads=1, seed=seed))
+    r = solve_lp(backend, relaxed, time_limit=_lp_seconds(deadline), seed=seed)
     if r.status is Status.INFEASIBLE:
         return InfeasibleError(message, explanation=unlimited)
     if r.x is None or r.bound is None:

@@ -180,3 +180,15 @@ def test_solve_dispatches_the_decomposed_modes(tmp_path):
     assert set(s["decomposition"]["stages"]) >= {"partition", "build", "lp", "counties", "repair", "verify"}
     exact = solve(inst, mode="decomposed-exact", threads=1)
     assert exact.summary["mode"] == "decomposed/exact"
+
+
+def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
+    import allocator.decompose_parts as parts
+
+    inst = load_instance(make_instance_dir(tmp_path))
+    simplex = solve_decomposed(inst, workers=1)
+    monkeypatch.setattr(parts, "IPM_FROM_COLUMNS", 0)
+    ipm = solve_decomposed(inst, workers=1)
+    assert ipm.summary["decomposition"]["lp"]["raw_status"].startswith("ipm")
+    assert close(ipm.summary["bound"], simplex.summary["bound"])
+    assert ipm.summary["verified"]
