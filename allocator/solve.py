@@ -73,9 +73,9 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
         f"{form.stats['constraints']} constraints; solving with {solver}")
 
-    options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
     start_x = (_warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
                if warm_start and backend.supports_warm_start else None)
+    options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
     result = _solve_model(backend, form.model, options, start_x)
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
