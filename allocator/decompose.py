@@ -51,7 +51,7 @@ from .backends import get_backend
 from .backends.base import PROOF_GAP, Status, relative_gap
 from .decision import Decision
 from .decompose_parts import (Block, Targets, build_block, floor_target, linear_model, partition, solve_block,
-                              solve_lp, sub_instance, time_share)
+                              lp_algorithm, solve_lp, sub_instance, time_share)
 from .decompose_repair import repair
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
@@ -141,10 +141,12 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         # 3. the bound
         lp_model, offsets = stack(blocks, budget=budget, reqs=reqs, beams=instance.beams)
         say(f"LP relaxation: {lp_model.num_vars} columns, {lp_model.num_rows} rows")
-        lp = solve_lp(backend, lp_model, time_limit=_lp_seconds(deadline), seed=seed)
+        algorithm = lp_algorithm(lp_model, mode)
+        lp = solve_lp(backend, lp_model, algorithm=algorithm, time_limit=_lp_seconds(deadline), seed=seed)
         clock.lap("lp")
         if lp.status is Status.INFEASIBLE:
-            raise _infeasible(backend, blocks, budget, reqs, instance.beams, instance.currency, deadline, seed)
+            raise _infeasible(backend, blocks, budget, reqs, instance.beams, instance.currency, deadline, seed,
+                              algorithm)
         if lp.x is None or lp.bound is None:
             raise SolverError(f"the LP relaxation of the whole model did not finish ({lp.raw_status or lp.status}); "
                               f"give it more time (--time-limit) or use the monolithic --mode restricted")
@@ -209,7 +211,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None)
     s["stages"] = [{"objective_kind": first.value, "status": s["status"], "objective": s["objective"],
                     "bound": bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
-    s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp)
+    s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp,
+                                 {"algorithm": algorithm, "columns": lp_model.num_vars, "rows": lp_model.num_rows})
     report = verify(instance, decision, summary=s)
     if not report.ok:
         raise VerificationError(report.violations)
@@ -389,7 +392,7 @@ def _build_task(task) -> Block:
 
 
 class _Clock:
-    """Wall and CPU seconds per stage (CPU: this process plus the workers' own measure)."""
+    """Wall and CPU seconds per stage (CPU: this process plus the workers' own measure of their tasks)."""
 
     def __init__(self) -> None:
         self.t, self.c = time.perf_counter(), time.process_time()
@@ -398,7 +401,8 @@ class _Clock:
 
     def lap(self, name: str, worker_cpu: float = 0.0) -> None:
         t, c = time.perf_counter(), time.process_time()
-        self.laps[name] = {"seconds": t - self.t, "cpu_seconds": c - self.c + worker_cpu}
+        self.laps[name] = {"seconds": t - self.t, "cpu_seconds": c - self.c + worker_cpu,
+                           "worker_cpu_seconds": worker_cpu}
         self.worker_cpu += worker_cpu
         self.t, self.c = t, c
 
@@ -443,7 +447,7 @@ def _raise_structural(blocks, reqs) -> None:
         raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
 
 
-def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed) -> InfeasibleError:
+def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed, algorithm) -> InfeasibleError:
     """The LP relaxation is infeasible, so is every plan: say what the floors cost at least."""
     message = "no plan meets the floors and required facilities within the budget (the LP relaxation is infeasible)."
     unlimited = ("Even with unlimited money the floors, schools and forced technologies cannot all be met "
@@ -452,7 +456,7 @@ def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed) 
         return InfeasibleError(message, explanation=unlimited)
     relaxed, _ = stack(blocks, budget=None, reqs=reqs, beams=beams)
     relaxed.sense, relaxed.obj = "min", np.concatenate([b.cost for b in blocks]).tolist()
-    r = solve_lp(backend, relaxed, time_limit=_lp_seconds(deadline), seed=seed)
+    r = solve_lp(backend, relaxed, algorithm=algorithm, time_limit=_lp_seconds(deadline), seed=seed)
     if r.status is Status.INFEASIBLE:
         return InfeasibleError(message, explanation=unlimited)
     if r.x is None or r.bound is None:
@@ -488,7 +492,7 @@ def _coverage(instance, decision: Decision) -> float:
     return float(np.sum(w * np.array([q.get(t, 0.0) for _, t in new])))
 
 
-def _report(parts, blocks, results, targets, fixed, clock, workers, lp) -> dict:
+def _report(parts, blocks, results, targets, fixed, clock, workers, lp, lp_info: dict) -> dict:
     statuses: dict = {}
     for r in results.values():
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -497,7 +501,8 @@ def _report(parts, blocks, results, targets, fixed, clock, workers, lp) -> dict:
         "counties": sum(len(p.counties) for p in parts),
         "merged_parts": [list(p.counties) for p in parts if len(p.counties) > 1],
         "workers": workers,
-        "lp": {"status": lp.status.value, "bound": lp.bound, "seconds": lp.seconds, "raw_status": lp.raw_status},
+        "lp": {"status": lp.status.value, "bound": lp.bound, "seconds": lp.seconds, "raw_status": lp.raw_status,
+               **lp_info},
         "county_statuses": dict(sorted(statuses.items())),
         "fallbacks": {k: r.fallback for k, r in sorted(results.items()) if r.fallback},
         "repair": fixed,

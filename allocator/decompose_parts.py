@@ -64,8 +64,8 @@ def partition(instance) -> list[Part]:
                                           instance.coverage)
     node_pos = pd.Series(np.arange(len(nodes)), index=nodes.index.astype(str))
     backbone = (nodes["kind"] == "backbone").to_numpy(bool)
-    eu = node_pos.reindex(edges["u"].astype(str)).to_numpy()
-    ev = node_pos.reindex(edges["v"].astype(str)).to_numpy()
+    eu = node_pos.reindex(edges["u"].astype(str)).to_numpy(dtype=float).astype(np.int64)  # loader: ends exist
+    ev = node_pos.reindex(edges["v"].astype(str)).to_numpy(dtype=float).astype(np.int64)
     off = ~backbone[eu] & ~backbone[ev]
     n = len(nodes)
     g = sp.coo_matrix((np.ones(int(off.sum())), (eu[off], ev[off])), shape=(n, n))
@@ -74,12 +74,12 @@ def partition(instance) -> list[Part]:
     county_ids = pd.Index(sorted(villages["county_id"].astype(str).unique()))
     n_c, n_b, n_s = len(county_ids), int(branch.max()) + 1 if n else 0, len(sites)
     county_of_v = county_ids.get_indexer(villages["county_id"].astype(str))
-    vnode = node_pos.reindex(villages["node"].fillna("").astype(str)).to_numpy()   # NaN: no node
-    snode = node_pos.reindex(sites["node"].fillna("").astype(str)).to_numpy()
+    vnode = node_pos.reindex(villages["node"].fillna("").astype(str)).to_numpy(dtype=float)   # NaN: no node
+    snode = node_pos.reindex(sites["node"].fillna("").astype(str)).to_numpy(dtype=float)
     site_pos = pd.Series(np.arange(n_s), index=sites.index.astype(str))
     village_pos = pd.Series(np.arange(len(villages)), index=villages.index.astype(str))
-    cov_s = site_pos.reindex(cov["site_id"].astype(str)).to_numpy()
-    cov_v = village_pos.reindex(cov["village_id"].astype(str)).to_numpy()
+    cov_s = site_pos.reindex(cov["site_id"].astype(str)).to_numpy(dtype=float).astype(np.int64)
+    cov_v = village_pos.reindex(cov["village_id"].astype(str)).to_numpy(dtype=float).astype(np.int64)
 
     # elements: counties [0, n_c), branches [n_c, n_c + n_b), sites [n_c + n_b, ...)
     links = []
@@ -89,7 +89,7 @@ def partition(instance) -> list[Part]:
     sb = _branch_of(snode, branch, backbone)
     has = sb >= 0
     links.append((n_c + n_b + np.flatnonzero(has), n_c + sb[has]))
-    links.append((n_c + n_b + cov_s.astype(np.int64), county_of_v[cov_v.astype(np.int64)]))
+    links.append((n_c + n_b + cov_s, county_of_v[cov_v]))
     a = np.concatenate([x for x, _ in links]).astype(np.int64)
     b = np.concatenate([y for _, y in links]).astype(np.int64)
     total = n_c + n_b + n_s
@@ -107,7 +107,7 @@ def partition(instance) -> list[Part]:
     node_lab[~backbone] = label[n_c + branch[~backbone]]
     s_lab = label[n_c + n_b + np.arange(n_s)]
     e_lab = np.where(~backbone[eu], node_lab[eu], node_lab[ev])   # an edge joins its branch's part
-    cov_lab = s_lab[cov_s.astype(np.int64)] if len(cov) else np.zeros(0, dtype=np.int64)
+    cov_lab = s_lab[cov_s]
 
     by_v = _positions(v_lab)
     by_node = _positions(node_lab)
@@ -359,16 +359,24 @@ def _cheapest_keeping_coverage(block, targets, result, run, fallback):
                        result.solver, result.version, result.seconds + second.seconds, result.raw_status)
 
 
-#: LP columns from which HiGHS's interior-point method (with crossover) is used instead of its dual
-#: simplex: at 6,900 columns (prefecture) the simplex is 4x faster, at 250,000 (national) the IPM
-#: takes 110 s of CPU and the simplex about 170 s (docs/scale.md)
+#: restricted-mode LP columns from which HiGHS's interior-point method (with crossover) replaces its
+#: dual simplex. Measured on one core (docs/scale.md): national restricted LP (253k columns) IPM 110 s,
+#: dual simplex 132 s; prefecture restricted (6.9k) simplex 0.09 s, IPM 0.34 s; prefecture exact
+#: (121k columns of flows) simplex 10 s, IPM 133 s: the flows make the IPM slow, so exact mode keeps
+#: the simplex.
 IPM_FROM_COLUMNS = 100_000
 
 
-def solve_lp(backend, model: LinearModel, *, time_limit: float | None, seed: int) -> SolveResult:
-    """The LP relaxation, one thread; HiGHS's IPM for large models (crossover on: a basic optimum)."""
+def lp_algorithm(model: LinearModel, mode: str) -> str:
+    return "ipm" if mode == "restricted" and model.num_vars >= IPM_FROM_COLUMNS else "simplex"
+
+
+def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_limit: float | None,
+             seed: int) -> SolveResult:
+    """The LP relaxation on one thread; ``algorithm='ipm'`` uses HiGHS's interior-point method
+    (crossover on: a basic optimum). Other backends use their default LP algorithm."""
     options = SolveOptions(time_limit=time_limit, threads=1, seed=seed)
-    if backend.name != "highs" or model.num_vars < IPM_FROM_COLUMNS:
+    if backend.name != "highs" or algorithm != "ipm":
         return backend.solve(model, options)
     import highspy
 

@@ -66,7 +66,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     cmp_.add_argument("--require-all", action="store_true",
                       help="a run in the baseline but missing from the results is a regression")
     cmp_.set_defaults(func=compare_command)
-    rep = sub.add_parser("report", help="rewrite results.md and plots from a results directory")
+    rep = sub.add_parser("report", help="recompute the derived fields (ratios, agreement with optima) of a "
+                                        "results directory and rewrite results.md and its plots")
     rep.add_argument("directory", help="a directory written by bench")
     rep.add_argument("--no-plots", action="store_true")
     rep.set_defaults(func=report_command)
@@ -138,15 +139,20 @@ def report_command(args) -> int:
     from allocator.errors import InputError
 
     from .report import write_report
-    from .runner import read_results
+    from .runner import _clean, read_results, score_rows_by_case
 
     directory = Path(args.directory)
     if not (directory / "results.jsonl").exists():
         raise InputError("no results.jsonl here", file=directory, fix="pass the directory bench -o wrote")
     meta_path = directory / "machine.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    write_report(directory, read_results(directory), meta, plots=not args.no_plots)
-    print(f"wrote {directory / 'results.md'}", file=sys.stderr)
+    # the fields comparing runs are derived: recompute them with this version of the harness
+    ref = meta.get("reference_seconds_used") or meta.get("machine", {}).get("reference_solve_seconds")
+    rows = [_clean(r) for r in score_rows_by_case(read_results(directory), ref)]
+    with (directory / "results.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    write_report(directory, rows, meta, plots=not args.no_plots)
+    print(f"rescored {directory / 'results.jsonl'}; wrote {directory / 'results.md'}", file=sys.stderr)
     return 0
 
 

@@ -41,7 +41,7 @@ import pulp
 from allocator.backends.base import Status, relative_gap, status_from_numbers
 from allocator.decision import Decision
 from allocator.errors import OptionsError
-from allocator.schema import ALL_POOR, NO_TECHNOLOGY, Objective, Technology
+from allocator.schema import NO_TECHNOLOGY, Objective, Technology
 
 FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
 TREES = ("spt", "mst")

@@ -69,7 +69,7 @@ ROW_FIELDS = (
 KILLED, SKIPPED, PREPARE_FAILED = "killed", "skipped", "prepare_failed"
 
 #: columns of the live table: (header, row key, width, format)
-LIVE_COLUMNS = (("case", "case", 12, "s"), ("solver", "solver", 10, "s"), ("status", "status", 14, "s"),
+LIVE_COLUMNS = (("case", "case", 14, "s"), ("solver", "solver", 10, "s"), ("status", "status", 14, "s"),
                 ("objective", "objective", 14, ".6g"), ("gap", "gap", 9, ".2%"),
                 ("wall s", "wall_seconds", 8, ".2f"), ("MB", "peak_memory_mb", 6, ".0f"),
                 ("known opt", "matches_optimum", 9, "s"), ("verified", "verified", 8, "s"))
@@ -412,22 +412,41 @@ def _ratio(a, b):
 
 
 def _reached_gap(row) -> bool:
-    g = row.get("gap")
-    return row.get("status") in ("optimal", "feasible") and g is not None and g <= row.get("gap_limit", 0) + 1e-6
+    g = _as_float(row.get("gap"))
+    return row.get("status") in ("optimal", "feasible") and g is not None and g <= (row.get("gap_limit") or 0) + 1e-6
+
+
+def _stopped_by_clock(row) -> bool:
+    """The run ended because its time ran out (with or without a plan), not because it was done."""
+    return row.get("status") in ("feasible", "time_limit", "killed") and not _reached_gap(row)
+
+
+def _as_float(x):
+    if x is None or isinstance(x, bool):
+        return None
+    if isinstance(x, str):
+        return math.inf if x == "inf" else None
+    return float(x)
 
 
 def _time_ratio(engine: dict, tree: dict | None):
     """Engine wall time / fixed-tree wall time, each to reach the requested gap.
 
-    kind ``=``: both reached it; ``<``: only the engine did, so the true ratio is
-    smaller than stated (the baseline's time is a lower bound); ``>``: only the
-    baseline did; None: neither did or a run failed."""
+    kind ``=``: both reached it; ``<``: only the engine did while the baseline ran
+    out of time, so the true ratio is smaller than stated; ``>``: the other way round.
+    None when a side neither reached the gap nor ran out of time (infeasible, error),
+    or neither reached it."""
     if tree is None or engine.get("wall_seconds") is None or not tree.get("wall_seconds"):
         return None, None
     e, t = _reached_gap(engine), _reached_gap(tree)
-    if not (e or t):
+    if e and t:
+        kind = "="
+    elif e and _stopped_by_clock(tree):
+        kind = "<"
+    elif t and _stopped_by_clock(engine):
+        kind = ">"
+    else:
         return None, None
-    kind = "=" if e and t else ("<" if e else ">")
     return round(engine["wall_seconds"] / tree["wall_seconds"], 4), kind
 
 

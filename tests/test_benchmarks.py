@@ -224,6 +224,10 @@ def test_time_ratio_states_which_side_reached_the_gap():
     assert e["time_vs_fixed_tree"] == 0.25 and e["time_vs_fixed_tree_kind"] == "<"
     assert e["objective_vs_greedy"] == 0.9 and e["objective_vs_fixed_tree"] == 0.75
     assert e["objective_sense"] == "min" and e["time_vs_reference"] == 4.0
+    # a baseline that proved its own model infeasible did not run out of time: no time ratio
+    proved = dict(tree, status="infeasible", gap=None, objective=None)
+    e = score_rows([dict(engine), proved], reference_seconds=None)[0]
+    assert e["time_vs_fixed_tree"] is None and e["objective_vs_fixed_tree"] is None
 
 
 @needs_external

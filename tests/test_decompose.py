@@ -61,7 +61,7 @@ def test_floor_target_rounds_lp_coverage_down():
 
 
 # --------------------------------------------------------------------------- properties
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=25, **SETTINGS)
 @given(inst=instances())
 def test_plan_verified_and_bound_brackets_the_optimum(inst):
     """Exact routing: decomposed objective <= true optimum <= LP bound (max; reversed for min-cost)."""
@@ -86,7 +86,7 @@ def test_plan_verified_and_bound_brackets_the_optimum(inst):
         assert close(value, truth)
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=15, **SETTINGS)
 @given(inst=instances(objective="max-coverage", budget=True))
 def test_restricted_plan_never_above_its_bound(inst):
     try:
@@ -100,7 +100,7 @@ def test_restricted_plan_never_above_its_bound(inst):
     assert (s["status"] == "optimal") == (s["gap"] <= 1e-6)
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=12, **SETTINGS)
 @given(inst=instances(objective="max-coverage", feasible=True, beam_mbps=10_000))
 def test_without_budget_it_reaches_the_optimum(inst):
     expected, _ = brute_force(inst)
@@ -117,7 +117,7 @@ def test_generous_budget_reaches_the_monolithic_optimum(tmp_path):
     assert plan.status == "optimal" and plan.summary["decomposition"]["parts"] == 2
 
 
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=6, **SETTINGS)
 @given(inst=instances(feasible=True))
 def test_same_input_and_seed_same_plan(inst):
     try:
@@ -187,7 +187,7 @@ def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
 
     inst = load_instance(make_instance_dir(tmp_path))
     simplex = solve_decomposed(inst, workers=1)
-    monkeypatch.setattr(parts, "IPM_FROM_COLUMNS", 0)
+    monkeypatch.setattr(parts, "IPM_FROM_COLUMNS", 0)  # restricted mode: every LP by IPM
     ipm = solve_decomposed(inst, workers=1)
     assert ipm.summary["decomposition"]["lp"]["raw_status"].startswith("ipm")
     assert close(ipm.summary["bound"], simplex.summary["bound"])

@@ -104,3 +104,18 @@ def test_same_input_and_seed_same_plan(inst, seed):
     a = solve(inst, seed=seed)
     b = solve(inst, seed=seed)
     assert a.decision == b.decision
+
+
+@settings(max_examples=20, **SETTINGS)
+@given(inst=instances(objective="min-cost", feasible=True))
+def test_multi_and_single_commodity_flows_agree_with_the_oracle(inst):
+    from allocator.backends import get_backend
+    from allocator.backends.base import SolveOptions
+    from allocator.formulation import builder
+
+    expected, _ = brute_force(inst)
+    for limit in (0, 10**9):  # every branch aggregated / every branch multi-commodity
+        form = builder.build(inst, objective_kind="min-cost", budget=None, mcf_limit=limit)
+        r = get_backend("highs").solve(form.model, SolveOptions())
+        assert r.status.value == "optimal"
+        assert close(r.objective, expected), (limit, r.objective, expected)

@@ -78,14 +78,17 @@ def build_block(model: LinearModel, instance, network: FiberNetwork, elig: eligi
 
 
 def build(instance, *, objective_kind: str, budget: float | None, mode: str = "exact",
-          network: FiberNetwork | None = None, integer_only: bool = False) -> Formulation:
+          network: FiberNetwork | None = None, integer_only: bool = False,
+          mcf_limit: int = fiber.MCF_COLUMN_LIMIT) -> Formulation:
+    """``mcf_limit``: flow columns allowed for multi-commodity branches (0: one
+    aggregated flow per branch, the default; see fiber.MCF_COLUMN_LIMIT)."""
     t0 = time.perf_counter()
     if network is None:
         network = default_network(instance)
     elig = eligibility.compute(instance, network)
     model = LinearModel()
     block = build_block(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
-                        mode=mode, integer_only=integer_only)
+                        mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
     stats = {"fiber": block.fiber_stats, "build_seconds": time.perf_counter() - t0, **model.stats()}
     return Formulation(model, block.columns, network, elig, block.floors, stats)
