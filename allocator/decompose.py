@@ -131,9 +131,13 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     with _Pool(workers) as pool:
         tasks = [(sub, mode, first.value, _mcf_share(mode, len(p.villages), total_villages),
                   backend.requires_integer_columns) for sub, p in zip(subs, parts)]
-        blocks = pool.run(_build_task, tasks, sizes=[len(p.villages) for p in parts])
-        for b, p in zip(blocks, parts):
+        built = pool.run(_build_task, tasks, sizes=[len(p.villages) for p in parts])
+        blocks = [b for b, _ in built]
+        guides = [g for _, g in built]  # exact mode: the restricted models that guide the shares
+        for b, g, p in zip(blocks, guides, parts):
             b.key, b.counties = p.key, p.counties
+            if g is not None:
+                g.key, g.counties = p.key, p.counties
         clock.lap("build", pool.remote_cpu(b.stats["build_cpu"] for b in blocks))
         reqs = _global_floors(instance, blocks)
         _raise_structural(blocks, reqs)
@@ -150,10 +154,23 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         if lp.x is None or lp.bound is None:
             raise SolverError(f"the LP relaxation of the whole model did not finish ({lp.raw_status or lp.status}); "
                               f"give it more time (--time-limit) or use the monolithic --mode restricted")
-        say(f"LP bound {lp.bound:,.6g} in {clock.laps['lp']['seconds']:.1f}s; solving {len(blocks)} county MIPs")
+        say(f"LP bound {lp.bound:,.6g} in {clock.laps['lp']['seconds']:.1f}s")
 
         # 4-5. shares and county MIPs
-        targets = shares(blocks, lp.x, offsets, budget=budget, reqs=reqs, beams=instance.beams)
+        share_blocks, share_x, share_offsets, guide = blocks, lp.x, offsets, None
+        if mode == "exact":
+            # The exact model's LP lets trenches be bought by fractions (its flow bounds are big-M), so
+            # its spending per county says little about what integral routes cost; the restricted
+            # model's LP prices whole tree paths. Its shares are also enough for the exact county
+            # MIPs, whose routes include the tree's.
+            guide_model, guide_offsets = stack(guides, budget=budget, reqs=reqs, beams=instance.beams)
+            guide = solve_lp(backend, guide_model, algorithm=lp_algorithm(guide_model, "restricted"),
+                             time_limit=_lp_seconds(deadline), seed=seed)
+            if guide.x is not None and guide.status is not Status.ERROR:
+                share_blocks, share_x, share_offsets = guides, guide.x, guide_offsets
+            clock.lap("guide_lp")
+        targets = shares(share_blocks, share_x, share_offsets, budget=budget, reqs=reqs, beams=instance.beams)
+        say(f"solving {len(blocks)} county MIPs")
         left = None if deadline is None else max(deadline - time.time() - _post_seconds(instance), 1.0)
         limits = time_share(blocks, left, workers)
         tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], gap, seed)
@@ -211,8 +228,13 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None)
     s["stages"] = [{"objective_kind": first.value, "status": s["status"], "objective": s["objective"],
                     "bound": bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
-    s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp,
-                                 {"algorithm": algorithm, "columns": lp_model.num_vars, "rows": lp_model.num_rows})
+    lp_info = {"algorithm": algorithm, "columns": lp_model.num_vars, "rows": lp_model.num_rows,
+               "shares_from": "this LP" if guide is None or share_blocks is blocks else
+               "LP of the restricted model (routes on shortest-path trees)"}
+    if guide is not None:
+        lp_info["restricted_lp"] = {"status": guide.status.value, "objective": guide.objective,
+                                    "seconds": guide.seconds, "raw_status": guide.raw_status}
+    s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp, lp_info)
     report = verify(instance, decision, summary=s)
     if not report.ok:
         raise VerificationError(report.violations)
@@ -386,9 +408,16 @@ class _Pool:
         return out
 
 
-def _build_task(task) -> Block:
+def _build_task(task) -> tuple[Block, Block | None]:
+    """The part's model, and in exact mode also its restricted model (to guide the shares)."""
     sub, mode, kind, mcf_limit, integer_only = task
-    return build_block(sub, mode=mode, objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+    block = build_block(sub, mode=mode, objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+    if mode != "exact":
+        return block, None
+    guide = build_block(sub, mode="restricted", objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+    guide.columns = guide.network = None  # only its LP is used
+    block.stats["build_cpu"] += guide.stats["build_cpu"]
+    return block, guide
 
 
 class _Clock:

@@ -180,6 +180,9 @@ def test_solve_dispatches_the_decomposed_modes(tmp_path):
     assert set(s["decomposition"]["stages"]) >= {"partition", "build", "lp", "counties", "repair", "verify"}
     exact = solve(inst, mode="decomposed-exact", threads=1)
     assert exact.summary["mode"] == "decomposed/exact"
+    assert exact.summary["decomposition"]["lp"]["shares_from"].startswith("LP of the restricted model")
+    with pytest.raises(OptionsError, match="unknown mode 'decomposed-fast'"):
+        solve(inst, mode="decomposed-fast")
 
 
 def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
