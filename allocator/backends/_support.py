@@ -162,5 +162,18 @@ class GuardedBackend(Backend):
         except Exception as exc:  # solver trouble is reported, never raised
             return self._failure(model, exc, common)
 
+    def _settle_infeasible_or_unbounded(self, model, options, deadline, common, raw, extra) -> SolveResult:
+        """A solver said "infeasible or unbounded", which proves neither (for a MIP
+        "unbounded" may rest on the LP relaxation): decide with the same rows and a
+        zero objective."""
+        probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
+        if probe.status is Status.INFEASIBLE:
+            return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
+        if probe.x is not None:
+            return error_result(model, message="the model is unbounded (its rows are feasible but the "
+                                "objective can improve without limit)", raw_status=raw, extra=extra, **common)
+        return error_result(model, message=f"{self.label}: infeasible or unbounded, undecided before the deadline",
+                            raw_status=raw, extra=extra, **common)
+
     def _failure(self, model: LinearModel, exc: Exception, common: dict) -> SolveResult:
         return error_result(model, message=f"{self.label} failed: {type(exc).__name__}: {exc}", **common)

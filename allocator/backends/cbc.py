@@ -40,9 +40,8 @@ import numpy as np
 
 from ..formulation.linear import LinearModel
 from ._support import (GuardedBackend, INTEGRALITY_TOL, Deadline, clean_solution, error_result,
-                       integrality_violation, make_result, warm_start_vector,
-                       zero_objective_copy)
-from .base import SolveResult, Status
+                       integrality_violation, make_result, warm_start_vector)
+from .base import SolveResult
 
 try:  # pragma: no cover - import guard
     import pulp
@@ -248,14 +247,7 @@ class CbcBackend(GuardedBackend):
         if info["unbounded"] and info["objective"] is None and not info["lp_optimal"]:
             if not recheck:
                 return error_result(model, message="CBC: infeasible or unbounded", raw_status=raw, **common)
-            probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
-            if probe.status is Status.INFEASIBLE:
-                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
-            if probe.x is not None:
-                return error_result(model, message="the model is unbounded (its rows are feasible but the "
-                                    "objective can improve without limit)", raw_status=raw, extra=extra, **common)
-            return error_result(model, message="CBC: infeasible or unbounded, undecided before the deadline",
-                                raw_status=raw, extra=extra, **common)
+            return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)
 
         # A column in no row and not in the objective is not sent to CBC: any value
         # within its bounds will do, the one nearest 0 is taken.

@@ -12,8 +12,8 @@ import functools
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (GuardedBackend, error_result, make_result, warm_start_vector, zero_objective_copy)
-from .base import SolveOptions, SolveResult, Status
+from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
+from .base import SolveOptions, SolveResult
 
 try:  # pragma: no cover - import guard
     import highspy
@@ -86,14 +86,7 @@ class HighsBackend(GuardedBackend):
             # rest on the LP relaxation: decide with the same rows and a zero objective.
             if not recheck:
                 return error_result(model, message="HiGHS: infeasible or unbounded", raw_status=raw, **common)
-            probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
-            if probe.status is Status.INFEASIBLE:
-                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
-            if probe.x is not None:
-                return error_result(model, message="the model is unbounded (its rows are feasible but the "
-                                    "objective can improve without limit)", raw_status=raw, extra=extra, **common)
-            return error_result(model, message="HiGHS: infeasible or unbounded, undecided before the deadline",
-                                raw_status=raw, extra=extra, **common)
+            return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)
         if run_status == highspy.HighsStatus.kError or model_status in (
                 ms.kLoadError, ms.kModelError, ms.kPresolveError, ms.kSolveError, ms.kPostsolveError,
                 ms.kMemoryLimit):

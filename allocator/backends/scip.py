@@ -18,8 +18,8 @@ import threading
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (GuardedBackend, error_result, make_result, warm_start_vector, zero_objective_copy)
-from .base import SolveResult, Status
+from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
+from .base import SolveResult
 
 try:  # pragma: no cover - import guard
     from ortools.linear_solver import linear_solver_pb2, pywraplp
@@ -122,14 +122,7 @@ class ScipBackend(GuardedBackend):
             # OR-Tools also says INFEASIBLE for SCIP's "infeasible or unbounded".
             if not recheck or not any(model.obj):
                 return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
-            probe = self._solve(zero_objective_copy(model), options, None, deadline, common, recheck=False)
-            if probe.status is Status.INFEASIBLE:
-                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
-            if probe.x is not None:
-                return error_result(model, message="the model is unbounded (its rows are feasible but the "
-                                    "objective can improve without limit)", raw_status=raw, extra=extra, **common)
-            return error_result(model, message="SCIP: infeasible or unbounded, undecided before the deadline",
-                                raw_status=raw, extra=extra, **common)
+            return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)
         if label == pywraplp.Solver.UNBOUNDED:
             return error_result(model, message="the model is unbounded: the objective can improve without limit",
                                 raw_status=raw, extra=extra, **common)
