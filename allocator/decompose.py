@@ -17,15 +17,18 @@ Method (docs/scale.md has the details and measured figures):
 4. **Share.** The LP solution gives each part a budget (its LP spend, plus a
    share of any slack in proportion), floor targets (its LP coverage of each
    group's registered poor villages, rounded down) and beam capacity (its LP
-   satellite use, plus a share of any room left).
+   satellite use, plus a share of any room left). In exact mode the shares
+   come from the LP of the restricted model instead, which prices whole routes.
 5. **Solve.** The part MIPs run in parallel processes, one solver thread
    each, each with a time limit cut from the overall deadline. A part whose
-   targets cannot all hold drops its floor targets; if even that fails, it
-   takes the least-cost plan of its own requirements.
+   targets cannot all hold gives up its floor targets, then its budget share
+   (the least-cost plan of its own requirements), then its beam share.
 6. **Merge and repair.** The part plans are merged (by county id), then the
-   greedy continues from the merged plan: requirements, the cheapest villages
-   for any missing floor, then the best value per cost with the budget left
-   (in restricted mode over the tree trenches only). Never over the budget.
+   greedy continues from the merged plan (:mod:`allocator.decompose_repair`):
+   trim any overshoot of a beam or the budget, then requirements, the
+   cheapest villages for any missing floor, and the best value per cost with
+   the budget left (in restricted mode over the tree trenches only). Never
+   over the budget.
 7. **Verify.** The verifier checks the plan; the summary gives the objective,
    the LP bound and the gap. The plan is called optimal only when that gap is
    at most :data:`~allocator.backends.base.PROOF_GAP`.
@@ -35,6 +38,7 @@ MIP stops at its time limit (a time-limited solver returns what it had).
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import time
@@ -44,14 +48,13 @@ from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import __version__
 from .backends import get_backend
 from .backends.base import PROOF_GAP, Status, relative_gap
 from .decision import Decision
-from .decompose_parts import (Block, Targets, build_block, floor_target, linear_model, partition, solve_block,
-                              lp_algorithm, solve_lp, sub_instance, time_share)
+from .decompose_lp import lp_algorithm, shares, solve_lp, stack
+from .decompose_parts import Block, build_block, partition, solve_block, sub_instance, time_share
 from .decompose_repair import repair
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
@@ -248,107 +251,6 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     return plan
 
 
-# ----------------------------------------------------------------------------- the whole LP
-def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
-    """The part models side by side plus the coupling rows, integrality dropped.
-
-    Returns (LinearModel, column offset of each block)."""
-    offsets = np.cumsum([0] + [b.num_vars for b in blocks])
-    row_off = np.cumsum([0] + [b.a.shape[0] for b in blocks])
-    coo = [sp.coo_matrix(b.a) for b in blocks]
-    rows = [c.row + r for c, r in zip(coo, row_off)]
-    cols = [c.col + o for c, o in zip(coo, offsets)]
-    vals = [c.data for c in coo]
-    lo = [b.row_lo for b in blocks]
-    hi = [b.row_hi for b in blocks]
-    n_rows = int(row_off[-1])
-
-    def add(cidx, coef, l, h):
-        nonlocal n_rows
-        rows.append(np.full(len(cidx), n_rows, dtype=np.int64))
-        cols.append(np.asarray(cidx, dtype=np.int64))
-        vals.append(np.broadcast_to(np.asarray(coef, dtype=float), (len(cidx),)).copy())
-        lo.append(np.array([l], dtype=float))
-        hi.append(np.array([h], dtype=float))
-        n_rows += 1
-
-    cost = np.concatenate([b.cost for b in blocks]) if blocks else np.zeros(0)
-    if budget is not None:
-        nz = np.flatnonzero(cost)
-        scale = float(budget) if budget > 0 else 1.0
-        add(nz, cost[nz] / scale, -np.inf, float(budget) / scale)
-    for req in reqs:
-        if req["need"] > 0:
-            add(np.concatenate([b.floor_cols.get(req["group"], np.zeros(0, dtype=np.int64)) + o
-                                for b, o in zip(blocks, offsets)]), 1.0, float(req["need"]), np.inf)
-    sat_cols = np.concatenate([b.sat_cols + o for b, o in zip(blocks, offsets)]) if blocks else np.zeros(0)
-    sat_dem = np.concatenate([b.sat_demand for b in blocks]) if blocks else np.zeros(0)
-    sat_beam = np.concatenate([b.sat_beam for b in blocks]) if blocks else np.zeros(0, dtype=object)
-    for beam in sorted(set(sat_beam.tolist())):
-        on = sat_beam == beam
-        cap = float(beams.loc[beam, "capacity_mbps"])
-        if sat_dem[on].sum() > cap + 1e-9:
-            add(sat_cols[on].astype(np.int64), sat_dem[on], -np.inf, cap)
-    n = int(offsets[-1])
-    a = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
-                       (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-                        np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))), shape=(n_rows, n))
-    cat = (lambda key: np.concatenate([getattr(b, key) for b in blocks]) if blocks else np.zeros(0))
-    sense = blocks[0].sense if blocks else "max"
-    model = linear_model(cat("c"), a, np.concatenate(lo) if lo else np.zeros(0),
-                         np.concatenate(hi) if hi else np.zeros(0), cat("lb"), cat("ub"), np.zeros(n, dtype=bool),
-                         sense)
-    return model, offsets
-
-
-def shares(blocks: list[Block], x: np.ndarray, offsets, *, budget, reqs: list[dict], beams) -> dict:
-    """Each part's budget, floor targets and beam capacity, from the LP solution ``x``."""
-    spend = {b.key: max(float(b.cost @ x[o:o + b.num_vars]), 0.0) for b, o in zip(blocks, offsets)}
-    out = {}
-    budget_of = {b.key: None for b in blocks}
-    if budget is not None:
-        total = sum(spend.values())
-        if total > budget:       # the LP's own tolerance: scale back onto the budget
-            budget_of = {k: v * budget / total for k, v in spend.items()}
-        else:                    # money the LP left: shared in proportion to spend (equally if none)
-            slack = budget - total
-            budget_of = {k: v + (slack * v / total if total > 0 else slack / len(spend)) for k, v in spend.items()}
-    # beams: the LP's use, plus room left shared by what each part could put on the beam
-    use, room = {}, {}
-    for b, o in zip(blocks, offsets):
-        xs = x[b.sat_cols + o] if len(b.sat_cols) else np.zeros(0)
-        for beam in sorted(set(b.sat_beam.tolist())):
-            on = b.sat_beam == beam
-            use[(b.key, beam)] = max(float(b.sat_demand[on] @ xs[on]), 0.0)
-            room[(b.key, beam)] = float(b.sat_demand[on].sum())
-    for beam in sorted({k[1] for k in use}):
-        keys = [k for k in use if k[1] == beam]
-        cap = float(beams.loc[beam, "capacity_mbps"])
-        used = sum(use[k] for k in keys)
-        if used > cap:
-            for k in keys:
-                use[k] *= cap / used
-        else:
-            potential = sum(room[k] for k in keys)
-            for k in keys:
-                use[k] += (cap - used) * room[k] / potential if potential > 0 else 0.0
-    needs = {r["group"]: r["need"] for r in reqs}
-    if len(blocks) == 1:  # one part is the whole problem: it gets the coupling rows themselves
-        b = blocks[0]
-        caps = {beam: float(beams.loc[beam, "capacity_mbps"]) for beam in sorted(set(b.sat_beam.tolist()))}
-        floors = {g: int(needs[g]) for g in sorted(b.floor_cols) if needs.get(g, 0) > 0}
-        return {b.key: Targets(budget=budget, floors=floors, beams=caps)}
-    for b, o in zip(blocks, offsets):
-        floors = {}
-        for group, cols in sorted(b.floor_cols.items()):
-            if needs.get(group, 0) > 0:
-                floors[group] = floor_target(float(x[cols + o].sum()) if len(cols) else 0.0,
-                                             b.floor_reachable[group])
-        beams_of = {beam: use[(b.key, beam)] for beam in sorted(set(b.sat_beam.tolist()))}
-        out[b.key] = Targets(budget=budget_of[b.key], floors=floors, beams=beams_of)
-    return out
-
-
 # ----------------------------------------------------------------------------- merge
 def merge(instance, results) -> Decision:
     """One decision from the parts' decisions (in the order given: county id)."""
@@ -377,13 +279,17 @@ class _Pool:
 
     def __enter__(self):
         if self.workers > 1:
-            context = get_context("fork") if "fork" in get_all_start_methods() else None
+            forking = "fork" in get_all_start_methods()
+            if forking:  # the children's garbage collector would otherwise copy every inherited page
+                gc.freeze()
+            context = get_context("fork") if forking else None
             self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self
 
     def __exit__(self, *exc):
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
     def remote_cpu(self, seconds) -> float:
         """CPU seconds the workers measured (0 when the tasks ran here: this process counts them)."""

@@ -359,47 +359,6 @@ def _cheapest_keeping_coverage(block, targets, result, run, fallback):
                        result.solver, result.version, result.seconds + second.seconds, result.raw_status)
 
 
-#: restricted-mode LP columns from which HiGHS's interior-point method (with crossover) replaces its
-#: dual simplex. Measured on one core (docs/scale.md): national restricted LP (253k columns) IPM 110 s,
-#: dual simplex 132 s; prefecture restricted (6.9k) simplex 0.09 s, IPM 0.34 s; prefecture exact
-#: (121k columns of flows) simplex 10 s, IPM 133 s: the flows make the IPM slow, so exact mode keeps
-#: the simplex.
-IPM_FROM_COLUMNS = 100_000
-
-
-def lp_algorithm(model: LinearModel, mode: str) -> str:
-    return "ipm" if mode == "restricted" and model.num_vars >= IPM_FROM_COLUMNS else "simplex"
-
-
-def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_limit: float | None,
-             seed: int) -> SolveResult:
-    """The LP relaxation on one thread; ``algorithm='ipm'`` uses HiGHS's interior-point method
-    (crossover on: a basic optimum). Other backends use their default LP algorithm."""
-    options = SolveOptions(time_limit=time_limit, threads=1, seed=seed)
-    if backend.name != "highs" or algorithm != "ipm":
-        return backend.solve(model, options)
-    import highspy
-
-    from .backends._support import Deadline, make_result
-
-    deadline = Deadline(time_limit)
-    h = backend._load(model, options)
-    h.setOptionValue("solver", "ipm")
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    h.run()
-    status = h.getModelStatus()
-    raw = h.modelStatusToString(status)
-    common = dict(solver=backend.name, version=backend.version(), deadline=deadline, raw_status=f"ipm: {raw}")
-    ms = highspy.HighsModelStatus
-    if status == ms.kInfeasible:
-        return make_result(model, proven_infeasible=True, **common)
-    if status != ms.kOptimal:  # anything short of a proven optimum: no bound, let the caller decide
-        return make_result(model, error=f"HiGHS IPM stopped: {raw}", **common)
-    x = np.asarray(h.getSolution().col_value, dtype=float)
-    return make_result(model, x=x, bound=float(h.getInfo().objective_function_value), **common)
-
-
 def time_share(blocks: list, seconds: float | None, workers: int) -> dict:
     """Per-part time limit: the parts share ``seconds`` on ``workers`` processes by model size."""
     if seconds is None:

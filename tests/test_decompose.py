@@ -114,6 +114,7 @@ def test_generous_budget_reaches_the_monolithic_optimum(tmp_path):
     mono = solve(inst, mode="exact")
     plan = solve_decomposed(inst, mode="exact", workers=1)
     assert close(plan.objective, mono.objective)
+    assert plan.summary["bound"] >= mono.objective - TOL
     assert plan.status == "optimal" and plan.summary["decomposition"]["parts"] == 2
 
 
@@ -186,12 +187,39 @@ def test_solve_dispatches_the_decomposed_modes(tmp_path):
 
 
 def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
-    import allocator.decompose_parts as parts
+    import allocator.decompose_lp as lp
 
     inst = load_instance(make_instance_dir(tmp_path))
     simplex = solve_decomposed(inst, workers=1)
-    monkeypatch.setattr(parts, "IPM_FROM_COLUMNS", 0)  # restricted mode: every LP by IPM
+    monkeypatch.setattr(lp, "IPM_FROM_COLUMNS", 0)  # restricted mode: every LP by IPM
     ipm = solve_decomposed(inst, workers=1)
     assert ipm.summary["decomposition"]["lp"]["raw_status"].startswith("ipm")
     assert close(ipm.summary["bound"], simplex.summary["bound"])
     assert ipm.summary["verified"]
+
+
+def _three_satellite_villages(**options):
+    from .strategies import small_instance
+
+    villages = [{"village_id": f"v{i}", "population": 100.0 * i, "technologies": ("satellite",)}
+                for i in (1, 2, 3)]
+    return small_instance(villages=villages, nodes={"b": "backbone", "j": "junction"}, edges=[("b", "j", 1.0)],
+                          **options)
+
+
+def test_repair_trims_a_beam_overshoot():
+    inst = _three_satellite_villages(beam_mbps=25.0)   # demand 10 each: two fit
+    over = Decision({"v1": "satellite", "v2": "satellite", "v3": "satellite"})
+    fixed, report = repair(inst, over, budget=None, objective=Objective.MAX_COVERAGE)
+    assert report["beams_over_before"] == ["P"] and report["villages_dropped"] == 1
+    assert fixed.villages_with("satellite") == ["v2", "v3"]    # the least valuable one goes
+    assert verify(inst, fixed).ok and not report["unmet"]
+
+
+def test_repair_trims_a_budget_overshoot():
+    inst = _three_satellite_villages(budget=2_500.0)    # terminals cost 1,000 each: two fit
+    over = Decision({"v1": "satellite", "v2": "satellite", "v3": "satellite"})
+    fixed, report = repair(inst, over, budget=inst.budget, objective=Objective.MAX_COVERAGE)
+    assert report["spend_before"] == 3_000.0 and report["spend_after"] == 2_000.0
+    assert fixed.villages_with("satellite") == ["v2", "v3"]
+    assert verify(inst, fixed).ok

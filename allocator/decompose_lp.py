@@ -1,0 +1,152 @@
+"""The LP side of the county decomposition (:mod:`allocator.decompose`): the
+whole model's LP relaxation assembled from the part models, its solve, and the
+shares of budget, floors and beam capacity it gives each part."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .backends.base import SolveOptions, SolveResult
+from .decompose_parts import Block, Targets, floor_target, linear_model
+from .formulation.linear import LinearModel
+
+
+def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
+    """The part models side by side plus the coupling rows, integrality dropped.
+
+    Returns (LinearModel, column offset of each block)."""
+    offsets = np.cumsum([0] + [b.num_vars for b in blocks])
+    row_off = np.cumsum([0] + [b.a.shape[0] for b in blocks])
+    coo = [sp.coo_matrix(b.a) for b in blocks]
+    rows = [c.row + r for c, r in zip(coo, row_off)]
+    cols = [c.col + o for c, o in zip(coo, offsets)]
+    vals = [c.data for c in coo]
+    lo = [b.row_lo for b in blocks]
+    hi = [b.row_hi for b in blocks]
+    n_rows = int(row_off[-1])
+
+    def add(cidx, coef, l, h):
+        nonlocal n_rows
+        rows.append(np.full(len(cidx), n_rows, dtype=np.int64))
+        cols.append(np.asarray(cidx, dtype=np.int64))
+        vals.append(np.broadcast_to(np.asarray(coef, dtype=float), (len(cidx),)).copy())
+        lo.append(np.array([l], dtype=float))
+        hi.append(np.array([h], dtype=float))
+        n_rows += 1
+
+    cost = np.concatenate([b.cost for b in blocks]) if blocks else np.zeros(0)
+    if budget is not None:
+        nz = np.flatnonzero(cost)
+        scale = float(budget) if budget > 0 else 1.0
+        add(nz, cost[nz] / scale, -np.inf, float(budget) / scale)
+    for req in reqs:
+        if req["need"] > 0:
+            add(np.concatenate([b.floor_cols.get(req["group"], np.zeros(0, dtype=np.int64)) + o
+                                for b, o in zip(blocks, offsets)]), 1.0, float(req["need"]), np.inf)
+    sat_cols = np.concatenate([b.sat_cols + o for b, o in zip(blocks, offsets)]) if blocks else np.zeros(0)
+    sat_dem = np.concatenate([b.sat_demand for b in blocks]) if blocks else np.zeros(0)
+    sat_beam = np.concatenate([b.sat_beam for b in blocks]) if blocks else np.zeros(0, dtype=object)
+    for beam in sorted(set(sat_beam.tolist())):
+        on = sat_beam == beam
+        cap = float(beams.loc[beam, "capacity_mbps"])
+        if sat_dem[on].sum() > cap + 1e-9:
+            add(sat_cols[on].astype(np.int64), sat_dem[on], -np.inf, cap)
+    n = int(offsets[-1])
+    a = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
+                       (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                        np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))), shape=(n_rows, n))
+    cat = (lambda key: np.concatenate([getattr(b, key) for b in blocks]) if blocks else np.zeros(0))
+    sense = blocks[0].sense if blocks else "max"
+    model = linear_model(cat("c"), a, np.concatenate(lo) if lo else np.zeros(0),
+                         np.concatenate(hi) if hi else np.zeros(0), cat("lb"), cat("ub"), np.zeros(n, dtype=bool),
+                         sense)
+    return model, offsets
+
+
+def shares(blocks: list[Block], x: np.ndarray, offsets, *, budget, reqs: list[dict], beams) -> dict:
+    """Each part's budget, floor targets and beam capacity, from the LP solution ``x``."""
+    spend = {b.key: max(float(b.cost @ x[o:o + b.num_vars]), 0.0) for b, o in zip(blocks, offsets)}
+    out = {}
+    budget_of = {b.key: None for b in blocks}
+    if budget is not None:
+        total = sum(spend.values())
+        if total > budget:       # the LP's own tolerance: scale back onto the budget
+            budget_of = {k: v * budget / total for k, v in spend.items()}
+        else:                    # money the LP left: shared in proportion to spend (equally if none)
+            slack = budget - total
+            budget_of = {k: v + (slack * v / total if total > 0 else slack / len(spend)) for k, v in spend.items()}
+    # beams: the LP's use, plus room left shared by what each part could put on the beam
+    use, room = {}, {}
+    for b, o in zip(blocks, offsets):
+        xs = x[b.sat_cols + o] if len(b.sat_cols) else np.zeros(0)
+        for beam in sorted(set(b.sat_beam.tolist())):
+            on = b.sat_beam == beam
+            use[(b.key, beam)] = max(float(b.sat_demand[on] @ xs[on]), 0.0)
+            room[(b.key, beam)] = float(b.sat_demand[on].sum())
+    for beam in sorted({k[1] for k in use}):
+        keys = [k for k in use if k[1] == beam]
+        cap = float(beams.loc[beam, "capacity_mbps"])
+        used = sum(use[k] for k in keys)
+        if used > cap:
+            for k in keys:
+                use[k] *= cap / used
+        else:
+            potential = sum(room[k] for k in keys)
+            for k in keys:
+                use[k] += (cap - used) * room[k] / potential if potential > 0 else 0.0
+    needs = {r["group"]: r["need"] for r in reqs}
+    if len(blocks) == 1:  # one part is the whole problem: it gets the coupling rows themselves
+        b = blocks[0]
+        caps = {beam: float(beams.loc[beam, "capacity_mbps"]) for beam in sorted(set(b.sat_beam.tolist()))}
+        floors = {g: int(needs[g]) for g in sorted(b.floor_cols) if needs.get(g, 0) > 0}
+        return {b.key: Targets(budget=budget, floors=floors, beams=caps)}
+    for b, o in zip(blocks, offsets):
+        floors = {}
+        for group, cols in sorted(b.floor_cols.items()):
+            if needs.get(group, 0) > 0:
+                floors[group] = floor_target(float(x[cols + o].sum()) if len(cols) else 0.0,
+                                             b.floor_reachable[group])
+        beams_of = {beam: use[(b.key, beam)] for beam in sorted(set(b.sat_beam.tolist()))}
+        out[b.key] = Targets(budget=budget_of[b.key], floors=floors, beams=beams_of)
+    return out
+
+
+#: restricted-mode LP columns from which HiGHS's interior-point method (with crossover) replaces its
+#: dual simplex. Measured on one core (docs/scale.md): national restricted LP (253k columns) IPM 110 s,
+#: dual simplex 132 s; prefecture restricted (6.9k) simplex 0.09 s, IPM 0.34 s; prefecture exact
+#: (121k columns of flows) simplex 10 s, IPM 133 s: the flows make the IPM slow, so exact mode keeps
+#: the simplex.
+IPM_FROM_COLUMNS = 100_000
+
+
+def lp_algorithm(model: LinearModel, mode: str) -> str:
+    return "ipm" if mode == "restricted" and model.num_vars >= IPM_FROM_COLUMNS else "simplex"
+
+
+def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_limit: float | None,
+             seed: int) -> SolveResult:
+    """The LP relaxation on one thread; ``algorithm='ipm'`` uses HiGHS's interior-point method
+    (crossover on: a basic optimum). Other backends use their default LP algorithm."""
+    options = SolveOptions(time_limit=time_limit, threads=1, seed=seed)
+    if backend.name != "highs" or algorithm != "ipm":
+        return backend.solve(model, options)
+    import highspy
+
+    from .backends._support import Deadline, make_result
+
+    deadline = Deadline(time_limit)
+    h = backend._load(model, options)
+    h.setOptionValue("solver", "ipm")
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.run()
+    status = h.getModelStatus()
+    raw = h.modelStatusToString(status)
+    common = dict(solver=backend.name, version=backend.version(), deadline=deadline, raw_status=f"ipm: {raw}")
+    ms = highspy.HighsModelStatus
+    if status == ms.kInfeasible:
+        return make_result(model, proven_infeasible=True, **common)
+    if status != ms.kOptimal:  # anything short of a proven optimum: no bound, let the caller decide
+        return make_result(model, error=f"HiGHS IPM stopped: {raw}", **common)
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    return make_result(model, x=x, bound=float(h.getInfo().objective_function_value), **common)
