@@ -223,3 +223,13 @@ def test_repair_trims_a_budget_overshoot():
     assert report["spend_before"] == 3_000.0 and report["spend_after"] == 2_000.0
     assert fixed.villages_with("satellite") == ["v2", "v3"]
     assert verify(inst, fixed).ok
+
+
+def test_one_county_is_proven_like_a_monolithic_solve():
+    from pathlib import Path
+
+    inst = load_instance(Path(__file__).resolve().parents[1] / "instances" / "county-demo")
+    plan = solve_decomposed(inst, workers=1)
+    mono = solve(inst, mode="restricted")
+    assert plan.summary["decomposition"]["parts"] == 1
+    assert plan.status == "optimal" and close(plan.objective, mono.objective)
