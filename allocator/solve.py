@@ -160,7 +160,7 @@ def _objective(value) -> Objective:
 
 def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
     if mode not in builder.MODES:
-        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES))
+        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES + ("decomposed", "decomposed-exact")))
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
         raise OptionsError(f"time limit must be a positive number of seconds, got {time_limit!r}",
                            fix="pass e.g. --time-limit 60")
