@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 from typing import Mapping
 
-import pandas as pd
 
 from .. import checks, pricing
 from ..errors import InputError
