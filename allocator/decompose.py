@@ -75,9 +75,11 @@ POST_SECONDS_PER_VILLAGE = 4e-4
 
 
 def solve_via_mode(instance, mode: str, *, threads: int | None = None, warm_start: bool = True,
-                   **options) -> Plan:
+                   cuts: bool = True, **options) -> Plan:
     """``solve(..., mode='decomposed' | 'decomposed-exact')``: ``threads`` is the number of worker processes."""
-    del warm_start  # the repair starts from the county plans; there is no single model to warm-start
+    # the repair starts from the county plans: no single model to warm-start; the
+    # county models are small enough for the flow formulation alone (no root phase)
+    del warm_start, cuts
     if mode not in MODES:
         raise OptionsError(f"unknown mode '{mode}'", fix="use one of: exact, restricted, " + ", ".join(MODES))
     return solve_decomposed(instance, mode=MODES[mode], workers=threads, **options)

@@ -15,6 +15,7 @@ from .backends.base import SolveOptions, SolveResult, Status
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
 from .formulation import builder
+from . import rootphase
 from .formulation.prune import prune_idle
 from .plan import Plan
 from .plan_build import assemble
@@ -26,7 +27,7 @@ KEEP = object()  # "use the instance's own value"
 
 def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
           mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
-          threads: int | None = None, seed: int = 0, warm_start: bool = True,
+          threads: int | None = None, seed: int = 0, warm_start: bool = True, cuts: bool = True,
           progress: Callable[[str], None] | None = None) -> Plan:
     """Solve ``instance`` and return a verified :class:`Plan`.
 
@@ -40,6 +41,10 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         ``threads`` is then the number of worker processes).
     time_limit : wall-clock seconds for the whole call, model building included.
     gap : relative gap at which the solver may stop (0: prove optimality).
+    warm_start : start the solver from a plan (the LP-support plan of the root phase, else the
+        restricted-mode optimum, else greedy).
+    cuts : exact mode with fiber: run the root phase first (directed cuts, a start from the LP's
+        support, a proof when they meet; allocator/rootphase.py).
 
     Raises
     ------
@@ -49,7 +54,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         from .decompose import solve_via_mode
         return solve_via_mode(instance, mode, objective=objective, budget=budget, solver=solver,
                               time_limit=time_limit, gap=gap, threads=threads, seed=seed,
-                              warm_start=warm_start, progress=progress)
+                              warm_start=warm_start, cuts=cuts, progress=progress)
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)
@@ -73,10 +78,20 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
         f"{form.stats['constraints']} constraints; solving with {solver}")
 
-    start_x = (_warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
-               if warm_start and backend.supports_warm_start else None)
-    options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
-    result = _solve_model(backend, form.model, options, start_x)
+    root = None
+    if cuts and mode == "exact" and form.columns.terminal:
+        say("root phase: directed cuts on the LP, a start from its support")
+        root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
+        form.stats.update(root_phase=root.stats, **form.model.stats())
+    result = root.proven(form.model, gap) if root is not None else None
+    if result is None:
+        start_x = root.start_x if root is not None and backend.supports_warm_start else None
+        if start_x is None and warm_start and backend.supports_warm_start:
+            start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
+        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
+        result = _solve_model(backend, form.model, options, start_x)
+        if root is not None:
+            result = root.combine(form.model, result)
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
@@ -116,14 +131,15 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         "gap_relative_to": "routes over the whole trench graph" if mode == "exact"
                            else "routes restricted to a shortest-path tree from the backbone",
         "build_seconds": form.stats["build_seconds"],
-        "solve_seconds": sum(s["seconds"] for s in stages),
+        "solve_seconds": sum(s["seconds"] for s in stages) + (root.stats["total_seconds"] if root else 0.0),
         "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
         "fiber_model": form.stats["fiber"],
+        "root_phase": _jsonable(form.stats.get("root_phase")),
         "content_hash": instance.content_hash,
         "instance": instance.name,
         "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": mode,
                     "time_limit": time_limit, "gap": gap, "threads": threads, "seed": seed,
-                    "warm_start": warm_start},
+                    "warm_start": warm_start, "cuts": cuts},
         "allocator_version": __version__,
     }
     if kind is Objective.LEXICOGRAPHIC:
@@ -170,6 +186,10 @@ def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
         raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+
+
+def _jsonable(stats):
+    return None if stats is None else {k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()}
 
 
 def _stage_record(kind: str, r: SolveResult) -> dict:

@@ -114,6 +114,10 @@ def make_result(model: LinearModel, *, solver: str, version: str, deadline: Dead
         x = None
     if bound is not None:
         bound = float(bound)  # an infinite bound is kept: the gap is then inf
+        step = model.objective_step()
+        if step is not None and math.isfinite(bound):
+            bound = lattice_bound(bound, step, model.obj_offset, model.sense)
+            extra.setdefault("bound_rounded_to_step", step)
     gap = relative_gap(objective, bound, model.sense)
     status = status_from_numbers(x is not None, gap, proven_infeasible=proven_infeasible,
                                  error=error is not None)
@@ -123,6 +127,20 @@ def make_result(model: LinearModel, *, solver: str, version: str, deadline: Dead
                        bound=bound,
                        gap=gap, solver=solver, version=version, seconds=deadline.elapsed(),
                        raw_status=raw_status, message=message, extra=extra)
+
+
+#: slack, in steps, for the solver's own tolerance before a bound is rounded
+_LATTICE_SLACK = 1e-3
+
+
+def lattice_bound(bound: float, step: float, offset: float, sense: str) -> float:
+    """Round a dual bound to the objective's lattice ``offset + k step`` (see
+    LinearModel.objective_step): no integer solution lies strictly between. The
+    bound first gives up ``_LATTICE_SLACK`` steps, so a solver's bound that is a
+    hair too tight is never rounded past a solution."""
+    k = (bound - offset) / step
+    k = math.ceil(k - _LATTICE_SLACK) if sense == "min" else math.floor(k + _LATTICE_SLACK)
+    return offset + k * step
 
 
 def error_result(model: LinearModel, *, solver: str, version: str, deadline: Deadline, message: str,

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from ..formulation.linear import LinearModel
-from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
+from ._support import (_LATTICE_SLACK, GuardedBackend, error_result, make_result, warm_start_vector)
 from .base import SolveOptions, SolveResult
 
 try:  # pragma: no cover - import guard
@@ -108,8 +108,14 @@ class HighsBackend(GuardedBackend):
             bound = float(info.objective_function_value) if model_status == ms.kOptimal else None
         return make_result(model, x=x, bound=bound, raw_status=raw, extra=extra, **common)
 
-    def _load(self, model: LinearModel, options: SolveOptions):
+    def _load(self, model: LinearModel, options: SolveOptions, *, relax: bool = False, drop_rows=None):
         c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
+        if relax:
+            integer = np.zeros_like(integer)
+        if drop_rows is not None and len(drop_rows):
+            keep = np.ones(len(row_lo), dtype=bool)
+            keep[np.asarray(drop_rows, dtype=np.int64)] = False
+            a, row_lo, row_hi = a[keep], row_lo[keep], row_hi[keep]
         h = _HighsClass()
         h.setOptionValue("output_flag", bool(options.verbose))
         if options.threads is not None:
@@ -118,10 +124,14 @@ class HighsBackend(GuardedBackend):
             h.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("mip_rel_gap", float(options.gap))  # HiGHS default is 1e-4, ours 0
+        step = None if relax else model.objective_step()
+        if step is not None:
+            # every better solution is better by a whole step: closer than that is a proof
+            h.setOptionValue("mip_abs_gap", (1.0 - 2 * _LATTICE_SLACK) * step)
         h.setOptionValue("random_seed", int(options.seed) % 2147483647)
         lp = highspy.HighsLp()
         lp.num_col_ = model.num_vars
-        lp.num_row_ = model.num_rows
+        lp.num_row_ = len(row_lo)
         lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
         lp.offset_ = float(model.obj_offset)
         lp.col_cost_ = c
@@ -131,7 +141,7 @@ class HighsBackend(GuardedBackend):
         lp.row_upper_ = row_hi
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = model.num_vars
-        lp.a_matrix_.num_row_ = model.num_rows
+        lp.a_matrix_.num_row_ = len(row_lo)
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(float)
@@ -149,3 +159,30 @@ def _consistent(model: LinearModel, x: np.ndarray, info) -> bool:
     mine = model.objective_value(x)
     theirs = float(info.objective_function_value)
     return abs(mine - theirs) <= 1e-6 * max(1.0, abs(mine))
+
+
+class LpRelaxation:
+    """The LP relaxation of a model in one HiGHS instance; rows can be added and
+    the LP re-solved from the previous basis (the cutting-plane loop of
+    formulation/dicuts.py)."""
+
+    def __init__(self, model: LinearModel, *, seed: int = 0, drop_rows=None):
+        self._h = HighsBackend()._load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
+        self._h.setOptionValue("presolve", "off")  # re-solves start from the basis; presolve would drop it
+
+    def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
+        """(column values, objective) of an optimal LP solution, None otherwise."""
+        if time_limit is not None:
+            self._h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+        self._h.run()
+        if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return (np.asarray(self._h.getSolution().col_value, dtype=float),
+                float(self._h.getInfo().objective_function_value))
+
+    def add_rows(self, lower, upper, starts, index, value) -> None:
+        """Rows in CSR pieces: row i has entries index[starts[i]:starts[i+1]]."""
+        starts = np.asarray(starts, dtype=np.int32)
+        self._h.addRows(len(lower), np.asarray(lower, dtype=float), np.asarray(upper, dtype=float),
+                        int(starts[-1]), starts[:-1], np.asarray(index, dtype=np.int32),
+                        np.asarray(value, dtype=float))

@@ -23,7 +23,11 @@ def register(sub) -> None:
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop at this relative gap (default 0: prove)")
     p.add_argument("--threads", type=int)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-warm-start", action="store_true", help="do not start from the greedy plan")
+    p.add_argument("--no-warm-start", action="store_true",
+                   help="do not start the solver from a heuristic plan (LP support, restricted mode or greedy)")
+    p.add_argument("--no-cuts", action="store_true",
+                   help="exact mode: skip the root phase (directed cuts on the LP, LP-support start; "
+                        "docs/solving.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
 
@@ -51,7 +55,7 @@ def run(args) -> int:
     budget = getattr(args, "budget", KEEP)
     plan = solve(instance, objective=args.objective, budget=budget, solver=args.solver, mode=args.mode,
                  time_limit=args.time_limit, gap=args.gap, threads=args.threads, seed=args.seed,
-                 warm_start=not args.no_warm_start, progress=progress)
+                 warm_start=not args.no_warm_start, cuts=not args.no_cuts, progress=progress)
     if args.output:
         write_plan(plan, args.output)
     print(human_summary(plan, instance, args.output))

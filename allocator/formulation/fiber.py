@@ -207,10 +207,11 @@ def _flow_block(model, network, arcs, y, sink_of, cap, prefix, columns, integer)
         r.append(np.array([row_of[w]]))
         c.append(np.array([zcol]))
         v.append(np.array([-1.0]))
-    model.add_rows(np.concatenate(r), np.concatenate(c), np.concatenate(v), np.zeros(len(nodes)), np.zeros(len(nodes)))
+    columns.flow_rows.append(model.add_rows(np.concatenate(r), np.concatenate(c), np.concatenate(v),
+                                            np.zeros(len(nodes)), np.zeros(len(nodes))))
     n = len(arcs)
-    model.add_rows(np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([k, y[arcs]]),
-                   np.concatenate([np.ones(n), -cap * np.ones(n)]), -np.inf, np.zeros(n))
+    columns.flow_rows.append(model.add_rows(np.concatenate([np.arange(n), np.arange(n)]), np.concatenate([k, y[arcs]]),
+                                            np.concatenate([np.ones(n), -cap * np.ones(n)]), -np.inf, np.zeros(n)))
 
 
 def _multi_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:
@@ -239,11 +240,12 @@ def _multi_commodity(model, network, b, arcs, y, z, terminals, columns, integer)
     cols = np.concatenate([k, k[has_tail], zcols])
     vals = np.concatenate([np.ones(len(k)), -np.ones(int(has_tail.sum())), -np.ones(len(terminals))])
     count = len(terminals) * n_nodes
-    model.add_rows(rows, cols, vals, np.zeros(count), np.zeros(count))
+    columns.flow_rows.append(model.add_rows(rows, cols, vals, np.zeros(count), np.zeros(count)))
     # capacity: k <= y
     m = len(k)
-    model.add_rows(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([k, y[arcs[arc]]]),
-                   np.concatenate([np.ones(m), -np.ones(m)]), -np.inf, np.zeros(m))
+    columns.flow_rows.append(model.add_rows(np.concatenate([np.arange(m), np.arange(m)]),
+                                            np.concatenate([k, y[arcs[arc]]]),
+                                            np.concatenate([np.ones(m), -np.ones(m)]), -np.inf, np.zeros(m)))
 
 
 def _single_commodity(model, network, b, arcs, y, z, terminals, columns, integer) -> None:

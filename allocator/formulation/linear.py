@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fractions import Fraction
+from functools import reduce
+from math import gcd, lcm
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -120,6 +124,26 @@ class LinearModel:
         return (np.asarray(self.obj, dtype=float), self.matrix(), np.asarray(self.row_lo, dtype=float),
                 np.asarray(self.row_hi, dtype=float), np.asarray(self.lb, dtype=float),
                 np.asarray(self.ub, dtype=float), np.asarray(self.integer, dtype=bool))
+
+    def objective_step(self) -> float | None:
+        """The step ``g`` of the objective's lattice, or None: when only integer
+        columns carry cost and every cost is a multiple of ``g``, every
+        integer-feasible objective value is ``offset + k g`` for an integer ``k``.
+        A better solution than an incumbent is then better by ``g`` at least, so a
+        dual bound may be rounded to the lattice (backends/_support.py)."""
+        c = np.asarray(self.obj, dtype=float)
+        integer = np.asarray(self.integer, dtype=bool)
+        if len(c) == 0 or np.any(c[~integer] != 0.0):
+            return None
+        values = np.unique(np.abs(c[integer & (c != 0.0)]))
+        if len(values) == 0:
+            return None
+        fracs = [Fraction(float(v)).limit_denominator(10**6) for v in values]
+        if any(abs(float(f) - v) > 1e-15 * max(1.0, v) for f, v in zip(fracs, values)):
+            return None  # not a rational with a small denominator: no lattice worth using
+        step = Fraction(reduce(gcd, (f.numerator for f in fracs)), reduce(lcm, (f.denominator for f in fracs)))
+        g = float(step)
+        return g if g >= 1e-9 * float(values.max()) else None
 
     def objective_value(self, x) -> float:
         return float(np.dot(np.asarray(self.obj, dtype=float), np.asarray(x, dtype=float)) + self.obj_offset)

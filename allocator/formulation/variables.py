@@ -21,6 +21,7 @@ class Columns:
     cost: dict = field(default_factory=dict)                                               # column -> cost (budget measure)
     terminal_users: dict = field(default_factory=dict)  # network node pos -> columns needing it lit
     flow_blocks: list = field(default_factory=list)    # (terminals, arcs, flow columns): for warm starts
+    flow_rows: list = field(default_factory=list)      # row-index arrays of the flow blocks (cut loop drops them)
 
     def add_cost(self, cols, coefs) -> None:
         for j, c in zip(np.atleast_1d(cols), np.atleast_1d(coefs)):

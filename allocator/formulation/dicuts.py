@@ -1,0 +1,154 @@
+"""Directed cuts for the fiber network, separated on the LP relaxation.
+
+For a lit terminal ``t`` and any node set ``S`` holding ``t`` but not the root,
+fiber must enter ``S``:
+
+    y(delta_in(S)) >= z_t.
+
+These rows are valid for every feasible plan (a lit terminal is joined to the
+root by built arcs), whatever the objective. All of them together give the LP
+bound of the multi-commodity flow, without its |T| x |A| columns; the
+aggregated flow of fiber.py stays in the model and keeps integer solutions
+exact, so a cut that is never found costs bound, never correctness.
+
+Separation: a maximum flow from the root to ``t`` with the LP's arc values as
+capacities (OR-Tools' SimpleMaxFlow, integer capacities in millionths). A flow
+short of ``z_t`` gives the violated cut at the sink side of a minimum cut
+(a "back cut": the smallest ``S`` around ``t``, the strongest). Nested cuts:
+after a cut is found its arcs are saturated and the flow re-run, so one round
+yields several cuts per terminal. The loop stops when no cut is violated, the
+bound stops moving, or its time is up; the rows tight at the last LP are added
+to the model the MIP solver gets.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+#: capacities are LP values times this, rounded (SimpleMaxFlow takes integers)
+_SCALE = 1_000_000
+#: a cut is added when it is violated by more than this
+_VIOLATION = 1e-4
+#: cuts found per terminal and round (nested cuts)
+_NESTED = 4
+#: added to every capacity (in millionths): among minimum cuts, prefer those with
+#: fewer arcs. Sparse cuts make the LP faster and the bound climb sooner (SteinLib
+#: c18: bound 112.19 after 31 rounds, 14 s, with 1e-3; 109.5 after 53 rounds with 0)
+_EPS_CAP = 1000
+#: rounds over which a bound that moved less than a millionth ends the loop
+#: (the cut LPs are degenerate: the bound can stay flat for a few rounds while
+#: the cuts change the solution)
+_TAIL = 10
+
+
+def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict:
+    """Run the cutting-plane loop on ``relaxation`` (an LP of ``form.model``,
+    see backends/highs.py:LpRelaxation) for at most ``seconds`` and append the
+    cuts tight at its last LP to ``form.model``. Returns figures for the summary."""
+    from ortools.graph.python import max_flow
+
+    t0 = time.perf_counter()
+    net, cols = form.network, form.columns
+    y = getattr(cols, "arc", None)
+    z = getattr(cols, "terminal", None) or {}
+    stats = {"rounds": 0, "cuts_found": 0, "cuts_kept": 0, "lp_bound_before": None, "lp_bound_after": None,
+             "seconds": 0.0}
+    if y is None or not z:
+        return stats
+    arcs = np.flatnonzero(y >= 0)
+    ycol = y[arcs]
+    tails, heads = net.arc_tail[arcs], net.arc_head[arcs]
+    separator = _Separator(max_flow.SimpleMaxFlow(), tails, heads, len(net.nodes),
+                           np.array(sorted(z), dtype=np.int64))
+    zcol = np.array([z[int(t)] for t in separator.terminals], dtype=np.int64)
+
+    cuts: list[tuple[int, np.ndarray]] = []          # (terminal column, arc positions)
+    seen: set = set()
+    history: list[float] = []
+    x = last_x = None
+    for rnd in range(max_rounds):
+        left = seconds - (time.perf_counter() - t0)
+        if left <= 0:
+            break
+        solved = relaxation.solve(left)
+        if solved is None:
+            break
+        x, bound = solved
+        last_x = x
+        history.append(bound)
+        if stats["lp_bound_before"] is None:
+            stats["lp_bound_before"] = bound
+        stats["rounds"] = rnd + 1
+        if len(history) > _TAIL and abs(history[-_TAIL - 1] - bound) <= 1e-6 * max(1.0, abs(bound)):
+            break  # tailing off: the last rounds moved the bound by less than one millionth
+        yv = np.clip(x[ycol], 0.0, 1.0)
+        new = []
+        for eps in (_EPS_CAP, 0):  # exact capacities once the sparse-preferring ones find nothing
+            for zc, cut in separator.violated(yv, x[zcol], zcol, eps):
+                key = (zc, cut.tobytes())
+                if key not in seen:
+                    seen.add(key)
+                    new.append((zc, cut))
+            if new:
+                break
+        if not new:
+            break
+        cuts.extend(new)
+        relaxation.add_rows(*_rows(new, ycol))
+        if time.perf_counter() - t0 >= seconds:
+            x = None  # the last LP did not see the last cuts: keep them all
+            break
+    stats["cuts_found"] = len(cuts)
+    stats["lp_bound_after"] = history[-1] if history else None
+    if cuts:
+        if x is not None:  # keep the cuts tight at the last LP (dropping slack rows keeps its optimum)
+            keep = [c for c in cuts if x[ycol[c[1]]].sum() - x[c[0]] <= 1e-6]
+        else:
+            keep = cuts
+        lo, hi, starts, index, value = _rows(keep, ycol)
+        rows = np.repeat(np.arange(len(keep)), np.diff(starts))
+        form.model.add_rows(rows, index, value, lo, hi)
+        stats["cuts_kept"] = len(keep)
+    stats["seconds"] = time.perf_counter() - t0
+    stats["lp_solution"] = last_x
+    return stats
+
+
+class _Separator:
+    """Minimum root -> terminal cuts on one max-flow graph whose capacities change per call."""
+
+    def __init__(self, flow, tails, heads, n_nodes, terminals):
+        self.flow, self.tails, self.heads, self.n_nodes, self.terminals = flow, tails, heads, n_nodes, terminals
+        self.idx = flow.add_arcs_with_capacity(tails.astype(np.int64), heads.astype(np.int64),
+                                               np.zeros(len(tails), np.int64))
+
+    def violated(self, yv, zv, zcol, eps: int):
+        """(z column, arc positions) of violated cuts, up to _NESTED per lit terminal."""
+        base = np.rint(yv * _SCALE).astype(np.int64) + eps
+        flow = self.flow
+        for t, zt, zc in zip(self.terminals, zv, zcol):
+            if zt <= _VIOLATION:
+                continue
+            caps = base.copy()
+            for _ in range(_NESTED):
+                flow.set_arcs_capacity(self.idx, caps)
+                if flow.solve(0, int(t)) != flow.OPTIMAL or flow.optimal_flow() >= (zt - _VIOLATION) * _SCALE:
+                    break
+                inside = np.zeros(self.n_nodes, dtype=bool)
+                inside[np.asarray(flow.get_sink_side_min_cut(), dtype=np.int64)] = True
+                cut = np.flatnonzero(inside[self.heads] & ~inside[self.tails])
+                if yv[cut].sum() < zt - _VIOLATION:
+                    yield int(zc), cut
+                caps[cut] = _SCALE  # nested: look for the next cut behind this one
+
+
+def _rows(cuts, ycol):
+    """CSR pieces of y(cut) - z_t >= 0 for each (z column, arc positions)."""
+    index, value, starts = [], [], [0]
+    for zc, cut in cuts:
+        index.append(np.concatenate([ycol[cut], [zc]]))
+        value.append(np.concatenate([np.ones(len(cut)), [-1.0]]))
+        starts.append(starts[-1] + len(cut) + 1)
+    n = len(cuts)
+    return np.zeros(n), np.full(n, np.inf), np.array(starts), np.concatenate(index), np.concatenate(value)

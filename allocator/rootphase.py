@@ -1,0 +1,112 @@
+"""The root phase of an exact solve with fiber: strengthen, start, and maybe prove.
+
+1. Directed cuts (formulation/dicuts.py) are separated on the LP relaxation
+   without the flow rows, with HiGHS's LP whatever the MIP solver; the cuts
+   tight at the end join the model every solver gets. The LP's value is a dual
+   bound of the whole problem (a relaxation of it), reported like any solver's.
+2. A start from the LP's support: the same model with every arc the LP left at
+   0 forbidden, solved by the chosen backend. That model is the whole model
+   with more bounds, so its plan is feasible for the whole model.
+3. When that plan is already within the requested gap of the LP bound, there is
+   nothing left for the full MIP to do (SteinLib c15/c18: the LP bound rounds to
+   the optimum). Otherwise the MIP starts from the plan, and its bound is
+   tightened by the LP's when the LP's is better (a MIP stopped at its deadline
+   before finishing its root).
+
+Timings and counts go to the plan summary under ``root_phase``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backends._support import lattice_bound
+from .backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
+from .formulation import dicuts
+
+#: share of the time left that the cut loop and the support start may use
+CUT_SHARE, START_SHARE = 0.35, 0.15
+#: the cut loop's own cap when the solve has no time limit
+CUT_SECONDS_CAP = 300.0
+
+
+@dataclass
+class RootPhase:
+    stats: dict = field(default_factory=dict)
+    bound: float | None = None          # LP bound of the whole problem (lattice-rounded), None if no LP
+    start: SolveResult | None = None    # plan from the LP's support (feasible for the whole model)
+
+    @property
+    def start_x(self):
+        return None if self.start is None else self.start.x
+
+    def proven(self, model, gap: float) -> SolveResult | None:
+        """The start as the final result when it is within ``gap`` of the LP bound."""
+        if self.start_x is None or self.bound is None:
+            return None
+        g = relative_gap(self.start.objective, self.bound, model.sense)
+        if g is None or g > max(gap, PROOF_GAP):
+            return None
+        status = status_from_numbers(True, g)
+        return dataclasses.replace(self.start, status=status, bound=self.bound, gap=g,
+                                   raw_status="root phase: start within the gap of the cut-LP bound",
+                                   extra={**self.start.extra, "proved_by": "root phase"})
+
+    def combine(self, model, result: SolveResult) -> SolveResult:
+        """The MIP's result with the better of the two bounds (and the start if the MIP has no plan).
+        A proof of infeasibility or a solver error is passed on as it is."""
+        if result.status in (Status.INFEASIBLE, Status.ERROR):
+            return result
+        x, objective = result.x, result.objective
+        if x is None and self.start_x is not None:
+            x, objective = self.start_x, self.start.objective
+        bound = result.bound
+        if self.bound is not None and (bound is None or not math.isfinite(bound) or
+                                       (self.bound < bound if model.sense == "max" else self.bound > bound)):
+            bound = self.bound
+        if x is result.x and bound == result.bound:
+            return result
+        g = relative_gap(objective, bound, model.sense)
+        return dataclasses.replace(result, x=x, objective=objective, bound=bound, gap=g,
+                                   status=status_from_numbers(x is not None, g))
+
+
+def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
+    """Cut loop, then (``want_start``) the start from the LP's support. ``remaining()``
+    gives the seconds left for the whole solve (None: no limit)."""
+    from .backends.highs import LpRelaxation
+
+    left = remaining()
+    cut_seconds = CUT_SECONDS_CAP if left is None else CUT_SHARE * left
+    drop = np.concatenate(form.columns.flow_rows) if form.columns.flow_rows else None
+    stats = dicuts.separate(form, LpRelaxation(form.model, seed=seed, drop_rows=drop), seconds=cut_seconds)
+    x_lp = stats.pop("lp_solution", None)
+    phase = RootPhase(stats=stats)
+    stats["total_seconds"] = stats["seconds"]
+    lp = stats.get("lp_bound_after")
+    if lp is not None and math.isfinite(lp):
+        step = form.model.objective_step()
+        phase.bound = lattice_bound(lp, step, form.model.obj_offset, form.model.sense) if step else lp
+    if want_start and x_lp is not None:
+        y = form.columns.arc
+        arcs = y[y >= 0]
+        lb = np.asarray(form.model.lb, dtype=float)
+        ub = np.asarray(form.model.ub, dtype=float).copy()
+        off = arcs[(x_lp[arcs] < 1e-6) & (lb[arcs] <= 0.0)]
+        ub[off] = 0.0
+        support = dataclasses.replace(form.model, ub=ub.tolist())
+        left = remaining()
+        limit = None if left is None else max(START_SHARE * left, 0.05)
+        start = backend.solve(support, SolveOptions(time_limit=limit, gap=0.0, seed=seed))
+        stats["start"] = {"arcs_free": int(len(arcs) - len(off)), "arcs": int(len(arcs)),
+                          "status": start.status.value, "objective": start.objective,
+                          "seconds": round(start.seconds, 3)}
+        stats["total_seconds"] += start.seconds
+        if start.x is not None and start.extra.get("max_violation", 0.0) <= 1e-6:
+            # its bound is the support model's, not the whole problem's
+            phase.start = dataclasses.replace(start, objective=form.model.objective_value(start.x), bound=None,
+                                              gap=None)
+    return phase

@@ -1,0 +1,153 @@
+"""The root phase of exact solves: directed cuts, the objective lattice, the LP-support start.
+
+The cuts are checked against the multi-commodity flow (whose LP bound they must
+reach) and against optimal plans found without them (which they must never cut
+off); the whole phase against the brute-force oracle and published optima.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocator.backends import get_backend
+from allocator.backends._support import lattice_bound
+from allocator.backends.base import SolveOptions
+from allocator.backends.highs import LpRelaxation
+from allocator.formulation import builder, dicuts
+from allocator.formulation.linear import LinearModel
+from allocator.solve import solve
+
+from .oracle import brute_force
+from .strategies import instances
+
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _lp_value(model) -> float:
+    relaxed = LpRelaxation(model).solve()
+    assert relaxed is not None
+    return relaxed[1]
+
+
+def _cut_loop(inst, objective):
+    form = builder.build(inst, objective_kind=objective, budget=inst.budget)
+    drop = np.concatenate(form.columns.flow_rows) if form.columns.flow_rows else None
+    rows_before = form.model.num_rows
+    stats = dicuts.separate(form, LpRelaxation(form.model, drop_rows=drop), seconds=60)
+    return form, stats, rows_before
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(inst=instances(feasible=True))
+def test_cut_loop_reaches_the_multi_commodity_lp_bound(inst):
+    objective = inst.objective.value if inst.objective.value != "lexicographic" else "max-coverage"
+    form, stats, _ = _cut_loop(inst, objective)
+    if stats["lp_bound_after"] is None:  # no fiber terminal: nothing to separate
+        assert not form.columns.terminal
+        return
+    mcf = builder.build(inst, objective_kind=objective, budget=inst.budget, mcf_limit=10**9)
+    expected = _lp_value(mcf.model)
+    assert math.isclose(stats["lp_bound_after"], expected, rel_tol=1e-6, abs_tol=1e-6), (stats, expected)
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(inst=instances(feasible=True))
+def test_cuts_never_cut_off_an_optimal_plan(inst):
+    objective = inst.objective.value if inst.objective.value != "lexicographic" else "max-coverage"
+    plain = builder.build(inst, objective_kind=objective, budget=inst.budget)
+    r = get_backend("highs").solve(plain.model, SolveOptions())
+    if r.x is None:
+        return
+    form, stats, before = _cut_loop(inst, objective)
+    a = form.model.matrix()[before:]
+    lo = np.asarray(form.model.row_lo[before:])
+    assert np.all(a @ r.x >= lo - 1e-7), "a directed cut excludes an optimal plan"
+    assert stats["cuts_kept"] == form.model.num_rows - before
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(inst=instances(feasible=True), seed=st.integers(0, 3))
+def test_root_phase_keeps_the_oracle_optimum(inst, seed):
+    objective = inst.objective.value
+    if objective == "lexicographic":
+        objective = "max-coverage"
+    expected, _ = brute_force(inst, objective=objective)
+    with_cuts = solve(inst, objective=objective, seed=seed)
+    without = solve(inst, objective=objective, seed=seed, cuts=False)
+    assert with_cuts.summary["status"] == "optimal"
+    assert math.isclose(with_cuts.objective, expected, rel_tol=1e-6, abs_tol=1e-6)
+    assert math.isclose(without.objective, expected, rel_tol=1e-6, abs_tol=1e-6)
+    assert with_cuts.summary["options"]["cuts"] is True and without.summary["root_phase"] is None
+
+
+def test_root_phase_is_recorded_and_timed():
+    from pathlib import Path
+
+    from allocator.io import load_instance
+
+    plan = solve(load_instance(Path(__file__).resolve().parents[1] / "instances" / "county-demo"))
+    root = plan.summary["root_phase"]
+    assert root["rounds"] >= 1 and root["cuts_kept"] > 0
+    assert root["lp_bound_after"] < root["lp_bound_before"]       # maximising: the cuts lower the LP bound
+    assert root["lp_bound_after"] >= plan.objective - 1e-6         # ... never below the optimum
+    assert plan.summary["solve_seconds"] >= root["total_seconds"]
+    assert plan.summary["status"] == "optimal"
+
+
+# ------------------------------------------------------------------ the objective lattice
+def _model(costs, integer=True):
+    m = LinearModel()
+    for i, c in enumerate(costs):
+        m.add_var(f"x{i}", obj=c, integer=integer)
+    return m
+
+
+@pytest.mark.parametrize("costs, step", [([3, 6, 9], 3.0), ([1.5, 0.3], 0.3), ([2, 3], 1.0), ([0.25, 1], 0.25)])
+def test_objective_step(costs, step):
+    assert math.isclose(_model(costs).objective_step(), step)
+
+
+def test_no_step_with_costly_continuous_columns_or_irrational_costs():
+    m = _model([1, 2])
+    m.add_var("c", obj=0.5, integer=False)
+    assert m.objective_step() is None
+    assert _model([math.pi, 1.0]).objective_step() is None
+    assert _model([]).objective_step() is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(costs=st.lists(st.integers(1, 50), min_size=1, max_size=6), scale=st.sampled_from([1.0, 0.3, 0.25, 10.0]),
+       x=st.lists(st.integers(0, 3), min_size=6, max_size=6), slack=st.floats(0, 0.999), sense=st.sampled_from(["min", "max"]))
+def test_a_rounded_bound_never_passes_a_solution(costs, scale, x, slack, sense):
+    """A true bound (below every solution when minimising) rounded to the lattice
+    stays a bound: it never passes the value of an integer point, and it is never
+    weaker than before by more than the slack."""
+    model = _model([c * scale for c in costs])
+    model.sense = sense
+    step = model.objective_step()
+    value = model.objective_value(x[:len(costs)])
+    bound = value - slack * step if sense == "min" else value + slack * step
+    rounded = lattice_bound(bound, step, 0.0, sense)
+    give = 1e-3 * step + 1e-9  # the slack kept for a solver's tolerance may weaken it by that much
+    if sense == "min":
+        assert rounded <= value + 1e-9 and rounded >= bound - give
+    else:
+        assert rounded >= value - 1e-9 and rounded <= bound + give
+
+
+def test_a_proof_of_infeasibility_is_not_turned_into_a_time_out():
+    """Regression: the MIP proved infeasibility (the LP relaxation is feasible); adding the
+    LP's bound to that result once made it look like "no plan before the time limit"."""
+    from allocator.backends.base import SolveResult, Status
+    from allocator.rootphase import RootPhase
+
+    model = _model([1, 2])
+    model.sense = "max"
+    infeasible = SolveResult(Status.INFEASIBLE, None, None, None, None, "highs", "x", 0.1)
+    assert RootPhase(bound=871.0).combine(model, infeasible) is infeasible
+    timed_out = SolveResult(Status.NO_SOLUTION, None, None, 900.0, None, "highs", "x", 0.1)
+    assert RootPhase(bound=871.0).combine(model, timed_out).bound == 871.0  # the tighter bound wins
