@@ -150,7 +150,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         # 3. the bound
         lp_model, offsets = stack(blocks, budget=budget, reqs=reqs, beams=instance.beams)
         say(f"LP relaxation: {lp_model.num_vars} columns, {lp_model.num_rows} rows")
-        algorithm = lp_algorithm(lp_model, mode)
+        algorithm = lp_algorithm(lp_model, mode, backend)
         lp = solve_lp(backend, lp_model, algorithm=algorithm, time_limit=_lp_seconds(deadline), seed=seed)
         clock.lap("lp")
         if lp.status is Status.INFEASIBLE:
@@ -169,7 +169,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
             # model's LP prices whole tree paths. Its shares are also enough for the exact county
             # MIPs, whose routes include the tree's.
             guide_model, guide_offsets = stack(guides, budget=budget, reqs=reqs, beams=instance.beams)
-            guide = solve_lp(backend, guide_model, algorithm=lp_algorithm(guide_model, "restricted"),
+            guide = solve_lp(backend, guide_model, algorithm=lp_algorithm(guide_model, "restricted", backend),
                              time_limit=_lp_seconds(deadline), seed=seed)
             if guide.x is not None and guide.status is not Status.ERROR:
                 share_blocks, share_x, share_offsets = guides, guide.x, guide_offsets

@@ -198,12 +198,13 @@ def _to_network(g: nx.Graph, stats: dict) -> FiberNetwork:
                         np.array(heads, dtype=np.int64), np.array(arc_edge, dtype=np.int64), comp, stats)
 
 
-def shortest_path_tree(net: FiberNetwork) -> np.ndarray:
-    """Arc indices of a shortest-path tree from the root (restricted mode)."""
+def shortest_path_tree(net: FiberNetwork, arc_weight: np.ndarray | None = None) -> np.ndarray:
+    """Arc indices of a shortest-path tree from the root (restricted mode), by
+    trench cost or by ``arc_weight`` (one per arc)."""
     n = len(net.nodes)
     if net.num_arcs == 0:
         return np.zeros(0, dtype=np.int64)
-    w = np.maximum(net.edge_cost[net.arc_edge], 1e-12)
+    w = np.maximum(net.edge_cost[net.arc_edge] if arc_weight is None else arc_weight, 1e-12)
     mat = sp.csr_matrix((w, (net.arc_tail, net.arc_head)), shape=(n, n))
     _, pred = dijkstra(mat, directed=True, indices=0, return_predecessors=True)
     lookup = {(int(t), int(h)): a for a, (t, h) in enumerate(zip(net.arc_tail, net.arc_head))}

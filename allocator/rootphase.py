@@ -4,8 +4,9 @@
    without the flow rows, with HiGHS's LP whatever the MIP solver; the cuts
    tight at the end join the model every solver gets. The LP's value is a dual
    bound of the whole problem (a relaxation of it), reported like any solver's.
-2. A start from the LP's support: the same model with every arc the LP left at
-   0 forbidden, solved by the chosen backend. That model is the whole model
+2. A start from the LP's support: the same model with every arc forbidden that
+   the LP left at 0 and that is off an LP-guided shortest-path tree (so every
+   terminal stays reachable), solved by the chosen backend. That model is the whole model
    with more bounds, so its plan is feasible for the whole model.
 3. When that plan is already within the requested gap of the LP bound, there is
    nothing left for the full MIP to do (SteinLib c15/c18: the LP bound rounds to
@@ -26,6 +27,7 @@ import numpy as np
 from .backends._support import lattice_bound
 from .backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from .formulation import dicuts
+from .graph import shortest_path_tree
 
 #: share of the time left that the cut loop and the support start may use
 CUT_SHARE, START_SHARE = 0.35, 0.15
@@ -91,22 +93,41 @@ def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
         step = form.model.objective_step()
         phase.bound = lattice_bound(lp, step, form.model.obj_offset, form.model.sense) if step else lp
     if want_start and x_lp is not None:
-        y = form.columns.arc
-        arcs = y[y >= 0]
-        lb = np.asarray(form.model.lb, dtype=float)
+        phase.start = _support_start(form, backend, x_lp, remaining, seed, stats)
+    return phase
+
+
+def _support_start(form, backend, x_lp, remaining, seed, stats) -> SolveResult | None:
+    """Solve the model on the LP's support; when that has no plan (a loop stopped
+    before the LP's support connected every terminal), on the support plus a
+    shortest-path tree on costs discounted by the LP's arc values, which keeps
+    every terminal reachable."""
+    y = form.columns.arc
+    has = np.flatnonzero(y >= 0)
+    arcs = y[has]
+    lb = np.asarray(form.model.lb, dtype=float)
+    free = (x_lp[arcs] >= 1e-6) | (lb[arcs] > 0.0)
+    net = form.network
+    for attempt in ("support", "support+tree"):
+        if attempt == "support+tree":
+            value = np.zeros(net.num_arcs)
+            value[has] = np.clip(x_lp[arcs], 0.0, 1.0)
+            tree = np.zeros(net.num_arcs, dtype=bool)
+            tree[shortest_path_tree(net, net.edge_cost[net.arc_edge] * (1.0 - value))] = True
+            free = free | tree[has]
         ub = np.asarray(form.model.ub, dtype=float).copy()
-        off = arcs[(x_lp[arcs] < 1e-6) & (lb[arcs] <= 0.0)]
-        ub[off] = 0.0
-        support = dataclasses.replace(form.model, ub=ub.tolist())
+        ub[arcs[~free]] = 0.0
         left = remaining()
         limit = None if left is None else max(START_SHARE * left, 0.05)
-        start = backend.solve(support, SolveOptions(time_limit=limit, gap=0.0, seed=seed))
-        stats["start"] = {"arcs_free": int(len(arcs) - len(off)), "arcs": int(len(arcs)),
+        start = backend.solve(dataclasses.replace(form.model, ub=ub.tolist()),
+                              SolveOptions(time_limit=limit, gap=0.0, seed=seed))
+        stats["start"] = {"arcs_free": int(free.sum()), "arcs": int(len(arcs)), "attempt": attempt,
                           "status": start.status.value, "objective": start.objective,
                           "seconds": round(start.seconds, 3)}
         stats["total_seconds"] += start.seconds
         if start.x is not None and start.extra.get("max_violation", 0.0) <= 1e-6:
-            # its bound is the support model's, not the whole problem's
-            phase.start = dataclasses.replace(start, objective=form.model.objective_value(start.x), bound=None,
-                                              gap=None)
-    return phase
+            # its bound is the restricted model's, not the whole problem's
+            return dataclasses.replace(start, objective=form.model.objective_value(start.x), bound=None, gap=None)
+        if start.status is not Status.INFEASIBLE:
+            return None  # out of time or trouble: the other warm starts take over
+    return None

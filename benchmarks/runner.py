@@ -67,6 +67,9 @@ ROW_FIELDS = (
 
 #: statuses a row can have beyond the engine's own (optimal, feasible, infeasible, time_limit, error)
 KILLED, SKIPPED, PREPARE_FAILED = "killed", "skipped", "prepare_failed"
+#: message of a run skipped because --max-minutes ran out (the run is then incomplete); a run the case
+#: leaves out on purpose (Case.skip) says "not run: <reason>" instead
+OUT_OF_TIME = "suite time budget used up"
 
 #: columns of the live table: (header, row key, width, format)
 LIVE_COLUMNS = (("case", "case", 14, "s"), ("solver", "solver", 10, "s"), ("status", "status", 14, "s"),
@@ -86,6 +89,7 @@ class RunSpec:
     gap: float
     threads: int | None = None
     seed: int = 0
+    skip: str | None = None   # the case leaves this run out, for this reason (a ``skipped`` row)
 
 
 # --------------------------------------------------------------------------- solvers
@@ -182,7 +186,7 @@ def _run_engine(instance, spec: RunSpec) -> dict:
                 "message": f"verification failed: {err.violations[0] if err.violations else ''}"}
     except SolverError as err:  # no plan: say whether the clock or the solver was the reason
         text = str(err).splitlines()[0]
-        return {"status": "time_limit" if "time limit" in text else "error", "message": text}
+        return {"status": "time_limit" if "time limit" in text.lower() else "error", "message": text}
     except AllocatorError as err:
         return {"status": "error", "message": str(err).splitlines()[0]}
     s = plan.summary
@@ -317,8 +321,10 @@ def _case_child(case: Case, specs: list[RunSpec], queue, stop_at: float | None, 
     queue.put(("prepared", case.name))
     for spec in specs:
         row = {**base, **_spec_fields(spec)}
-        if stop_at is not None and time.time() > stop_at:
-            row.update(status=SKIPPED, message="suite time budget used up")
+        if spec.skip:
+            row.update(status=SKIPPED, message=f"not run: {spec.skip}")
+        elif stop_at is not None and time.time() > stop_at:
+            row.update(status=SKIPPED, message=OUT_OF_TIME)
         else:
             queue.put(("start", f"{case.name} {spec.solver}"))
             row.update(_run_isolated(ctx, instance, spec))
@@ -525,7 +531,11 @@ def _clock(seconds: float) -> str:
 
 # --------------------------------------------------------------------------- the suite
 def plan_runs(suite: Suite, solvers: list[str], *, time_limit: float | None = None, gap: float | None = None,
-              baselines: tuple[str, ...] | None = None, threads: int | None = None) -> list[tuple[Case, list[RunSpec]]]:
+              baselines: tuple[str, ...] | None = None, threads: int | None = None,
+              named: tuple[str, ...] = ()) -> list[tuple[Case, list[RunSpec]]]:
+    """Every case with its runs. A run a case leaves out (``Case.skip``) is planned with its reason
+    (recorded as a ``skipped`` row), unless its solver or baseline is in ``named`` (--solvers /
+    --baselines given explicitly)."""
     limit = float(time_limit if time_limit is not None else suite.time_limit)
     g = float(gap if gap is not None else suite.gap)
     if not (limit > 0 and math.isfinite(limit)):
@@ -540,10 +550,15 @@ def plan_runs(suite: Suite, solvers: list[str], *, time_limit: float | None = No
     for case in suite.cases:  # --gap / --time-limit override every case's own
         cg = g if gap is not None or case.gap is None else float(case.gap)
         cl = limit if time_limit is not None or case.time_limit is None else float(case.time_limit)
-        specs = [RunSpec(s, "engine", case.mode, cl, cg, threads) for s in solvers]
-        specs += [RunSpec(b, "baseline", case.mode, cl, cg, threads) for b in chosen]
+        specs = [RunSpec(s, "engine", case.mode, cl, cg, threads, skip=_skip(case, s, named)) for s in solvers]
+        specs += [RunSpec(b, "baseline", case.mode, cl, cg, threads, skip=_skip(case, b, named)) for b in chosen]
         out.append((case, specs))
     return out
+
+
+def _skip(case: Case, solver: str, named) -> str | None:
+    """Why ``case`` leaves ``solver`` out, unless the user named it."""
+    return None if solver in named else case.skip_reason(solver)
 
 
 def select_cases(suite: Suite, pattern: str | None) -> Suite:
@@ -575,7 +590,8 @@ def run_suite(suite: Suite, out_dir: str | Path, *, solvers: list[str] | None = 
     from .machine import load_average, machine_facts, reference_solve
 
     names = resolve_solvers(suite, solvers)
-    work = plan_runs(suite, names, time_limit=time_limit, gap=gap, baselines=baselines, threads=threads)
+    work = plan_runs(suite, names, time_limit=time_limit, gap=gap, baselines=baselines, threads=threads,
+                     named=tuple(solvers or ()) + tuple(baselines or ()))
     total = sum(len(specs) for _, specs in work)
     started = time.time()
     stop_at = started + 60 * max_minutes if max_minutes else None
@@ -615,7 +631,8 @@ def run_suite(suite: Suite, out_dir: str | Path, *, solvers: list[str] | None = 
         meta.update(load_average_at_end=load_average(), reference_solve_seconds_at_end=end_ref,
                     reference_seconds_used=speed, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     wall_seconds=round(time.time() - started, 1), runs_done=len(rows_all),
-                    complete=not interrupted and not any(r["status"] == SKIPPED for r in rows_all))
+                    complete=not interrupted and not any(r["status"] == SKIPPED and r.get("message") == OUT_OF_TIME
+                                                         for r in rows_all))
         (tmp / "machine.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         report.write_report(tmp, rows_all, meta, plots=plots)
     if interrupted:
@@ -656,7 +673,8 @@ def _collect(proc, queue, display: Display, case: Case, specs: list[RunSpec],
     import queue as queue_mod
 
     rows: list[dict] = []
-    deadline = time.perf_counter() + PREPARE_LIMIT + sum(s.time_limit * KILL_FACTOR + KILL_GRACE for s in specs)
+    deadline = time.perf_counter() + PREPARE_LIMIT + sum(s.time_limit * KILL_FACTOR + KILL_GRACE for s in specs
+                                                           if not s.skip)
     while True:
         try:
             kind, payload = queue.get(timeout=1.0)

@@ -221,6 +221,29 @@ def test_infeasible_models_are_proven_infeasible(name):
         assert r.x is None and r.objective is None
 
 
+def _county_part_cbc_calls_infeasible_or_unbounded():
+    import json
+    from pathlib import Path
+
+    d = json.loads((Path(__file__).parent / "data" / "cbc_infeasible_or_unbounded.json").read_text())
+    m = LinearModel(sense=d["sense"])
+    m.add_vars([f"x{j}" for j in range(len(d["obj"]))], d["lb"], d["ub"], obj=d["obj"])
+    m.integer = list(d["integer"])
+    inf = float("inf")
+    m.add_rows(d["rows"], d["cols"], d["vals"], [-inf if v is None else v for v in d["row_lo"]],
+               [inf if v is None else v for v in d["row_hi"]])
+    return m
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_infeasible_county_part_is_proven_infeasible(name):
+    """Regression: CBC's preprocessing says "infeasible or unbounded" on this county part
+    (national seed 1); its zero-objective re-check said the same and was reported as an
+    error. A zero objective cannot be unbounded: that answer proves infeasibility."""
+    r = get_backend(name).solve(_county_part_cbc_calls_infeasible_or_unbounded(), SolveOptions(time_limit=30))
+    assert r.status is Status.INFEASIBLE, (name, r.raw_status, r.message)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_unbounded_model_is_an_error_with_a_reason(name):
     m = LinearModel()

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from allocator.errors import OptionsError
 from allocator.importers.common import imported_meta, single_county
 from allocator.io import load_instance, write_instance
 from allocator.verify import verify
 from benchmarks import main as bench_main
 from benchmarks.baselines import fixed_tree, fixed_tree_routes, parse_cbc_log
 from benchmarks.compare import EXIT_REGRESSION, Thresholds, compare_rows
-from benchmarks.runner import ROW_FIELDS, score_rows
-from benchmarks.suites import (BASELINES, GENERATOR_PRESETS, SUITES, external_dir, get_suite, known_optimum,
-                               manifest)
+from benchmarks.runner import ROW_FIELDS, plan_runs, score_rows
+from benchmarks.suites import (BASELINES, ENGINE_SOLVERS, GENERATOR_PRESETS, SUITES, Suite, external_dir, generated,
+                               get_suite, known_optimum, manifest, steinlib)
 
 needs_external = pytest.mark.skipif(not (external_dir() / "MANIFEST.csv").exists(),
                                     reason=f"published instances not found at {external_dir()}")
@@ -123,13 +125,87 @@ def test_suites_resolve_to_existing_files_with_known_optima():
 def test_standard_and_full_cover_every_family_of_the_issue():
     wanted = {"county", "prefecture", "province", "national", "steinlib-B", "steinlib-C", "steinlib-D",
               "steinlib-I080", "scp4", "scp5", "scp6"}
-    # national takes longer to build than the standard suite's half hour allows
-    assert set(get_suite("standard").family_names()) == wanted - {"national"}
+    assert set(get_suite("standard").family_names()) == wanted
     assert set(get_suite("full").family_names()) == wanted
     full = get_suite("full")
     assert {c.name for c in full.cases if c.kind != "generated"} == set(manifest())  # every published file
     smoke = get_suite("smoke")
     assert smoke.solvers == ("highs",) and set(smoke.baselines) == set(BASELINES)
+
+
+@needs_external
+def test_standard_solves_national_by_decomposition_within_its_half_hour():
+    standard = get_suite("standard")
+    national = [c for c in standard.cases if c.family == "national"]
+    assert len(national) == 1
+    case = national[0]
+    # the monolithic national model does not fit the half hour: the county decomposition does
+    assert case.kind == "generated" and case.seed == 1 and case.mode.startswith("decomposed")
+    assert case.gap == 0.01 and case.time_limit is not None and case.time_limit <= 600
+    assert "national" in standard.description and "decomposed" in standard.description
+    # a run the case leaves out says why, and names a solver the suite would otherwise run
+    for solver, reason in case.skip:
+        assert solver in ENGINE_SOLVERS + BASELINES and reason
+    work = {c.name: specs for c, specs in plan_runs(standard, list(ENGINE_SOLVERS))}
+    specs = {s.solver: s for s in work[case.name]}
+    assert {s for s, spec in specs.items() if spec.skip} == {s for s, _ in case.skip}
+    assert all(spec.time_limit == case.time_limit and spec.gap == 0.01 and spec.mode == case.mode
+               for spec in specs.values())
+    assert not any(spec.skip for c, cs in plan_runs(standard, list(ENGINE_SOLVERS)) if c is not case for spec in cs)
+
+
+def test_a_case_can_leave_a_run_out_with_a_reason_unless_it_is_asked_for():
+    case = generated("county", [1], gap=0.01, skip={"scip": "too slow here"})[0]
+    suite = Suite(name="unit", description="", cases=(case,), time_limit=10.0)
+    specs = {s.solver: s for s in plan_runs(suite, ["highs", "scip"])[0][1]}
+    assert specs["scip"].skip == "too slow here" and specs["highs"].skip is None
+    assert specs["greedy"].skip is None and specs["fixed-tree"].skip is None
+    # naming the solver (--solvers scip) runs it anyway
+    specs = {s.solver: s for s in plan_runs(suite, ["scip"], named=("scip",))[0][1]}
+    assert specs["scip"].skip is None
+    assert case.to_dict()["skip"] == {"scip": "too slow here"}
+    with pytest.raises(OptionsError):
+        generated("county", [1], skip={"gurobi": "not installed"})
+
+
+@needs_external
+def test_a_skipped_run_is_a_row_with_its_reason_and_the_run_stays_complete(tmp_path):
+    from benchmarks.runner import run_suite
+
+    case = replace(steinlib("B", [1])[0], skip=(("fixed-tree", "left out on purpose"),))
+    suite = Suite(name="unit", description="", cases=(case,), time_limit=30.0, solvers=("highs",))
+    meta = run_suite(suite, tmp_path / "out", plots=False, quiet=True)
+    rows = {r["solver"]: r for r in (json.loads(line) for line in
+                                     (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
+    assert rows["fixed-tree"]["status"] == "skipped"
+    assert rows["fixed-tree"]["message"] == "not run: left out on purpose"
+    assert rows["fixed-tree"]["wall_seconds"] is None and rows["fixed-tree"]["villages"] == 8
+    assert rows["highs"]["status"] == "optimal" and rows["greedy"]["status"] == "feasible"
+    assert meta["complete"] is True and meta["runs_done"] == 3
+    assert "fixed-tree: skipped: not run: left out on purpose" in (tmp_path / "out" / "results.md").read_text()
+
+
+def test_an_engine_run_without_a_plan_says_whether_the_clock_stopped_it(monkeypatch):
+    import importlib
+
+    from allocator.errors import SolverError
+    from benchmarks.runner import RunSpec, _run_engine
+
+    spec = RunSpec("highs", "engine", "decomposed", 480.0, 0.01)
+    for text, status in (
+        # the decomposition's LP bound stopped by HiGHS's clock
+        ("the LP relaxation of the whole model did not finish (ipm: Time limit reached); give it more time "
+         "(--time-limit) or use the monolithic --mode restricted", "time_limit"),
+        # a solver that cannot solve the LP at all is an error, whatever the advice says
+        ("the LP relaxation of the whole model did not finish (not supported); give it more time "
+         "(--time-limit) or use the monolithic --mode restricted", "error"),
+        ("highs reached the time limit before finding any plan.", "time_limit"),
+    ):
+        def fail(*args, text=text, **kwargs):
+            raise SolverError(text)
+        # the module, not the function ``allocator.solve`` that shadows it
+        monkeypatch.setattr(importlib.import_module("allocator.solve"), "solve", fail)
+        assert _run_engine(None, spec) == {"status": status, "message": text}
 
 
 # --------------------------------------------------------------------------- fixed-tree baseline

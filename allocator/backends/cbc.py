@@ -245,6 +245,8 @@ class CbcBackend(GuardedBackend):
         if info["infeasible"] and info["objective"] is None and not info["lp_optimal"]:
             return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
         if info["unbounded"] and info["objective"] is None and not info["lp_optimal"]:
+            if not any(model.obj):  # a zero objective cannot be unbounded: CBC proved infeasibility
+                return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
             if not recheck:
                 return error_result(model, message="CBC: infeasible or unbounded", raw_status=raw, **common)
             return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)

@@ -106,9 +106,7 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
             keep = [c for c in cuts if x[ycol[c[1]]].sum() - x[c[0]] <= 1e-6]
         else:
             keep = cuts
-        lo, hi, starts, index, value = _rows(keep, ycol)
-        rows = np.repeat(np.arange(len(keep)), np.diff(starts))
-        form.model.add_rows(rows, index, value, lo, hi)
+        add_to(form.model, form, keep)
         stats["cuts_kept"] = len(keep)
     stats["seconds"] = time.perf_counter() - t0
     stats["lp_solution"] = last_x
@@ -152,3 +150,11 @@ def _rows(cuts, ycol):
         starts.append(starts[-1] + len(cut) + 1)
     n = len(cuts)
     return np.zeros(n), np.full(n, np.inf), np.array(starts), np.concatenate(index), np.concatenate(value)
+
+
+def add_to(model, form, cuts) -> None:
+    """Append (z column, arc positions) cuts to ``model`` as rows y(cut) - z >= 0."""
+    y = form.columns.arc
+    ycol = y[np.flatnonzero(y >= 0)]
+    lo, hi, starts, index, value = _rows(cuts, ycol)
+    model.add_rows(np.repeat(np.arange(len(cuts)), np.diff(starts)), index, value, lo, hi)
