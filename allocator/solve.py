@@ -3,6 +3,7 @@ plan -> verified plan. Reads as the pipeline it is.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Callable
@@ -11,7 +12,7 @@ import numpy as np
 
 from . import __version__
 from .backends import get_backend
-from .backends.base import SolveOptions, SolveResult, Status
+from .backends.base import SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
 from .formulation import builder
@@ -92,6 +93,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         result = _solve_model(backend, form.model, options, start_x)
         if root is not None:
             result = root.combine(form.model, result)
+        result = _fall_back_to_start(form.model, result, start_x)
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
@@ -186,6 +188,21 @@ def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
         raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+
+
+def _fall_back_to_start(model, result: SolveResult, start_x) -> SolveResult:
+    """A solver stopped by its deadline without a plan of its own (CBC on the province preset:
+    its preprocessing outlasted 60 s and never read the start) still leaves the plan it was
+    started from: return that, with the solver's bound, rather than nothing."""
+    if result.x is not None or start_x is None or result.status in (Status.INFEASIBLE, Status.ERROR):
+        return result
+    x = np.asarray(start_x, dtype=float)
+    if model.max_violation(x) > 1e-6:
+        return result
+    objective = model.objective_value(x)
+    gap = relative_gap(objective, result.bound, model.sense)
+    return dataclasses.replace(result, x=x, objective=objective, gap=gap, status=status_from_numbers(True, gap),
+                               extra={**result.extra, "plan_from": "the warm start (the solver found none)"})
 
 
 def _jsonable(stats):

@@ -151,3 +151,21 @@ def test_a_proof_of_infeasibility_is_not_turned_into_a_time_out():
     assert RootPhase(bound=871.0).combine(model, infeasible) is infeasible
     timed_out = SolveResult(Status.NO_SOLUTION, None, None, 900.0, None, "highs", "x", 0.1)
     assert RootPhase(bound=871.0).combine(model, timed_out).bound == 871.0  # the tighter bound wins
+
+
+def test_a_solver_without_a_plan_of_its_own_returns_its_start():
+    """Regression (CBC, province preset, 60 s): the solver's deadline passed before it read
+    the warm start; the plan it was started from is returned, with the solver's bound."""
+    from allocator.backends.base import SolveResult, Status
+    from allocator.solve import _fall_back_to_start
+
+    model = _model([3, 2])
+    model.sense = "max"
+    model.add_row([0, 1], [1, 1], hi=1)                      # at most one
+    timed_out = SolveResult(Status.NO_SOLUTION, None, None, 3.0, None, "cbc", "x", 60.0)
+    r = _fall_back_to_start(model, timed_out, [0.0, 1.0])
+    assert r.status is Status.FEASIBLE and r.objective == 2.0 and r.bound == 3.0
+    assert r.gap == pytest.approx(0.5)
+    assert _fall_back_to_start(model, timed_out, [1.0, 1.0]) is timed_out     # breaks a row: not a plan
+    infeasible = SolveResult(Status.INFEASIBLE, None, None, None, None, "cbc", "x", 1.0)
+    assert _fall_back_to_start(model, infeasible, [0.0, 1.0]) is infeasible
