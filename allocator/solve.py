@@ -144,6 +144,8 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
                     "warm_start": warm_start, "cuts": cuts},
         "allocator_version": __version__,
     }
+    if result.extra.get("plan_from"):
+        summary["plan_from"] = result.extra["plan_from"]
     if kind is Objective.LEXICOGRAPHIC:
         summary["cost_objective"] = stages[-1]["objective"]
         summary["cost_bound"] = stages[-1]["bound"]

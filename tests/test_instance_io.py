@@ -1,7 +1,6 @@
 """Reading and writing instances: round trips, prices, derived columns, hash, models, docs."""
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import time

@@ -308,7 +308,17 @@ def highs_gives_up(monkeypatch):
 
 def test_solve_raises_solver_error_when_the_backend_finds_nothing(trench, highs_gives_up):
     with pytest.raises(SolverError, match="reached the time limit before finding any plan"):
-        solve(trench, time_limit=5)
+        solve(trench, time_limit=5, warm_start=False)
+
+
+def test_a_backend_that_finds_nothing_leaves_the_plan_it_was_started_from(trench, highs_gives_up):
+    # the greedy start is a verified plan: returned as feasible, with the best bound known (the
+    # root phase's cut LP, 82 = tiny-trench's optimum; the failing solver had none)
+    plan = solve(trench, time_limit=5)
+    assert plan.status == "feasible" and plan.summary["bound"] == pytest.approx(82.0)
+    assert plan.objective > 82.0 and plan.summary["gap"] == pytest.approx((plan.objective - 82.0) / plan.objective)
+    assert plan.summary["plan_from"] == "the warm start (the solver found none)"
+    assert plan.summary["verified"] is True
 
 
 # --------------------------------------------------------------------------- the CLI, in process
@@ -377,7 +387,7 @@ def test_cli_exit_3_infeasible_writes_nothing(tmp_path, capsys):
 
 def test_cli_exit_4_solver_failure_writes_nothing(tmp_path, capsys, highs_gives_up):
     out = tmp_path / "plan"
-    assert main(["solve", str(TINY / "tiny-trench"), "-o", str(out), "-q"]) == 4
+    assert main(["solve", str(TINY / "tiny-trench"), "-o", str(out), "-q", "--no-warm-start"]) == 4
     assert "reached the time limit before finding any plan" in capsys.readouterr().err
     assert not out.exists()
 

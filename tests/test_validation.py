@@ -1,7 +1,6 @@
 """Every kind of bad input gives an InputError naming file, line, column and a fix."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
