@@ -4,10 +4,11 @@
    without the flow rows, with HiGHS's LP whatever the MIP solver; the cuts
    tight at the end join the model every solver gets. The LP's value is a dual
    bound of the whole problem (a relaxation of it), reported like any solver's.
-2. A start from the LP's support: the same model with every arc forbidden that
-   the LP left at 0 and that is off an LP-guided shortest-path tree (so every
-   terminal stays reachable), solved by the chosen backend. That model is the whole model
-   with more bounds, so its plan is feasible for the whole model.
+2. A start from the LP's support: the same model with every arc the LP left at 0
+   forbidden (if that has no plan: the support plus an LP-guided shortest-path
+   tree, which keeps every terminal reachable), solved by the chosen backend.
+   That model is the whole model with more bounds, so its plan is feasible for
+   the whole model.
 3. When that plan is already within the requested gap of the LP bound, there is
    nothing left for the full MIP to do (SteinLib c15/c18: the LP bound rounds to
    the optimum). Otherwise the MIP starts from the plan, and its bound is
@@ -58,22 +59,17 @@ class RootPhase:
                                    extra={**self.start.extra, "proved_by": "root phase"})
 
     def combine(self, model, result: SolveResult) -> SolveResult:
-        """The MIP's result with the better of the two bounds (and the start if the MIP has no plan).
-        A proof of infeasibility or a solver error is passed on as it is."""
-        if result.status in (Status.INFEASIBLE, Status.ERROR):
+        """The MIP's result with the better of the two bounds (a MIP without a plan of its own
+        falls back to its start in solve.py). A proof of infeasibility or a solver error is
+        passed on as it is."""
+        if result.status in (Status.INFEASIBLE, Status.ERROR) or self.bound is None:
             return result
-        x, objective = result.x, result.objective
-        if x is None and self.start_x is not None:
-            x, objective = self.start_x, self.start.objective
         bound = result.bound
-        if self.bound is not None and (bound is None or not math.isfinite(bound) or
-                                       (self.bound < bound if model.sense == "max" else self.bound > bound)):
-            bound = self.bound
-        if x is result.x and bound == result.bound:
+        if bound is not None and math.isfinite(bound) and \
+                (bound <= self.bound if model.sense == "max" else bound >= self.bound):
             return result
-        g = relative_gap(objective, bound, model.sense)
-        return dataclasses.replace(result, x=x, objective=objective, bound=bound, gap=g,
-                                   status=status_from_numbers(x is not None, g))
+        g = relative_gap(result.objective, self.bound, model.sense)
+        return dataclasses.replace(result, bound=self.bound, gap=g, status=status_from_numbers(result.x is not None, g))
 
 
 def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:

@@ -86,11 +86,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         form.stats.update(root_phase=root.stats, **form.model.stats())
     result = root.proven(form.model, gap) if root is not None else None
     if result is None:
-        start_x = root.start_x if root is not None and backend.supports_warm_start else None
-        if start_x is None and warm_start and backend.supports_warm_start:
+        start_x = root.start_x if root is not None else None
+        if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
-        result = _solve_model(backend, form.model, options, start_x)
+        result = _solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
             result = root.combine(form.model, result)
         result = _fall_back_to_start(form.model, result, start_x)
