@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import VerificationError
+from .options import add_common_options
 
 
 def register(subparsers) -> None:
@@ -18,7 +19,7 @@ def register(subparsers) -> None:
                     "policy rules) and the plan's stated objective. Works on hand-edited plans.")
     parser.add_argument("instance", metavar="DIR", help="instance directory")
     parser.add_argument("plan", metavar="PLAN_DIR", help="plan directory (written by `allocator solve -o`)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing when the plan is valid")
+    add_common_options(parser, quiet_help="print nothing when the plan is valid")
     parser.set_defaults(func=run)
 
 
