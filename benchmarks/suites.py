@@ -97,9 +97,10 @@ def generated(preset: str, seeds, *, mode: str = "exact", gap: float | None = No
 
 
 def steinlib(series: str, numbers=None) -> list[Case]:
-    """SteinLib series ``B``, ``C``, ``D`` or ``I080``; ``numbers`` picks files by their number
-    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series."""
-    prefix = {"B": "b", "C": "c", "D": "d", "I080": "i080-"}[series.upper()]
+    """SteinLib series ``B``, ``C``, ``D``, ``E`` or ``I080``; ``numbers`` picks files by their number
+    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series
+    (empty when the external directory holds none of it)."""
+    prefix = {"B": "b", "C": "c", "D": "d", "E": "e", "I080": "i080-"}[series.upper()]
     names = [r["name"] for r in manifest().values() if r["problem"] == "steiner_tree"
              and r["name"].startswith(prefix) and r["name"][len(prefix):].isdigit()]
     if numbers is not None:
@@ -111,6 +112,13 @@ def steinlib(series: str, numbers=None) -> list[Case]:
         names = [n for n in names if n in wanted]
     return [Case(name=n, family=f"steinlib-{series.upper()}", kind="stp", file=manifest()[n]["file"])
             for n in sorted(names)]
+
+
+def street() -> list[Case]:
+    """Rooted prize-collecting Steiner problems on real street networks (the DIMACS
+    Cologne FTTx files, ``rooted_pcstp`` in MANIFEST.csv): family ``street``."""
+    names = sorted(r["name"] for r in manifest().values() if r["problem"] == "rooted_pcstp")
+    return [Case(name=n, family="street", kind="stp", file=manifest()[n]["file"]) for n in names]
 
 
 def orlib_scp(series: str, numbers=None) -> list[Case]:
@@ -185,7 +193,7 @@ def _standard() -> Suite:
             + generated("province", [1], gap=0.01)
             + steinlib("B") + steinlib("C", [1, 6, 11]) + steinlib("D", [1, 6])
             + steinlib("I080", [1, 11, 41]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
-            + orlib_scp("6", [1, 2])
+            + orlib_scp("6", [1, 2]) + street()
             + generated("national", [1], mode="decomposed", gap=0.01, time_limit=NATIONAL_STANDARD_LIMIT)
         ),
         time_limit=60.0,
@@ -196,14 +204,14 @@ def _standard() -> Suite:
 def _full() -> Suite:
     return Suite(
         name="full",
-        description="Every published file of the seven series, every preset at five seeds (national at two, "
+        description="Every published file of every series (SteinLib E when present, the street networks), every preset at five seeds (national at two, "
                     "restricted mode, 1% gap, 30 min), every backend; as long as it needs.",
         cases=tuple(
             generated("county", range(1, 6)) + generated("prefecture", range(1, 6))
             + generated("province", range(1, 6))
             + generated("national", [1, 2], mode="restricted", gap=0.01, time_limit=1800.0)
-            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("I080")
-            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6")
+            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("E") + steinlib("I080")
+            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6") + street()
         ),
         time_limit=600.0,
     )
