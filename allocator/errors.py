@@ -107,6 +107,32 @@ class VerificationError(AllocatorError):
         return (type(self), (self.violations,))
 
 
+class AllocatorWarning(UserWarning):
+    """Base of the warnings the engine gives on purpose: the input is accepted, but the user should
+    know something about it. The CLI prints them as one ``warning:`` line each."""
+
+
+class InputWarning(AllocatorWarning):
+    """Input that loads but deserves a word (note columns the model ignores, an empty coverage.csv)."""
+
+
+def show_warnings_as_lines(prefix: str) -> None:
+    """Print every :class:`AllocatorWarning` as one ``PREFIX: warning: ...`` line on stderr (the CLI's
+    form), instead of Python's ``file:line: Category: ...`` with a source line; other warnings as usual."""
+    import sys
+    import warnings
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, AllocatorWarning):
+            print(f"{prefix}: warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def _rebuild_input_error(cls, problem, file, line, column, fix):
     return cls(problem, file=file, line=line, column=column, fix=fix)
 
