@@ -69,11 +69,11 @@ def _solve_point(instance, budget: float, objective: str, options: dict) -> dict
         plan = solve(instance.with_changes(budget=float(budget)), objective=objective, **options)
     except InfeasibleError as err:
         row["status"] = "infeasible"
-        row["message"] = " ".join(str(err).split())[:300]  # with the least sufficient budget when known
+        row["message"] = " ".join(str(err).split())  # whole: it ends with the least sufficient budget
         return row
     except AllocatorError as err:  # solver trouble, or a plan failing verification: a point without a plan
         row["status"] = "error"
-        row["message"] = " ".join(str(err).split())[:300]
+        row["message"] = " ".join(str(err).split())
         return row
     return {**row, **point_from_plan(plan)}
 

@@ -130,6 +130,12 @@ def prepare_instance(case: Case, directory: Path) -> Path:
         return Path(import_scp(case.path(), directory))
     if case.kind == "generated":
         return _generate(case.preset, case.seed, directory)
+    if case.kind == "instance":  # a copy: runs never write beside the shipped files
+        import shutil
+        if not (case.path() / "instance.toml").is_file():
+            raise OptionsError(f"case {case.name}: no instance.toml in {case.path()}")
+        shutil.copytree(case.path(), directory, dirs_exist_ok=True)
+        return directory
     raise OptionsError(f"case {case.name}: unknown kind {case.kind!r}")
 
 

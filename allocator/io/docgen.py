@@ -163,8 +163,9 @@ ignored silently); so are unknown keys of the cost and policy models, of `[rollo
 scenario files.
 
 **Model paths** are looked up relative to the instance directory, then to each of its parent
-directories (so `instances/x/` finds the repository's `models/`), then to the root of the installed
-`allocator` package. **Merging**: inline tables are merged key by key over the file's values; any
+directories (a `models/` folder of your own beside your instances wins), then among the models
+shipped inside the `allocator` package (`allocator/models/`, installed as package data), so
+`models/costs/china-2018.toml` works in a clone and in a wheel install alike. **Merging**: inline tables are merged key by key over the file's values; any
 other value (a number, a string, the `rules` list) replaces the file's. What-if scenarios pass the
 same kind of dict as `overrides` to `load_instance`, merged over instance.toml before the models
 are resolved, e.g. `{{"budget": 1e9, "policy": {{"groups": {{"deep-poverty": {{"floor": 0.95}}}}}}}}`.
@@ -183,8 +184,8 @@ Files marked optional may be absent: {optional}.
 MODELS = f"""
 ## Cost model (`models/costs/*.toml`)
 
-Every number of the shipped `models/costs/china-2018.toml` carries a comment citing its source
-(`/work/shared/reference/costs.md`) or saying it is an assumption; the `[sources]` table repeats
+Every number of the shipped `allocator/models/costs/china-2018.toml` carries a comment citing its
+source (listed in [sources.md](sources.md)) or saying it is an assumption; the `[sources]` table repeats
 the citations for reports. Copy the file to change prices. All keys are required (an inline-only
 model must give them all); money in `currency`, opex per year. Every number must be finite and
 >= 0 (bandwidths and radii > 0) and at most: prices {format_number(MONEY.high)} (per item, per km or
@@ -222,7 +223,7 @@ model's.
 
 ## Policy model (`models/policy/*.toml`)
 
-The programme's targets as data (`models/policy/miit-2018-2020.toml`, each number citing the
+The programme's targets as data (`allocator/models/policy/miit-2018-2020.toml`, each number citing the
 plan's section). Budget officers edit copies of it, or override single values inline.
 
 ```toml
