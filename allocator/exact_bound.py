@@ -103,13 +103,12 @@ def monolithic(instance, *, objective_kind: str, budget, backend, network, remai
     if form.columns.terminal:
         stats = dicuts.separate(form, relaxation, seconds=seconds)
         value = stats.get("lp_safe_bound")
-        rounds = stats.get("rounds", 0)
     else:  # no fiber to route: the LP of the model itself
         solved = relaxation.solve(seconds)
-        value, rounds = (relaxation.safe_bound if solved is not None else None), int(solved is not None)
+        value = relaxation.safe_bound if solved is not None else None
         source = "LP relaxation of the exact model"
     took = time.perf_counter() - t0
-    if not rounds and relaxation.infeasible:
+    if relaxation.infeasible:  # the last LP (the exact model's relaxation with valid cuts) has no solution
         return ExactBound(None, source, proven_infeasible=True, seconds=took)
     if value is None or not math.isfinite(value):
         return ExactBound(None, "none: the exact model's LP did not finish in the time left", seconds=took)
