@@ -22,3 +22,12 @@ def require_gis(command: str, modules=("geopandas", "pyogrio", "shapely", "pypro
     if missing:
         raise InputError(f"'{command}' needs the optional GIS packages, missing: {', '.join(missing)}",
                          fix='pip install "allocator[gis]"')
+
+
+def gis_available(modules=("geopandas", "pyogrio", "shapely", "pyproj")) -> bool:
+    """True when the gis extra's modules import."""
+    try:
+        require_gis("", modules)
+    except InputError:
+        return False
+    return True
