@@ -74,6 +74,9 @@ def register_real(formats) -> None:
     gis.add_argument("--towers", metavar="T", help="existing cell towers (extra candidate 4G sites)")
     gis.add_argument("--mapping", metavar="TOML", help="column mapping (docs/importers.md)")
     gis.add_argument("--province", default="imported", help="province name written into counties.csv")
+    gis.add_argument("--no-node-crossings", dest="crossings", action="store_false",
+                     help="join roads only where they share a vertex (default: also where they cross, since "
+                          "road layers are often digitised without a vertex there)")
     gis.add_argument("--max-drop-km", type=float, default=2.0, metavar="KM",
                      help="farthest a village may be from a road (default 2); farther ones are listed")
     gis.add_argument("--far", choices=("error", "keep"), default="error",
@@ -122,6 +125,6 @@ def run_gis(args) -> int:
     directory, report = import_gis(
         args.output, villages=args.villages, roads=args.roads, backbone=args.backbone, towers=args.towers,
         mapping=args.mapping, costs=args.costs, policy=args.policy, max_drop_km=args.max_drop_km, far=args.far,
-        terrain=args.terrain, province=args.province, name=args.name)
+        terrain=args.terrain, province=args.province, name=args.name, crossings=args.crossings)
     _print(directory, report)
     return 0

@@ -268,8 +268,25 @@ def read_polygons(path, *, id_field: str | None, name_field: str | None) -> pd.D
     return pd.DataFrame({"county_id": ids, "name": names, "geometry": list(gdf.geometry.values)})
 
 
-def road_lines(gdf, spec: dict, where: str, costs, terrain_default: str, report: ImportReport) -> RoadLines:
-    """Road features -> flat line arrays priced by class and terrain (multi-lines exploded)."""
+def node_crossings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lines cut wherever they cross or touch (GEOS noding, ``shapely.node``), each piece
+    with the index of the line it came from. GIS road layers are often digitised without a
+    vertex where two roads cross; OpenStreetMap is not noded this way (a bridge has no
+    shared node)."""
+    import shapely
+
+    pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(geoms)))
+    mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    (pi, src) = shapely.STRtree(geoms).query_nearest(mid, all_matches=False)
+    source = np.empty(len(pieces), np.int64)
+    source[pi] = src
+    return pieces, source
+
+
+def road_lines(gdf, spec: dict, where: str, costs, terrain_default: str, report: ImportReport,
+               *, crossings: bool = True) -> RoadLines:
+    """Road features -> flat line arrays priced by class and terrain (multi-lines exploded;
+    cut at crossings when ``crossings``)."""
     import shapely
 
     classes = (gdf[spec["class"]].astype(str).tolist() if spec.get("class") in gdf.columns
@@ -292,6 +309,12 @@ def road_lines(gdf, spec: dict, where: str, costs, terrain_default: str, report:
         raise InputError(f"feature {bad[0] + 1}: unknown terrain '{terr[bad[0]]}'", file=where,
                          column=spec.get("terrain"), fix=f"use one of {', '.join(TERRAINS)}")
     parts, index = shapely.get_parts(gdf.geometry.values, return_index=True)
+    if crossings and len(parts):
+        n_before = len(parts)
+        parts, source = node_crossings(parts)
+        index = index[source]
+        report.counts["road_pieces_after_noding"] = int(len(parts))
+        report.counts["road_parts_before_noding"] = int(n_before)
     coords, counts = [], []
     for g in parts:
         c = shapely.get_coordinates(g)
@@ -308,7 +331,8 @@ def road_lines(gdf, spec: dict, where: str, costs, terrain_default: str, report:
 
 
 def import_gis(directory, *, villages, roads, backbone, towers=None, mapping=None, costs=None, policy=None,
-               max_drop_km=2.0, far="error", terrain="plain", province="imported", name=None):
+               max_drop_km=2.0, far="error", terrain="plain", province="imported", name=None,
+               crossings: bool = True):
     """Read the layers, build and write the instance; returns (directory, ImportReport)."""
     from .common import write_imported
 
@@ -355,7 +379,7 @@ def import_gis(directory, *, villages, roads, backbone, towers=None, mapping=Non
 
     rs = spec["roads"]
     rg = read_layer(roads, what="roads", spec=rs, report=report)
-    lines = road_lines(rg, rs, _where(roads, rs.get("layer")), road_costs, terrain, report)
+    lines = road_lines(rg, rs, _where(roads, rs.get("layer")), road_costs, terrain, report, crossings=crossings)
     bt = read_points(backbone, what="backbone", id_field=None, spec=spec["backbone"], report=report)
     tt = (read_points(towers, what="towers", id_field=None, spec=spec["towers"], report=report)
           if towers is not None else None)
