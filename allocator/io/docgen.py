@@ -84,7 +84,18 @@ my-instance/
   sites.csv            optional: candidate 4G sites
   coverage.csv         optional: which villages each site covers (else: from radius)
   beams.csv            optional: satellite beam capacities
+  import-report.json   written by `allocator import osm|gis`: counts, assumptions, warnings (not read)
 ```
+
+**Geometry.** Instances made from real data carry their road geometry in the CSVs themselves, as
+WKT text in WGS84 lon/lat, so the core install (without the `gis` extra) still reads every
+instance and one folder holds everything: `network_edges.csv` `geometry` is the route a trench
+follows (`LINESTRING (lon lat, ...)`), `counties.csv` `boundary` the county outline
+(`POLYGON`/`MULTIPOLYGON`). Both are optional and only drawn: `allocator report` and
+`allocator export` draw a trench along its geometry (straight between its nodes when empty), the
+HTML map draws the road network and county outlines underneath the plan. QGIS opens such a CSV
+directly (Add Delimited Text Layer, geometry definition WKT). A malformed cell is an error (exit
+2) naming the file, line and column when a report or export reads it.
 
 Load and check one with `allocator check DIR` (exit code 2 and a message naming the file, line,
 column and a fix on bad input), or from Python with `allocator.io.load_instance(DIR)`. Programs
@@ -212,6 +223,8 @@ parameter it scales or sets must stay within these ranges.
 | `satellite.mbps` | Mbit/s | bandwidth satellite delivers |
 | `quality.fiber`, `quality.4g`, `quality.satellite` | in [0, 1] | quality factor of each technology in the `max-coverage` objective |
 | `sources` | table | parameter -> citation |
+| `roads.factor` | multiplier | optional, read only by `allocator import osm\|gis`: trench cost per km of a road class (OpenStreetMap `highway=*` names) = `fiber.per_km[terrain]` x factor; classes absent carry no trench |
+| `roads.off_road_factor` | multiplier | optional, importers only: the straight link from a village or point of presence to its nearest road costs `fiber.per_km[terrain]` x this |
 
 **Prices of rows** (added by the loader, `allocator/pricing.py`): an edge costs its `cost` when
 given, else `length_km` x `fiber.per_km[terrain]`; its opex is `length_km` x

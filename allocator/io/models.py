@@ -43,7 +43,8 @@ _COST_KEYS = {
     "cellular": ("site_capex", "site_opex_year", "radius_km", "microwave_capex", "microwave_opex_year", "mbps"),
     "satellite": ("terminal_capex", "fee_year", "beam_capacity_mbps", "mbps"),
 }
-_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources")
+_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources",
+             "roads")  # [roads]: read by the road importers only (allocator/importers/roadcosts.py)
 _POLICY_TOP = ("name", "description", "groups", "schools", "clinics", "weights", "rules", "milestones")
 
 
