@@ -26,7 +26,7 @@ from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload,
                     scenario_to_form, toml_of)
 from .instances import Baselines, Entry
 from .jobs import JobQueue
-from .store import FINAL, Store, valid_id
+from .store import Store, valid_id
 
 TOKEN_COOKIE = "allocator_token"
 TOKEN_HEADER = "x-allocator-token"
@@ -135,6 +135,10 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     @app.get("/", response_class=HTMLResponse)
     def index():
         return HTMLResponse((_static_dir() / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
 
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
 
@@ -445,6 +449,3 @@ def geopackage_of(folder: Path) -> Path | None:
     path = folder / "report" / "layers" / "layers.gpkg"
     return path if path.is_file() else None
 
-
-def finished(state: str) -> bool:
-    return state in FINAL

@@ -147,6 +147,12 @@ class JobQueue:
             if path.is_dir() and len(name) == 12 and (jid is not None or self.store.job(name) is not None):
                 shutil.rmtree(path, ignore_errors=True)
 
+    def pid(self, jid: str) -> int | None:
+        """Process id of a running job (None when it is not running here)."""
+        with self._lock:
+            proc = self._procs.get(jid)
+            return proc.pid if proc is not None else None
+
     def running(self) -> int:
         with self._lock:
             return len(self._procs)
