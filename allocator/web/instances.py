@@ -157,8 +157,11 @@ def choices(instance) -> dict:
         groups.append({"group": g, "label": getattr(pol, "label", "") or "",
                        "floor": getattr(pol, "floor", None), "priority": getattr(pol, "priority", None)})
     c = instance.counties
-    counties = [{"value": str(cid), "name": str(row["name"]), "prefecture": str(row["prefecture"]),
-                 "province": str(row["province"])} for cid, row in c.iterrows()]
+    names = c["name"].astype(str)
+    unique = set(names[~names.duplicated(keep=False)])  # a scenario may name a county by an unambiguous name
+    counties = [{"value": str(row["name"]) if str(row["name"]) in unique else str(cid), "id": str(cid),
+                 "name": str(row["name"]), "prefecture": str(row["prefecture"]), "province": str(row["province"])}
+                for cid, row in c.iterrows()]
     return plain_json({
         "currency": instance.currency, "budget": instance.budget, "objective": instance.objective.value,
         "budget_measure": instance.budget_measure.value,

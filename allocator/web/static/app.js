@@ -306,7 +306,7 @@ async function pageScenario(iid, sid) {
       <td>× <input type="number" step="0.05" min="0" data-scale="${esc(k)}" value="${form.cost_scale[k] ?? ""}" placeholder="1.0"></td></tr>`).join("")}</table></details>
   </section>
   <section class="card"><h3>${t("rules")}</h3><div id="rules"></div><button type="button" id="add-rule">${t("add_rule")}</button>
-    ${Object.keys(ch.values).map(sc => `<datalist id="dl-${sc}">${ch.values[sc].map(v => `<option value="${esc(v.value)}">${esc(v.name)}${v.prefecture ? " · " + esc(v.prefecture) : ""}</option>`).join("")}</datalist>`).join("")}
+    ${Object.keys(ch.values).map(sc => `<datalist id="dl-${sc}">${ch.values[sc].map(v => `<option value="${esc(v.value)}">${esc([v.value !== v.name ? v.name : "", v.id && v.id !== v.value ? v.id : "", v.prefecture || ""].filter(Boolean).join(" · ") || v.name)}</option>`).join("")}</datalist>`).join("")}
   </section>
   <div id="form-errors"></div>
   <div class="row"><button type="submit" class="primary" id="save">${t("save")}</button><button type="button" id="save-run">${t("save_run")}</button>
@@ -485,6 +485,7 @@ async function pageCompare(ids) {
     ${rows.map(([label, f]) => `<tr><td>${esc(label)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`).join("")}</table>
     <details><summary>${t("all_metrics")}</summary>${table("whatif-table", [["", 0], ...c.table.columns.map(x => [esc(x), 1])], c.table.rows.map(r => `<tr>${r.map((v, i) => `<td class="${i ? "n" : ""}">${esc(v)}</td>`).join("")}</tr>`))}</details></section>
     ${items.length >= 2 ? `<h2>${t("diff")}</h2><div class="row">${esc(items[0].job.name)} → <select id="diff-b">${items.slice(1).map(it => `<option value="${it.job.id}">${esc(it.job.name)}</option>`).join("")}</select></div><div id="diff"></div>` : ""}`;
+  if (items.some(it => ["queued", "running"].includes(it.job.state))) { poll(route, 1500); return; }
   if (items.length >= 2) {
     const load = async () => {
       $("#diff").innerHTML = `<p class="muted">${t("wait")}</p>`;
