@@ -61,7 +61,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)
     budget = instance.budget if budget is KEEP else budget
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget, seed=seed)
     backend = get_backend(solver)
 
     # time kept back for decoding, plan tables and verification, so the whole call meets its limit
@@ -236,7 +236,7 @@ def _objective(value) -> Objective:
                            fix="use one of: " + ", ".join(o.value for o in Objective)) from None
 
 
-def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
+def _check_options(*, mode, time_limit, gap, threads, budget, seed=0) -> None:
     if mode not in builder.MODES:
         raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES + ("decomposed", "decomposed-exact")))
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
@@ -248,6 +248,8 @@ def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
         raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
+        raise OptionsError(f"seed must be a whole number from 0 to 2147483647, got {seed!r}", fix="pass e.g. --seed 1")
 
 
 def _fall_back_to_start(model, result: SolveResult, start_x) -> SolveResult:

@@ -617,7 +617,7 @@ def run_suite(suite: Suite, out_dir: str | Path, *, solvers: list[str] | None = 
     ctx = mp.get_context("fork")
     rows_all: list[dict] = []
     interrupted = False
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="bench results", preserve=("README.md",)) as tmp:
         with (tmp / "results.jsonl").open("w", encoding="utf-8") as partial:  # readable while it runs
             try:
                 for case, specs in work:
