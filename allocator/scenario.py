@@ -464,3 +464,46 @@ def load_scenario_instance(scenario: Scenario, base: str | Path | None = None, *
     if not overrides:
         return base_instance, overrides
     return load_instance(base_path, overrides=overrides), overrides
+
+
+# --------------------------------------------------------------------------- writing
+def cost_parameters(costs) -> dict[str, float]:
+    """Every numeric parameter of a cost model as dotted path -> value (the keys [costs.scale] and
+    [costs.set] accept; a prefix such as ``fiber`` scales every parameter under it)."""
+    return _cost_leaves(costs)
+
+
+def scenario_data(scenario: Scenario) -> dict:
+    """The scenario as the TOML tables :func:`parse_scenario` reads (base left out: it is a path
+    relative to wherever the file is saved, and the CLI's BASE argument wins over it anyway)."""
+    data: dict = {"name": scenario.name}
+    if scenario.description:
+        data["description"] = scenario.description
+    if scenario.budget is not None:
+        data["budget"] = float(scenario.budget)
+    if scenario.objective is not None:
+        data["objective"] = scenario.objective
+    if scenario.floors:
+        data["floors"] = {g: float(v) for g, v in scenario.floors.items()}
+    if scenario.weights:
+        data["weights"] = {g: float(v) for g, v in scenario.weights.items()}
+    costs = {}
+    if scenario.cost_scale:
+        costs["scale"] = {k: float(v) for k, v in scenario.cost_scale.items()}
+    if scenario.cost_set:
+        costs["set"] = {k: float(v) for k, v in scenario.cost_set.items()}
+    if costs:
+        data["costs"] = costs
+    for action in ("force", "forbid"):
+        rules = [{"scope": r.scope, "value": r.value, "technology": r.technology}
+                 for r in scenario.rules if r.action == action]
+        if rules:
+            data[action] = rules
+    return data
+
+
+def scenario_to_toml(scenario: Scenario, *, header: str | None = None) -> str:
+    """The scenario as TOML text that :func:`parse_scenario` reads back to an equal scenario."""
+    from .io.tomlwrite import dumps
+
+    return dumps(scenario_data(scenario), header=header)

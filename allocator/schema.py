@@ -155,6 +155,7 @@ COUNTIES = (
     Column("prefecture", "str", False, "", description="prefecture name; empty: derived from adcode's first 4 digits"),
     Column("adcode", "str", False, "", description="6-digit administrative code where known"),
     Column("groups", "list", False, "", description="policy groups, ';'-separated (deep-poverty; designated; yanshan-taihang ...)"),
+    Column("boundary", "str", False, "", description="county outline as WKT `POLYGON`/`MULTIPOLYGON` in WGS84 lon/lat, drawn on maps; empty: none"),
 )
 
 VILLAGES = (
@@ -191,6 +192,8 @@ EDGES = (
     Column("length_km", "float", False, float("nan"), "km", "trench length", limits=LENGTH_KM),
     Column("terrain", "str", False, "plain", choices=TERRAINS, description="terrain class the cost model prices per km"),
     Column("cost", "float", False, float("nan"), "currency", "override: explicit trench capex (then length is informative)", limits=MONEY),
+    Column("road_class", "str", False, "", description="informative: road class the trench follows (OSM highway=* value; `connector`: straight link from a village or point of presence to the road)"),
+    Column("geometry", "str", False, "", description="route of the trench as WKT `LINESTRING (lon lat, ...)` in WGS84, for maps and `allocator export`; empty: a straight line between its nodes"),
 )
 
 SITES = (

@@ -441,7 +441,7 @@ def test_floor_above_one_in_a_model_file_copy(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     models = tmp_path / "models" / "policy"
     models.mkdir(parents=True)
-    text = (repo / "models/policy/miit-2018-2020.toml").read_text(encoding="utf-8")
+    text = (repo / "allocator/models/policy/miit-2018-2020.toml").read_text(encoding="utf-8")
     text = text.replace("deep-poverty = 0.90", "deep-poverty = 1.5")
     (models / "edited.toml").write_text(text, encoding="utf-8")
     d = make_instance_dir(tmp_path, meta={"policy_model": "models/policy/edited.toml"})

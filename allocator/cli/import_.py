@@ -24,6 +24,8 @@ def register(subparsers) -> None:
         sub.add_argument("-o", "--output", metavar="DIR", required=True,
                          help="instance directory to write (replaced if it is an instance already)")
         sub.set_defaults(func=run)
+    from .import_real import register_real  # osm, gis: real data (docs/importers.md)
+    register_real(formats)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -84,7 +84,18 @@ my-instance/
   sites.csv            optional: candidate 4G sites
   coverage.csv         optional: which villages each site covers (else: from radius)
   beams.csv            optional: satellite beam capacities
+  import-report.json   written by `allocator import osm|gis`: counts, assumptions, warnings (not read)
 ```
+
+**Geometry.** Instances made from real data carry their road geometry in the CSVs themselves, as
+WKT text in WGS84 lon/lat, so the core install (without the `gis` extra) still reads every
+instance and one folder holds everything: `network_edges.csv` `geometry` is the route a trench
+follows (`LINESTRING (lon lat, ...)`), `counties.csv` `boundary` the county outline
+(`POLYGON`/`MULTIPOLYGON`). Both are optional and only drawn: `allocator report` and
+`allocator export` draw a trench along its geometry (straight between its nodes when empty), the
+HTML map draws the road network and county outlines underneath the plan. QGIS opens such a CSV
+directly (Add Delimited Text Layer, geometry definition WKT). A malformed cell is an error (exit
+2) naming the file, line and column when a report or export reads it.
 
 Load and check one with `allocator check DIR` (exit code 2 and a message naming the file, line,
 column and a fix on bad input), or from Python with `allocator.io.load_instance(DIR)`. Programs
@@ -163,8 +174,9 @@ ignored silently); so are unknown keys of the cost and policy models, of `[rollo
 scenario files.
 
 **Model paths** are looked up relative to the instance directory, then to each of its parent
-directories (so `instances/x/` finds the repository's `models/`), then to the root of the installed
-`allocator` package. **Merging**: inline tables are merged key by key over the file's values; any
+directories (a `models/` folder of your own beside your instances wins), then among the models
+shipped inside the `allocator` package (`allocator/models/`, installed as package data), so
+`models/costs/china-2018.toml` works in a clone and in a wheel install alike. **Merging**: inline tables are merged key by key over the file's values; any
 other value (a number, a string, the `rules` list) replaces the file's. What-if scenarios pass the
 same kind of dict as `overrides` to `load_instance`, merged over instance.toml before the models
 are resolved, e.g. `{{"budget": 1e9, "policy": {{"groups": {{"deep-poverty": {{"floor": 0.95}}}}}}}}`.
@@ -183,8 +195,8 @@ Files marked optional may be absent: {optional}.
 MODELS = f"""
 ## Cost model (`models/costs/*.toml`)
 
-Every number of the shipped `models/costs/china-2018.toml` carries a comment citing its source
-(`/work/shared/reference/costs.md`) or saying it is an assumption; the `[sources]` table repeats
+Every number of the shipped `allocator/models/costs/china-2018.toml` carries a comment citing its
+source (listed in [sources.md](sources.md)) or saying it is an assumption; the `[sources]` table repeats
 the citations for reports. Copy the file to change prices. All keys are required (an inline-only
 model must give them all); money in `currency`, opex per year. Every number must be finite and
 >= 0 (bandwidths and radii > 0) and at most: prices {format_number(MONEY.high)} (per item, per km or
@@ -211,6 +223,8 @@ parameter it scales or sets must stay within these ranges.
 | `satellite.mbps` | Mbit/s | bandwidth satellite delivers |
 | `quality.fiber`, `quality.4g`, `quality.satellite` | in [0, 1] | quality factor of each technology in the `max-coverage` objective |
 | `sources` | table | parameter -> citation |
+| `roads.factor` | multiplier | optional, read only by `allocator import osm\|gis`: trench cost per km of a road class (OpenStreetMap `highway=*` names) = `fiber.per_km[terrain]` x factor; classes absent carry no trench |
+| `roads.off_road_factor` | multiplier | optional, importers only: the straight link from a village or point of presence to its nearest road costs `fiber.per_km[terrain]` x this |
 
 **Prices of rows** (added by the loader, `allocator/pricing.py`): an edge costs its `cost` when
 given, else `length_km` x `fiber.per_km[terrain]`; its opex is `length_km` x
@@ -222,7 +236,7 @@ model's.
 
 ## Policy model (`models/policy/*.toml`)
 
-The programme's targets as data (`models/policy/miit-2018-2020.toml`, each number citing the
+The programme's targets as data (`allocator/models/policy/miit-2018-2020.toml`, each number citing the
 plan's section). Budget officers edit copies of it, or override single values inline.
 
 ```toml

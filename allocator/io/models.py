@@ -7,8 +7,9 @@ instances refer to, merged with the instance's own inline tables.
     policy_model = "models/policy/miit-2018-2020.toml"
 
 A path is looked up relative to the instance directory, then relative to each
-parent directory (so ``instances/x/`` finds the repository's ``models/``),
-then relative to the root of the installed package. Inline ``[costs]`` and
+parent directory (a user's own ``models/`` next to their instances wins), then
+among the models shipped inside the package (``allocator/models/``, package
+data, so a wheel install finds them too). Inline ``[costs]`` and
 ``[policy]`` tables in instance.toml (and what-if ``overrides``) are deep-merged
 over the file's values: tables merge key by key, any other value (numbers,
 strings, the ``rules`` list) is replaced whole. An instance may also give its
@@ -42,7 +43,8 @@ _COST_KEYS = {
     "cellular": ("site_capex", "site_opex_year", "radius_km", "microwave_capex", "microwave_opex_year", "mbps"),
     "satellite": ("terminal_capex", "fee_year", "beam_capacity_mbps", "mbps"),
 }
-_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources")
+_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources",
+             "roads")  # [roads]: read by the road importers only (allocator/importers/roadcosts.py)
 _POLICY_TOP = ("name", "description", "groups", "schools", "clinics", "weights", "rules", "milestones")
 
 
@@ -326,12 +328,22 @@ def floors_in_force(policy: Policy, base_year: int | None, pinned: set[str]) -> 
 
 # --------------------------------------------------------------------------- resolution
 def package_root() -> Path:
-    import allocator
-    return Path(allocator.__file__).resolve().parents[1]
+    """The folder shipped model paths are relative to: the installed ``allocator`` package,
+    which carries ``models/`` as package data (``allocator/models/costs/...``), so
+    ``models/costs/china-2018.toml`` resolves in a wheel install as in a clone."""
+    from importlib.resources import files
+    return Path(str(files("allocator")))
+
+
+def shipped_models() -> list[str]:
+    """The model files the package ships, as the paths instance.toml names them by."""
+    root = package_root()
+    return sorted(p.relative_to(root).as_posix() for p in (root / "models").glob("*/*.toml"))
 
 
 def find_model_file(ref: str, instance_dir: Path) -> Path | None:
-    """Resolve a model path: the instance dir, then its parents, then the package root."""
+    """Resolve a model path: the instance dir, then its parents (a user's own ``models/``
+    wins), then the models shipped inside the package."""
     ref_path = Path(ref)
     if ref_path.is_absolute():
         return ref_path if ref_path.is_file() else None
@@ -382,8 +394,7 @@ def resolve_models(meta: Mapping, *, instance_dir: Path, toml_file: Path, toml_t
                                  fix=f"write {key} = \"models/...\"")
             found = find_model_file(ref, instance_dir)
             if found is None:
-                shipped = sorted(p.relative_to(package_root()).as_posix()
-                                 for p in (package_root() / "models").glob("*/*.toml"))
+                shipped = shipped_models()
                 raise InputError(f"{what} '{ref}' does not exist (looked in the instance directory, its parents "
                                  f"and {package_root()})", file=toml_file, line=find_line(toml_text, [key]),
                                  column=key,
