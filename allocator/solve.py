@@ -21,7 +21,7 @@ from .exact_bound import PROBLEM_POSED
 from .formulation.prune import prune_idle
 from .plan import Plan
 from .plan_build import assemble
-from .schema import Objective
+from .schema import BUDGET, Objective
 from .verify import verify
 
 KEEP = object()  # "use the instance's own value"
@@ -246,8 +246,9 @@ def _check_options(*, mode, time_limit, gap, threads, budget, seed=0) -> None:
         raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
-    if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
-        raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+    if budget is not None and not (isinstance(budget, (int, float)) and BUDGET.contains(budget)):
+        raise OptionsError(f"budget must be a non-negative number, got {budget!r} (allowed: {BUDGET.text()})",
+                           fix="pass e.g. --budget 1.2e9")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
         raise OptionsError(f"seed must be a whole number from 0 to 2147483647, got {seed!r}", fix="pass e.g. --seed 1")
 

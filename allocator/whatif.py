@@ -240,6 +240,8 @@ def read_scenario_record(plan_dir: str | Path) -> dict | None:
         raise (file_error(err, path) or err) from None
     if not isinstance(record, dict):
         raise InputError("must hold one JSON object ({...})", file=path, line=1, fix=fix)
+    if not isinstance(record.get("base"), str) or not record["base"]:
+        raise InputError("'base' must be the path of the base instance", file=path, column="base", fix=fix)
     if not isinstance(record.get("overrides") or {}, dict):
         raise InputError("'overrides' must be a JSON object", file=path, column="overrides", fix=fix)
     return record
