@@ -1,8 +1,8 @@
 """Every command the docs show runs as written.
 
 From README.md and docs/*.md this collects the fenced ``bash`` blocks (each line, with
-``\\`` continuations joined, is a command) and the ``$ allocator ...`` lines of transcripts
-in other fenced blocks, and runs them in order, per document, in a temporary copy of the
+``\\`` continuations joined, is a command), the fenced ``python`` blocks (each a program) and
+the ``$ allocator ...`` lines of transcripts in other fenced blocks, and runs them in order, per document, in a temporary copy of the
 repository (so outputs like ``plans/`` or ``out/`` land there), checking the exit code.
 
 A block is tuned by an HTML comment on the line before its fence (invisible when rendered):
@@ -42,11 +42,14 @@ def doc_blocks(path: Path) -> list[dict]:
         before = text[:m.start()].rstrip("\n").rsplit("\n", 1)[-1]
         marker = MARKER.search(before)
         body = m.group("body").replace("\\\n", " ")
-        if m.group("lang") == "bash":
-            commands = [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        if m.group("lang") == "python":  # the whole block is one program
+            commands = [f"python - <<'PYTHON'\n{m.group('body')}PYTHON"]
+        elif m.group("lang") == "bash":
+            commands = [" ".join(ln.split()) for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#")]
         else:
             commands = [ln.strip()[2:] for ln in body.splitlines() if ln.strip().startswith("$ allocator ")]
-        commands = [c for c in commands if not {w for w in PLACEHOLDER.findall(c)} - NOT_PLACEHOLDERS]
+        if m.group("lang") != "python":
+            commands = [c for c in commands if not {w for w in PLACEHOLDER.findall(c)} - NOT_PLACEHOLDERS]
         if not commands:
             continue
         block = {"line": line, "commands": commands, "exit": 0, "skip": None}
@@ -65,7 +68,7 @@ def test_the_collector_reads_markers(tmp_path):
                    "<!-- docs-test: skip: takes minutes -->\n```bash\nallocator rollout big\n```\n"
                    "```\nallocator solve DIR [-o PLAN_DIR]\n```\n", encoding="utf-8")
     blocks = doc_blocks(doc)
-    assert [b["commands"] for b in blocks] == [["allocator solve instances/tiny-trench   -q"],
+    assert [b["commands"] for b in blocks] == [["allocator solve instances/tiny-trench -q"],
                                                ["allocator solve a --budget 1"], ["allocator rollout big"]]
     assert [b["exit"] for b in blocks] == [0, 3, 0] and blocks[2]["skip"] == "takes minutes"
 
