@@ -177,7 +177,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     plan.summary["verified"] = True
     plan.summary["verifier_warnings"] = list(report.warnings)
     plan.summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: objective {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+    say(f"{status.value}: objective {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
         f"gap {_pct(summary['gap'])}, verified")
     return plan
 
@@ -284,7 +284,8 @@ def _overall_status(stages, result) -> Status:
 
 
 def _num(v) -> str:
-    return "n/a" if v is None else f"{v:,.6g}"
+    from .reports.numbers import number  # separators, never scientific notation
+    return "n/a" if v is None else number(v)
 
 
 def _pct(gap) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import AllocatorError, InfeasibleError, InputError, file_error
+from .reports.numbers import number
 from .io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 
@@ -161,7 +162,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
     for o in outcomes:
         s = o.summary or {}
         put("status", o.name, o.status)
-        put("objective", o.name, "" if s.get("objective") is None else f"{float(s['objective']):,.6g}")
+        put("objective", o.name, "" if s.get("objective") is None else number(s["objective"]))
         put("objective kind", o.name, s.get("objective_kind", ""))
         put("gap", o.name, "" if s.get("gap") is None else f"{float(s['gap']):.4%}")
         put("total cost", o.name, _fmt_money(s.get("total_cost")))
