@@ -63,8 +63,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     cmp_.add_argument("--gap-tol", type=float, default=1e-6, help="tolerated growth of the gap (default 1e-6)")
     cmp_.add_argument("--objective-tol", type=float, default=1e-6,
                       help="tolerated relative worsening of the objective (default 1e-6)")
-    cmp_.add_argument("--require-all", action="store_true",
-                      help="a run in the baseline but missing from the results is a regression")
+    cmp_.add_argument("--allow-missing", action="store_true",
+                      help="a run in the baseline but missing from the results is only listed (default: it is a "
+                           "regression); for comparing a deliberate subset of a suite")
+    cmp_.add_argument("--require-all", action="store_true", help=argparse.SUPPRESS)  # the default now
     cmp_.set_defaults(func=compare_command)
     rep = sub.add_parser("report", help="recompute the derived fields (ratios, agreement with optima) of a "
                                         "results directory and rewrite results.md and its plots")
@@ -128,7 +130,7 @@ def compare_command(args) -> int:
 
     th = Thresholds(time_ratio=args.time_ratio, min_seconds=args.min_seconds, gap_tol=args.gap_tol,
                     objective_rtol=args.objective_tol)
-    result = compare_files(args.baseline, args.results, thresholds=th, require_all=args.require_all)
+    result = compare_files(args.baseline, args.results, thresholds=th, allow_missing=args.allow_missing)
     print(result.text())
     return result.exit_code
 

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: engine backends in the order tables list them
 ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
 #: baselines every suite can run next to the engine
-BASELINES = ("greedy", "fixed-tree")
+BASELINES = ("greedy", "fixed-tree", "restricted")
 GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
 
 
