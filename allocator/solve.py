@@ -73,7 +73,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say(f"building the model ({len(instance.villages)} villages, mode {mode})")
     first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
     form = builder.build(instance, objective_kind=first.value, budget=budget, mode=mode,
-                         integer_only=backend.requires_integer_columns)
+                         integer_only=backend.requires_integer_columns, bound_reductions=cuts)
     problems = structural_problems(form)
     if problems:
         raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
@@ -85,9 +85,15 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         say("root phase: directed cuts on the LP, a start from its support")
         root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
         form.stats.update(root_phase=root.stats, **form.model.stats())
+    if root is not None:
+        root.offer_bound(form.model, (form.stats["fiber"].get("dual_ascent") or {}).get("lower_bound"))
+        if warm_start:
+            root.offer_start(form.model, _heuristic_start(instance, form))
     result = root.proven(form.model, gap) if root is not None else None
     if result is None:
         start_x = root.start_x if root is not None else None
+        if start_x is None and warm_start:
+            start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
@@ -344,6 +350,15 @@ def _explain_infeasible(instance, form, budget, solver, remaining, mode):
     from .explain import explain_infeasible
 
     return explain_infeasible(instance, form, budget=budget, solver=solver, mode=mode, remaining=remaining)
+
+
+def _heuristic_start(instance, form):
+    """Column values of the plan the model's build found (dual-ascent reduction), or None."""
+    if form.heuristic_plan is None:
+        return None
+    from .formulation.warmstart import encode
+    x = encode(form, instance, form.heuristic_plan)
+    return x if x is not None and form.model.max_violation(x) <= 1e-6 else None
 
 
 def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
