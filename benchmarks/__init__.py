@@ -40,7 +40,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         "replaced as a whole, except a README.md in it, which is kept")
     parser.add_argument("--cases", metavar="REGEX", help="only cases whose name or family matches")
     parser.add_argument("--baselines", nargs="*", metavar="NAME",
-                        help="baselines to run (default: greedy fixed-tree; give none to skip them)")
+                        help="baselines to run (default: greedy fixed-tree fixed-formulation; give none to skip them)")
     parser.add_argument("--threads", type=int, metavar="N", help="solver threads (default: each solver's own)")
     parser.add_argument("--max-minutes", type=float, metavar="M",
                         help="stop starting runs after M minutes (the rest are recorded as skipped)")

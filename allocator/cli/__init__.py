@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import sys
 
-from ..errors import AllocatorError
+from ..errors import AllocatorError, show_warnings_as_lines
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    show_warnings_as_lines(f"allocator {args.command}")
     try:
         return int(args.func(args) or 0)
     except AllocatorError as err:
