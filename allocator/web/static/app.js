@@ -365,7 +365,12 @@ async function pageJob(jid) {
   const j = await api(`/api/jobs/${jid}`), name = await instanceName(j.instance_id);
   crumbs([[t("instances"), "#/"], [name, `#/i/${j.instance_id}`], [j.name]]);
   if (j.state !== "done") return renderProgress(j);
-  if (j.kind === "run") return renderPlan(j, await api(`/api/jobs/${jid}/plan`));
+  if (j.kind === "run") {
+    const [p, ch] = await Promise.all([api(`/api/jobs/${jid}/plan`), choicesOf(j.instance_id)]);
+    const labels = Object.fromEntries(ch.groups.map(g => [g.group, g.label]));
+    p.groups.forEach(g => { g.label = labels[g.group] || ""; });
+    return renderPlan(j, p);
+  }
   if (j.kind === "frontier") return renderFrontier(j, await api(`/api/jobs/${jid}/frontier`));
   if (j.kind === "prices") return renderPrices(j, await api(`/api/jobs/${jid}/prices`));
 }
@@ -468,7 +473,7 @@ async function pageCompare(ids) {
   const c = await api(`/api/compare?jobs=${ids.join(",")}`);
   const iid = c.items[0].job.instance_id, name = await instanceName(iid);
   crumbs([[t("instances"), "#/"], [name, `#/i/${iid}`], [t("side_by_side")]]);
-  const items = c.items, groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.floor != null).map(g => g.group)))];
+  const items = c.items, groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.floor != null && g.share != null).map(g => g.group)))];
   const cell = (it, f) => it.page ? f(it.page) : `<span class="muted">${esc(tr(it.job.status || it.job.state))}</span>`;
   const rows = [
     [t("status"), it => cell(it, p => esc(tr(p.summary.status)))],
