@@ -5,6 +5,8 @@
 Starts ``allocator serve`` on the instance in-process (a fresh data folder), then:
 
 - baseline: seconds to pre-compute the baseline summary, pick lists and map (once per instance);
+- reference: the same for the instance list (the page's code with almost no data), to tell the
+  machine's load from the summary's own cost;
 - summary page: milliseconds from navigation to the instance page showing its baseline tables
   (the pre-computed summary), each of ``--repeat`` loads;
 - map: milliseconds from navigation to the end of the map page's load event (the page fetches
@@ -64,8 +66,13 @@ def main(argv=None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            summary, maps, redraws = [], [], []
+            summary, maps, redraws, reference = [], [], [], []
             for _ in range(args.repeat):
+                page.goto("about:blank")
+                t0 = time.perf_counter()
+                page.goto(url)  # reference: the instance list (same page code, almost no data)
+                page.wait_for_selector("a[data-instance]")
+                reference.append(1000 * (time.perf_counter() - t0))
                 page.goto("about:blank")
                 t0 = time.perf_counter()
                 page.goto(url + f"#/i/{iid}")
@@ -76,7 +83,9 @@ def main(argv=None) -> int:
                 redraws.append(page.evaluate("(() => { const t = performance.now(); draw(); return performance.now() - t; })()"))
                 out["villages_on_map"] = page.evaluate("DATA.villages.rows.length")
             browser.close()
-        out.update(summary_page_ms=[round(x) for x in summary], summary_page_median_ms=round(statistics.median(summary)),
+        out.update(reference_list_page_ms=[round(x) for x in reference],
+                   reference_list_page_median_ms=round(statistics.median(reference)),
+                   summary_page_ms=[round(x) for x in summary], summary_page_median_ms=round(statistics.median(summary)),
                    map_load_ms=[round(x) for x in maps], map_load_median_ms=round(statistics.median(maps)),
                    map_redraw_ms=[round(x) for x in redraws], map_redraw_median_ms=round(statistics.median(redraws)))
     finally:

@@ -344,3 +344,23 @@ def test_five_concurrent_runs_finish_with_verified_plans(tmp_path):
         assert instance.budget == b and plan.total_cost <= b * (1 + 1e-9)
         costs.append(plan.summary["objective"])
     assert costs == sorted(costs)  # more money never covers less
+
+
+def test_generate_a_preset_from_the_page(tmp_path):
+    app = create_app(discover([TINY]), tmp_path, workers=1)
+    with TestClient(app, base_url=LOCAL) as c:
+        assert "county" in [p["preset"] for p in c.get("/api/presets").json()]
+        assert c.post("/api/presets", json={"preset": "continent", "seed": 1}).status_code == 422
+        assert c.post("/api/presets", json={"preset": "county", "seed": -1}).status_code == 422
+        job = c.post("/api/presets", json={"preset": "tiny", "seed": 1}).json()
+        again = c.post("/api/presets", json={"preset": "tiny", "seed": 1}).json()
+        assert again["id"] == job["id"]  # same preset and seed: one job
+        done = wait(c, job["id"])
+        assert done["state"] == "done", done["message"]
+        iid = done["created_instance"]
+        assert iid in [e["id"] for e in c.get("/api/instances").json()]
+        assert c.get(f"/api/instances/{iid}/baseline").json()["counts"]["villages"] == 6
+        assert (tmp_path / "instances" / "tiny-seed1" / "instance.toml").is_file()
+    # served again after a restart, without being named on the command line
+    with TestClient(create_app(discover([TINY]), tmp_path, workers=1), base_url=LOCAL) as c:
+        assert iid in [e["id"] for e in c.get("/api/instances").json()]
