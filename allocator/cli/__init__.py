@@ -18,7 +18,7 @@ import pkgutil
 import sys
 import traceback
 
-from ..errors import AllocatorError, file_error
+from ..errors import AllocatorError, file_error, show_warnings_as_lines
 from ..io.atomic import output_policy
 from .options import check_output, input_paths
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    show_warnings_as_lines(f"allocator {args.command}")
     debug = args.debug or os.environ.get("ALLOCATOR_DEBUG", "") not in ("", "0")
     where = f"allocator {args.command}"
     try:

@@ -24,6 +24,25 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def frontier_table(points, currency: str) -> str:
+    """The frontier as a terminal table: money with separators, shares as percentages, no
+    scientific notation (allocator.reports.numbers)."""
+    from ..reports.numbers import money, number, share
+
+    columns = {f"budget ({currency})": ("budget", money), "weighted coverage": ("objective", number),
+               "bound": ("bound", number), "gap": ("gap", lambda x: share(x, 2)), "status": ("status", str),
+               f"cost ({currency})": ("cost", money), "poor covered": ("poor_share", share),
+               "kind": ("kind", str), "carried from": ("carried_from", money)}
+    rows = [[fmt(r[key]) if key in r and r[key] is not None else "" for key, fmt in columns.values()]
+            for _, r in points.iterrows()]
+    rows = [["" if cell in ("None", "nan") else cell for cell in row] for row in rows]
+    widths = [max(len(h), *(len(row[j]) for row in rows)) if rows else len(h) for j, h in enumerate(columns)]
+    text = lambda j, cell: cell.ljust(widths[j]) if list(columns.values())[j][1] is str else cell.rjust(widths[j])  # noqa: E731
+    lines = ["  ".join(h.rjust(widths[j]) for j, h in enumerate(columns))]
+    lines += ["  ".join(text(j, cell) for j, cell in enumerate(row)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def run(args) -> int:
     from ..frontier import trace_frontier, write_frontier
     from ..io import load_instance
@@ -42,9 +61,7 @@ def run(args) -> int:
     write_frontier(frontier, out, title=f"Budget frontier: {instance.name}", currency=instance.currency,
                    meta={"instance": instance.name, "content_hash": instance.content_hash,
                          "from": args.budget_from, "to": args.budget_to})
-    shown = frontier.points[["budget", "objective", "bound", "gap", "status", "cost", "poor_share", "kind",
-                             "carried_from"]]
-    print(shown.to_string(index=False, float_format=lambda x: f"{x:,.6g}"))
+    print(frontier_table(frontier.points, instance.currency))
     for _, row in frontier.points.iterrows():
         if row["message"]:
             print(f"budget {row['budget']:,.0f}: {row['message']}")

@@ -15,9 +15,9 @@ _FORMATS = {
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "import", help="import a published benchmark file as an instance directory",
-        description="Import a published benchmark file as an instance directory "
-                    "(objective: minimum cost, every village covered). See docs/importers.md.")
+        "import", help="import a published benchmark file, an OpenStreetMap extract or GIS layers as an instance",
+        description="Import a published benchmark file (stp, scp: objective minimum cost, every village "
+                    "covered), or real data (osm, gis). See docs/importers.md.")
     formats = parser.add_subparsers(dest="format", metavar="FORMAT")
     formats.required = True
     for fmt, help_text in _FORMATS.items():
@@ -27,6 +27,8 @@ def register(subparsers) -> None:
             "instance", "instance folder to write (an existing one is replaced only if allocator wrote it)",
             required=True, inputs=("file",)))
         sub.set_defaults(func=run)
+    from .import_real import register_real  # osm, gis: real data (docs/importers.md)
+    register_real(formats)
 
 
 def run(args: argparse.Namespace) -> int:

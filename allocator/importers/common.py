@@ -119,7 +119,8 @@ def single_county(name: str, province: str) -> pd.DataFrame:
     return pd.DataFrame({"county_id": [COUNTY_ID], "name": [name], "province": [province]})
 
 
-def write_imported(tables: ImportedTables, directory: str | Path, *, overwrite: bool = True) -> Path:
+def write_imported(tables: ImportedTables, directory: str | Path, *, overwrite: bool = True,
+                   extra_files: dict | None = None) -> Path:
     """Write ``tables`` as an instance directory, all at once or not at all.
 
     An existing directory is replaced only if allocator wrote it as an instance
@@ -128,5 +129,5 @@ def write_imported(tables: ImportedTables, directory: str | Path, *, overwrite: 
     return write_instance(
         directory, meta=tables.meta, counties=tables.counties, villages=tables.villages,
         nodes=tables.nodes, edges=tables.edges, sites=tables.sites, coverage=tables.coverage,
-        overwrite=overwrite,
+        overwrite=overwrite, extra_files=extra_files,
     )
