@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from .options import Output, add_common_options
+
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="write a plan as GIS layers: GeoPackage (QGIS) or GeoJSON (web)",
@@ -13,9 +15,11 @@ def register(sub) -> None:
                                    "See docs/importers.md.")
     p.add_argument("instance", metavar="DIR", help="instance directory (the base, for a what-if plan)")
     p.add_argument("plan", metavar="PLAN_DIR", help="plan directory")
-    p.add_argument("-o", "--output", metavar="FILE", required=True,
-                   help="a .gpkg file (replaced), or for --format geojson a directory of .geojson files")
     p.add_argument("--format", choices=("gpkg", "geojson"), help="default: from the output name (.gpkg or not)")
+    add_common_options(p, output=Output(
+        "gis layers", "a .gpkg file, or for --format geojson a folder of .geojson files (replaced only if "
+                      "allocator wrote it)", metavar="FILE", required=True, inputs=("instance", "plan"),
+        file=None))
     p.set_defaults(func=run)
 
 
@@ -36,5 +40,6 @@ def run(args) -> int:
     if not report.ok:
         raise VerificationError(report.violations)
     for path in export_plan(instance, plan, args.output, fmt=args.format):
-        print(f"written: {path}", file=sys.stderr)
+        if not args.quiet:
+            print(f"written: {path}", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ..errors import OptionsError
+from .options import Output, add_common_options
 
 
 def _bbox(text: str) -> tuple:
@@ -24,8 +25,10 @@ def _names(text: str) -> tuple:
 
 
 def _common(sub) -> None:
-    sub.add_argument("-o", "--output", metavar="DIR", required=True,
-                     help="instance directory to write (replaced if it is an instance already)")
+    add_common_options(sub, quiet_help="print nothing on success", output=Output(
+        "instance", "instance folder to write (an existing one is replaced only if allocator wrote it)",
+        required=True, inputs=("file", "boundary", "backbone", "counties", "villages", "roads", "towers",
+                               "mapping", "costs", "policy")))
     sub.add_argument("--costs", metavar="TOML", help="cost model (default models/costs/china-2018.toml); its "
                                                      "[roads] table prices trenches by road class")
     sub.add_argument("--policy", metavar="TOML", help="policy model (default models/policy/miit-2018-2020.toml)")
@@ -92,11 +95,13 @@ def _check(args) -> None:
                            fix="give a distance in km, e.g. --max-drop-km 2")
 
 
-def _print(directory, report) -> None:
-    for text in report.assumptions:
-        print(f"assumption: {text}", file=sys.stderr)
+def _print(directory, report, *, quiet: bool = False) -> None:
     for text in report.warnings:
         print(f"warning: {text}", file=sys.stderr)
+    if quiet:
+        return
+    for text in report.assumptions:
+        print(f"assumption: {text}", file=sys.stderr)
     c = report.counts
     print(f"imported -> {directory}: {c.get('villages', 0)} villages ({c.get('villages_with_node', 0)} on the "
           f"network), {c.get('backbone_points', 0)} points of presence, {c.get('network_nodes', 0)} nodes, "
@@ -114,7 +119,7 @@ def run_osm(args) -> int:
         county_id_field=args.county_id_field, county_name_field=args.county_name_field,
         admin_level=args.admin_level, province=args.province, terrain=args.terrain, costs=args.costs,
         policy=args.policy, max_drop_km=args.max_drop_km, far=args.far, name=args.name)
-    _print(directory, report)
+    _print(directory, report, quiet=args.quiet)
     return 0
 
 
@@ -126,5 +131,5 @@ def run_gis(args) -> int:
         args.output, villages=args.villages, roads=args.roads, backbone=args.backbone, towers=args.towers,
         mapping=args.mapping, costs=args.costs, policy=args.policy, max_drop_km=args.max_drop_km, far=args.far,
         terrain=args.terrain, province=args.province, name=args.name, crossings=args.crossings)
-    _print(directory, report)
+    _print(directory, report, quiet=args.quiet)
     return 0

@@ -56,7 +56,7 @@ class Output:
     metavar: str = "DIR"
     required: bool = False
     inputs: tuple[str, ...] = ()
-    file: bool = False
+    file: bool | None = False  # None: a file or a folder (e.g. export), checked when written
     preserve: tuple[str, ...] = ()  # files of the old folder carried over (allocator.io.atomic)
 
 
@@ -96,7 +96,7 @@ def check_output(args: argparse.Namespace) -> None:
 
     spec = getattr(args, "output_spec", None)
     target = getattr(args, "output", None)
-    if spec is None or not target:
+    if spec is None or not target or spec.file is None:
         return
     if spec.file:
         check_output_file(target, force=True)  # whether an existing file is ours is judged when writing

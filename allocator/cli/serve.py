@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from .options import add_common_options, positive_int
+
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -19,8 +21,9 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--data", metavar="DIR", default="allocator-data",
                    help="where scenarios, jobs and plans are kept (default ./allocator-data)")
-    p.add_argument("--workers", type=int, metavar="N", help="jobs run at once (default: the number of cores)")
+    p.add_argument("--workers", type=positive_int, metavar="N", help="jobs run at once (default: the number of cores)")
     p.add_argument("--token", help="access token (default: generated when --host is not local)")
+    add_common_options(p, quiet_help="accepted for consistency (the address to open is always printed)")
     p.set_defaults(func=run)
 
 

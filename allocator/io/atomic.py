@@ -23,8 +23,9 @@ The rules (user docs: docs/plan-format.md, "Output folders"):
   a writer holds an ``flock`` on its marker file while it lives, and the kernel drops it when
   the process dies. The next writer of the same target removes (or restores) them.
 
-Single files (``allocator diff -o FILE.csv``) follow the same rules with
-:func:`atomic_output_file`: a file is ours when its first line is the header we write.
+Single files (``allocator diff -o FILE.csv``, ``export -o plan.gpkg``) follow the same rules with
+:func:`atomic_output_file`: a file is ours when its first line is the header we write (or a
+check the writer gives says so); its temporary copy lives in a marked, locked hidden folder.
 """
 from __future__ import annotations
 
@@ -415,10 +416,12 @@ def _swap_in(tmp: Path, target: Path) -> Path | None:
 
 
 # --------------------------------------------------------------------------- single files
-def check_output_file(target: str | Path, *, header: str | None = None, force: bool | None = None) -> Path:
-    """Raise :class:`InputError` unless ``target`` may be (re)written: a file is replaced only if
-    it is empty, or its first line is ``header`` (a table this command wrote), or with ``force``;
-    never a folder, an input, or a file inside nothing but files."""
+def check_output_file(target: str | Path, *, header: str | None = None, ours=None,
+                      force: bool | None = None) -> Path:
+    """Raise :class:`InputError` unless ``target`` may be (re)written: an existing file is replaced
+    only if it is empty, or its first line is ``header`` (a table this command wrote), or
+    ``ours(path)`` says so (e.g. a GeoPackage of our layers), or with ``force``; never a folder,
+    an input or a path under a file."""
     shown = str(target)
     target = Path(target)
     if shown.strip() == "":
@@ -434,45 +437,44 @@ def check_output_file(target: str | Path, *, header: str | None = None, force: b
                              fix="choose a path whose parent folders are folders")
     if not target.exists() or force or target.stat().st_size == 0:
         return target
-    try:
-        with open(target, encoding="utf-8-sig") as fh:
-            first = fh.readline().rstrip("\r\n")
-    except (OSError, UnicodeDecodeError):
-        first = None
-    if header is None or first != header:
-        raise InputError("exists and does not hold what this command writes; refusing to replace it",
-                         file=shown, fix="write to a new file, or pass --force to replace it")
-    return target
+    if header is not None:
+        try:
+            with open(target, encoding="utf-8-sig") as fh:
+                if fh.readline().rstrip("\r\n") == header:
+                    return target
+        except (OSError, UnicodeDecodeError):
+            pass
+    if ours is not None and ours(target):
+        return target
+    raise InputError("exists and does not hold what this command writes; refusing to replace it",
+                     file=shown, fix="write to a new file, or pass --force to replace it")
 
 
 @contextlib.contextmanager
-def atomic_output_file(target: str | Path, *, header: str | None = None, force: bool | None = None):
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename
-    (rules: :func:`check_output_file`); on an exception it is removed."""
+def atomic_output_file(target: str | Path, *, header: str | None = None, ours=None, force: bool | None = None):
+    """Yield a temporary path for ``target`` (inside a hidden, marked and locked folder beside it,
+    so any writer, GDAL included, may create it as it likes); on success it replaces ``target``
+    in one rename (rules: :func:`check_output_file`); on an exception it is removed."""
     shown = str(target)
-    check_output_file(target, header=header, force=force)
+    rules = {"header": header, "ours": ours, "force": force}
+    check_output_file(target, **rules)
     target = Path(target).absolute()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd_tmp, name = tempfile.mkstemp(prefix=f".{target.name}.allocator-new-", dir=target.parent)
-        os.close(fd_tmp)
-        tmp = Path(name)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        fd = _lock(tmp, wait=True)
+        tmp, fd = _new_sibling(target.parent, target.name, "file")
     except OSError as err:
         raise _cannot_write(err, target.parent, shown) from None
     try:
-        yield tmp
-        with _locked_parent(target.parent):
-            clean_leftovers(target)
-            check_output_file(target, header=header, force=force)
-            os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        yield tmp / target.name
+        try:
+            with _locked_parent(target.parent):
+                clean_leftovers(target)
+                check_output_file(target, **rules)
+                os.replace(tmp / target.name, target)
+        except OSError as err:
+            raise _cannot_write(err, target.parent, shown) from None
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         os.close(fd)
 
 

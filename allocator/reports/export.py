@@ -15,15 +15,13 @@ The layers are the ones ``allocator report`` writes as GeoJSON
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..importers.gisdeps import require_gis
-from ..io.atomic import atomic_output_dir
+from ..io.atomic import atomic_output_dir, atomic_output_file
 from .geo import CONTEXT_LAYERS, build_layers
 
 FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON"}
@@ -73,6 +71,21 @@ _KINDS = {"villages": "Point", "trenches": "LineString", "sites": "Point", "site
           "backbone": "Point", "roads": "LineString", "counties": "MultiPolygon"}
 
 
+def _our_geopackage(path: Path) -> bool:
+    """A GeoPackage holding only layers this module writes (so replacing it loses nothing else)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {row[0] for row in con.execute("SELECT table_name FROM gpkg_contents")}
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    return bool(names) and names <= set(_KINDS)
+
+
 def export_plan(instance, plan, output, *, fmt: str | None = None) -> list[Path]:
     """Write the layers to ``output`` (a .gpkg file, or a directory of .geojson files); returns the paths."""
     require_gis("allocator export", ("geopandas", "pyogrio", "shapely", "pyproj"))
@@ -82,22 +95,12 @@ def export_plan(instance, plan, output, *, fmt: str | None = None) -> list[Path]
         raise InputError(f"unknown format '{fmt}'", column="--format", fix=f"use one of {', '.join(FORMATS)}")
     layers = export_layers(instance, plan)
     if fmt == "gpkg":
-        if output.exists() and output.is_dir():
-            raise InputError("output is a directory", file=output, fix="give a file name ending in .gpkg")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".gpkg", dir=output.parent)
-        os.close(fd)
-        os.unlink(tmp)  # GDAL creates the file itself
-        try:
+        with atomic_output_file(output, ours=_our_geopackage) as tmp:  # GDAL creates the file itself
             for name, feats in layers.items():
                 _frame(feats, _KINDS[name]).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-            os.replace(tmp, output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return [output]
     paths = []
-    with atomic_output_dir(output) as tmp_dir:
+    with atomic_output_dir(output, kind="gis layers") as tmp_dir:
         for name, feats in layers.items():
             _frame(feats, _KINDS[name]).to_file(tmp_dir / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
             paths.append(output / f"{name}.geojson")
