@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InputWarning
+from ..errors import InputError, InputWarning, file_error
 from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, Technology, format_number
 from ..spelling import nearest
 from .writer import DERIVED_COLUMNS
@@ -97,6 +97,8 @@ def read_table(path: Path, name: str | None = None) -> CsvTable:
         raise InputError("file not found", file=name,
                          fix=f"create {name} with the header {','.join(c.name for c in columns if c.required)} "
                              f"(see docs/format.md)") from None
+    except OSError as err:  # a folder where the file should be, unreadable, ...
+        raise (file_error(err, path) or err) from None
     text = _decode(raw, name)
     first = next(csv.reader(io.StringIO(text, newline="")), None)
     if not first or not any(c.strip() for c in first):

@@ -141,7 +141,7 @@ def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edg
     texts = {name: table_to_text(name, df) for name, df in tables.items() if df is not None}
     toml_text = instance_toml(meta)
     directory = Path(directory)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="instance", overwrite=overwrite) as tmp:
         (tmp / "instance.toml").write_text(toml_text, encoding="utf-8")
         for name, df in texts.items():
             df.to_csv(tmp / name, index=False, encoding="utf-8", lineterminator="\n")
