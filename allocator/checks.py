@@ -53,6 +53,20 @@ def _known(table: CsvTable, column: str, known: pd.Index | set, target: str, *, 
                           + (" (or leave the cell empty)" if allow_empty else ""))
 
 
+def _both_coordinates(table: CsvTable | None) -> None:
+    """lon and lat both given or both empty: half a coordinate would silently drop the row from every
+    distance (a village no site reaches, a point missing from the map)."""
+    if table is None:
+        return
+    lon, lat = table.df["lon"].isna().to_numpy(), table.df["lat"].isna().to_numpy()
+    half = lon != lat
+    if half.any():
+        i = table.first(half)
+        empty, given = ("lon", "lat") if lon[i] else ("lat", "lon")
+        raise table.error(i, empty, f"{empty} is empty but {given} is given",
+                          f"fill in {empty} (decimal degrees, WGS84), or leave both lon and lat empty")
+
+
 def _frame(table: CsvTable | None, name: str) -> pd.DataFrame:
     return table.df if table is not None else empty_table(name)
 
@@ -81,6 +95,9 @@ def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy:
     adcode4 = counties["adcode"].str.slice(0, 4)
     counties["prefecture"] = counties["prefecture"].where(
         counties["prefecture"].ne(""), adcode4.where(counties["adcode"].str.len() >= 4, counties["province"]))
+
+    for located in (villages_t, nodes_t, sites_t):
+        _both_coordinates(located)
 
     # villages --------------------------------------------------------------
     _unique_ids(villages_t, "village_id")

@@ -100,6 +100,7 @@ SHARE = Limits(0.0, 1.0)                           # floors and quality factors
 PRIORITY = Limits(0.0, 1e6)                        # priority and weight factors
 SCALE = Limits(0.0, 1e6)                           # a what-if multiplier of a price
 HORIZON_YEARS = Limits(0.0, 100.0, "years")        # years of opex in tco
+YEAR = Limits(1949.0, 2100.0)                      # a calendar year (base_year)
 
 #: cost-model parameter (dotted path; a by-terrain table covers its entries) -> its limits
 COST_MODEL_LIMITS = {

@@ -332,6 +332,25 @@ def test_unknown_site_node(inst):
                  problem="unknown node 'zz'", fix="or leave the cell empty")
 
 
+@pytest.mark.parametrize("table, old, new, line, column, given", [
+    ("villages.csv", "来马村,100.02,31.61", "来马村,100.02,", 3, "lat", "lon"),
+    ("sites.csv", "100.29,31.79", ",31.79", 2, "lon", "lat"),
+    ("network_nodes.csv", "n3,village,114,38.3", "n3,village,,38.3", 6, "lon", "lat"),
+])
+def test_half_a_coordinate(inst, table, old, new, line, column, given):
+    """A village with lon but no lat used to drop out of every distance: no site ever reached it."""
+    replace_in_file(inst / table, old, new)
+    assert_error(load_error(inst), file=table, line=line, column=column,
+                 problem=f"{column} is empty but {given} is given", fix=f"fill in {column} (decimal degrees")
+
+
+def test_base_year_outside_the_calendar(tmp_path):
+    d = make_instance_dir(tmp_path, meta={"base_year": 20180})
+    assert_error(load_error(d), file="instance.toml", line=line_of(d / "instance.toml", "base_year ="),
+                 column="base_year", problem="base_year must be a year from 1949 to 2100, got 20180",
+                 fix="base_year = 2018")
+
+
 def test_edge_to_itself(inst):
     replace_in_file(inst / "network_edges.csv", "j1,n1", "n1,n1")
     assert_error(load_error(inst), file="network_edges.csv", line=3, column="v",
@@ -345,7 +364,7 @@ def test_edge_without_length_or_cost(inst):
 
 
 def test_site_without_coordinates_or_coverage(inst):
-    replace_in_file(inst / "sites.csv", "100.29,31.79", ",31.79")
+    replace_in_file(inst / "sites.csv", "100.29,31.79", ",")
     assert_error(load_error(inst), file="sites.csv", line=2, column="lon",
                  problem="site has no coordinates", fix="list the villages it covers in coverage.csv")
     write_csv_text(inst, "coverage.csv", "site_id,village_id\ns1,v3\n")

@@ -306,8 +306,8 @@ villages get `groups` (their county's groups, plus `{ALL_POOR}` when poor), `pro
 Every failure names the file, the line, the column and what would fix it:
 missing file or column; an unknown column (with the nearest known name); counties.csv or
 villages.csv without a data row; a value of the wrong type; empty or NaN in a required column; a
-non-finite number, or a number outside its column's range (stated with its unit); a value outside its
-choices; duplicate ids;
+non-finite number, or a number outside its column's range (stated with its unit); `lon` without
+`lat` or the reverse; a value outside its choices; duplicate ids;
 a reference to an unknown county, node, site or village; an edge from a node to itself; an edge
 with neither length nor cost; a site with no coordinates when coverage.csv is absent; a village
 that nothing can cover (no existing connection, its node cannot reach any backbone node, no usable

@@ -17,7 +17,8 @@ from .. import checks, pricing
 from ..errors import InputError
 from ..instance import Instance
 from ..rollout_spec import read_rollout_table  # the optional [rollout] table (docs/rollout.md)
-from ..schema import BUDGET, HORIZON_YEARS, OPTIONAL_FILES, TABLES, CostMeasure, Objective, format_number
+from ..schema import (BUDGET, HORIZON_YEARS, OPTIONAL_FILES, TABLES, YEAR, CostMeasure, Objective,
+                      format_number)
 from ..spelling import unknown_key_fix
 from .models import deep_merge, floors_in_force, resolve_models
 from .tables import CsvTable, empty_table, read_table
@@ -149,8 +150,10 @@ def _meta_fields(meta: Mapping, toml_text: str, overrides, model_currency: str, 
         raise err("discount_rate", f"discount_rate must be in [0, 1), got {rate!r}",
                   "write a yearly rate as a fraction, e.g. discount_rate = 0.05 for 5%")
     base_year = meta.get("base_year")
-    if base_year is not None and (isinstance(base_year, bool) or not isinstance(base_year, int)):
-        raise err("base_year", f"base_year must be a year, got {base_year!r}", "write e.g. base_year = 2018")
+    if base_year is not None and (isinstance(base_year, bool) or not isinstance(base_year, int)
+                                  or not YEAR.contains(base_year)):
+        raise err("base_year", f"base_year must be a year from {YEAR.low:.0f} to {YEAR.high:.0f}, got {base_year!r}",
+                  "write e.g. base_year = 2018")
     currency = text("currency", model_currency).strip()
     if currency != model_currency:
         raise err("currency", f"instance currency {currency} differs from the cost model's {model_currency}",
