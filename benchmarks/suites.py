@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: engine backends in the order tables list them
 ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
 #: baselines every suite can run next to the engine
-BASELINES = ("greedy", "fixed-tree")
+BASELINES = ("greedy", "fixed-tree", "fixed-formulation", "restricted")
 GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
 
 
@@ -108,9 +108,10 @@ def shipped(names, *, gap: float | None = None) -> list[Case]:
 
 
 def steinlib(series: str, numbers=None) -> list[Case]:
-    """SteinLib series ``B``, ``C``, ``D`` or ``I080``; ``numbers`` picks files by their number
-    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series."""
-    prefix = {"B": "b", "C": "c", "D": "d", "I080": "i080-"}[series.upper()]
+    """SteinLib series ``B``, ``C``, ``D``, ``E`` or ``I080``; ``numbers`` picks files by their number
+    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series
+    (empty when the external directory holds none of it)."""
+    prefix = {"B": "b", "C": "c", "D": "d", "E": "e", "I080": "i080-"}[series.upper()]
     names = [r["name"] for r in manifest().values() if r["problem"] == "steiner_tree"
              and r["name"].startswith(prefix) and r["name"][len(prefix):].isdigit()]
     if numbers is not None:
@@ -122,6 +123,13 @@ def steinlib(series: str, numbers=None) -> list[Case]:
         names = [n for n in names if n in wanted]
     return [Case(name=n, family=f"steinlib-{series.upper()}", kind="stp", file=manifest()[n]["file"])
             for n in sorted(names)]
+
+
+def street() -> list[Case]:
+    """Rooted prize-collecting Steiner problems on real street networks (the DIMACS
+    Cologne FTTx files, ``rooted_pcstp`` in MANIFEST.csv): family ``street``."""
+    names = sorted(r["name"] for r in manifest().values() if r["problem"] == "rooted_pcstp")
+    return [Case(name=n, family="street", kind="stp", file=manifest()[n]["file"]) for n in names]
 
 
 def orlib_scp(series: str, numbers=None) -> list[Case]:
@@ -174,7 +182,7 @@ def _smoke() -> Suite:
     published = steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) if manifest() else []
     return Suite(
         name="smoke",
-        description="CI: a few small instances of each kind, HiGHS and both baselines; < 2 min on 2 cores "
+        description="CI: a few small instances of each kind, HiGHS and the baselines; < 2 min on 2 cores "
                     "including instance generation and import. Runs on what the project ships (instances/, "
                     "generator presets); SteinLib/OR-Library files are added when ../shared/external is present.",
         # county seed 3 and the county demo at a 1% gap: proving the last 0.1% takes longer than CI should wait
@@ -196,7 +204,7 @@ NATIONAL_STANDARD_LIMIT = 420.0
 def _standard() -> Suite:
     return Suite(
         name="standard",
-        description="Every family at a few instances, every installed backend and both baselines; < 30 min on "
+        description="Every family at a few instances, every installed backend and the baselines; < 30 min on "
                     "2 cores. Generated instances at a 1% gap; national (seed 1) in decomposed mode, 420 s per "
                     "solver.",
         cases=tuple(
@@ -204,7 +212,7 @@ def _standard() -> Suite:
             + generated("province", [1], gap=0.01)
             + steinlib("B") + steinlib("C", [1, 6, 11]) + steinlib("D", [1, 6])
             + steinlib("I080", [1, 11, 41]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
-            + orlib_scp("6", [1, 2])
+            + orlib_scp("6", [1, 2]) + street()
             + generated("national", [1], mode="decomposed", gap=0.01, time_limit=NATIONAL_STANDARD_LIMIT)
         ),
         time_limit=60.0,
@@ -215,14 +223,14 @@ def _standard() -> Suite:
 def _full() -> Suite:
     return Suite(
         name="full",
-        description="Every published file of the seven series, every preset at five seeds (national at two, "
+        description="Every published file of every series (SteinLib E when present, the street networks), every preset at five seeds (national at two, "
                     "restricted mode, 1% gap, 30 min), every backend; as long as it needs.",
         cases=tuple(
             generated("county", range(1, 6)) + generated("prefecture", range(1, 6))
             + generated("province", range(1, 6))
             + generated("national", [1, 2], mode="restricted", gap=0.01, time_limit=1800.0)
-            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("I080")
-            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6")
+            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("E") + steinlib("I080")
+            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6") + street()
         ),
         time_limit=600.0,
     )

@@ -150,7 +150,10 @@ def test_geojson_layers_and_map(tiny, tmp_path):
     layers = build_layers(inst, plan)
     paths = write_geojson(layers, tmp_path / "layers")
     data = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in paths}
-    assert set(data) == {"villages", "fiber_routes", "sites"}
+    # the instance has a point of presence with coordinates: the backbone context layer comes too
+    assert set(data) == {"villages", "fiber_routes", "sites", "backbone"}
+    assert [f["properties"]["node_id"] for f in data["backbone"]["features"]] == \
+        inst.nodes.index[inst.nodes["kind"].eq("backbone")].tolist()
     v = {f["id"]: f for f in data["villages"]["features"]}
     assert len(v) == 10 and v["v1"]["geometry"] == {"type": "Point", "coordinates": [98.6, 27.9]}
     assert v["v1"]["properties"]["technology"] == "fiber" and v["v8"]["properties"]["status"] == "not covered"
