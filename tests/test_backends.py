@@ -19,6 +19,10 @@ from allocator.backends import (BACKENDS, PROOF_GAP, SolveOptions, Status, avail
 from allocator.backends.cbc import parse_cbc_log
 from allocator.errors import OptionsError
 from allocator.formulation.linear import LinearModel
+try:  # tests/ as a plain directory or as a package
+    from profiles import examples
+except ImportError:
+    from tests.profiles import examples
 
 ALL = available_backends()
 WARM = [n for n in ALL if BACKENDS[n].supports_warm_start]
@@ -436,7 +440,7 @@ def small_integer_models(draw):
     return m
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(small_integer_models())
 def test_all_backends_agree_with_brute_force_on_small_integer_models(model):
     grid = itertools.product(*[range(int(u) + 1) for u in model.ub])

@@ -21,6 +21,10 @@ from allocator.verify import verify
 from .builders import base_tables, make_instance_dir
 from .oracle import brute_force
 from .strategies import instances, multipart_instances
+try:  # tests/ as a plain directory or as a package
+    from profiles import examples
+except ImportError:
+    from tests.profiles import examples
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TOL = 1e-6
@@ -90,14 +94,14 @@ def check_against_oracle(inst, mode: str):
     return plan
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances())
 def test_plan_verified_and_bound_brackets_the_optimum(inst):
     """Exact routing: decomposed objective <= true optimum <= bound (max; reversed for min-cost)."""
     check_against_oracle(inst, "exact")
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=examples(20), **SETTINGS)
 @given(inst=multipart_instances())
 def test_several_parts_bound_brackets_the_optimum_in_both_modes(inst):
     """Several counties sharing a beam, floors across counties: the bound of the exact problem holds
@@ -107,7 +111,7 @@ def test_several_parts_bound_brackets_the_optimum_in_both_modes(inst):
         check_against_oracle(inst, mode)
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=examples(15), **SETTINGS)
 @given(inst=instances(objective="max-coverage", budget=True))
 def test_restricted_plan_never_above_its_bound(inst):
     plan = check_against_oracle(inst, "restricted")
@@ -121,7 +125,7 @@ def test_restricted_plan_never_above_its_bound(inst):
     assert (s["status"] == "optimal") == (s["gap"] is not None and s["gap"] <= 1e-6)
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=examples(12), **SETTINGS)
 @given(inst=instances(objective="max-coverage", feasible=True, beam_mbps=10_000))
 def test_without_budget_it_reaches_the_optimum(inst):
     expected, _ = brute_force(inst)

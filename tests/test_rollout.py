@@ -28,6 +28,10 @@ from allocator.verify import verify
 
 from .builders import make_instance_dir
 from .strategies import cost_model, instances, small_instance
+try:  # tests/ as a plain directory or as a package
+    from profiles import examples
+except ImportError:
+    from tests.profiles import examples
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 YEARS = [2018, 2019, 2020]
@@ -262,7 +266,7 @@ def rollout_cases(draw):
     return draw(instances()), years, [float(draw(st.integers(0, 120))) for _ in years], draw(st.booleans())
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(case=rollout_cases())
 def test_every_rollout_is_consistent(case):
     inst, years, budgets, carry = case
@@ -292,7 +296,7 @@ def test_every_rollout_is_consistent(case):
     assert {p.summary["status"] for p in r.plans.values()} == {r.status}
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=examples(15), **SETTINGS)
 @given(inst=instances(budget=True))
 def test_a_single_year_rollout_is_the_single_year_solve(inst):
     try:
@@ -309,7 +313,7 @@ def test_a_single_year_rollout_is_the_single_year_solve(inst):
     assert r.plans[2020].summary["total_cost"] <= inst.budget + 1e-6
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=examples(12), **SETTINGS)
 @given(inst=instances(objective="max-coverage", budget=True))
 def test_all_money_in_the_first_year_repeats_the_single_year_optimum(inst):
     # every year's state costs at most B and grows: the best is the single-year optimum, kept 3 years
@@ -324,7 +328,7 @@ def test_all_money_in_the_first_year_repeats_the_single_year_optimum(inst):
     assert close(r.table.loc[2020, "coverage"], single.objective)
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=examples(12), **SETTINGS)
 @given(inst=instances(objective="max-coverage", budget=False), data=st.data())
 def test_carry_over_never_hurts_and_the_last_year_never_beats_one_pooled_budget(inst, data):
     budgets = [float(data.draw(st.integers(0, 120))) for _ in YEARS]
@@ -344,7 +348,7 @@ def test_carry_over_never_hurts_and_the_last_year_never_beats_one_pooled_budget(
     assert pooled.table.loc[2020, "coverage"] <= single.objective + 1e-6 * max(1.0, single.objective)
 
 
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=examples(30), **SETTINGS)
 @given(case=rollout_cases())
 def test_reductions_and_arborescence_rows_keep_the_rollout_optimum(case):
     # they are valid for a rollout only as multiyear.py restricts them (last year only, no path

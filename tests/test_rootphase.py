@@ -23,6 +23,10 @@ from allocator.solve import solve
 
 from .oracle import brute_force
 from .strategies import instances
+try:  # tests/ as a plain directory or as a package
+    from profiles import examples
+except ImportError:
+    from tests.profiles import examples
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -41,7 +45,7 @@ def _cut_loop(inst, objective):
     return form, stats, rows_before
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(feasible=True))
 def test_cut_loop_reaches_the_multi_commodity_lp_bound(inst):
     objective = inst.objective.value if inst.objective.value != "lexicographic" else "max-coverage"
@@ -54,7 +58,7 @@ def test_cut_loop_reaches_the_multi_commodity_lp_bound(inst):
     assert math.isclose(stats["lp_bound_after"], expected, rel_tol=1e-6, abs_tol=1e-6), (stats, expected)
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(feasible=True))
 def test_cuts_never_cut_off_an_optimal_plan(inst):
     objective = inst.objective.value if inst.objective.value != "lexicographic" else "max-coverage"
@@ -69,7 +73,7 @@ def test_cuts_never_cut_off_an_optimal_plan(inst):
     assert stats["cuts_kept"] == form.model.num_rows - before
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(feasible=True), seed=st.integers(0, 3))
 def test_root_phase_keeps_the_oracle_optimum(inst, seed):
     objective = inst.objective.value

@@ -14,6 +14,10 @@ from allocator.solve import solve
 
 from .oracle import brute_force
 from .strategies import instances
+try:  # tests/ as a plain directory or as a package
+    from profiles import examples
+except ImportError:
+    from tests.profiles import examples
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 REL = 1e-6
@@ -36,7 +40,7 @@ def agree(value, expected) -> bool:
     return close(value, expected)
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(inst=instances())
 def test_highs_equals_the_oracle(inst):
     expected, _ = brute_force(inst)
@@ -51,7 +55,7 @@ def test_highs_equals_the_oracle(inst):
 
 
 @pytest.mark.parametrize("solver", [s for s in available_backends() if s != "highs"])
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=examples(12), **SETTINGS)
 @given(inst=instances(feasible=True))
 def test_other_solvers_equal_the_oracle(solver, inst):
     expected, _ = brute_force(inst)
@@ -65,7 +69,7 @@ def test_other_solvers_equal_the_oracle(solver, inst):
         assert lo - 1e-6 <= truth <= hi + 1e-6
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(objective="max-coverage", budget=True), extra=st.floats(0.0, 2.0))
 def test_bigger_budget_never_lowers_coverage(inst, extra):
     bigger = inst.budget * (1 + extra) + 1.0
@@ -83,7 +87,7 @@ def test_bigger_budget_never_lowers_coverage(inst, extra):
         assert big >= small - 1e-6 * max(1.0, abs(small))
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(objective="min-cost", feasible=True))
 def test_min_cost_meets_every_floor(inst):
     plan = solve(inst)
@@ -92,7 +96,7 @@ def test_min_cost_meets_every_floor(inst):
     assert close(plan.total_cost, plan.objective)
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(inst=instances(feasible=True))
 def test_restricted_mode_is_never_better_than_exact(inst):
     exact = solve(inst)
@@ -105,7 +109,7 @@ def test_restricted_mode_is_never_better_than_exact(inst):
         assert restricted.objective <= exact.objective + 1e-6
 
 
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=examples(10), **SETTINGS)
 @given(inst=instances(feasible=True), seed=st.integers(0, 5))
 def test_same_input_and_seed_same_plan(inst, seed):
     a = solve(inst, seed=seed)
@@ -113,7 +117,7 @@ def test_same_input_and_seed_same_plan(inst, seed):
     assert a.decision == b.decision
 
 
-@settings(max_examples=20, **SETTINGS)
+@settings(max_examples=examples(20), **SETTINGS)
 @given(inst=instances(objective="min-cost", feasible=True))
 def test_multi_and_single_commodity_flows_agree_with_the_oracle(inst):
     from allocator.backends import get_backend

@@ -29,18 +29,18 @@ def frontier_table(points, currency: str) -> str:
     scientific notation (allocator.reports.numbers)."""
     from ..reports.numbers import money, number, share
 
+    import pandas as pd
+
+    def cell(fmt):
+        return lambda x: "" if x is None or x != x else fmt(x)  # None and NaN: empty
+
     columns = {f"budget ({currency})": ("budget", money), "weighted coverage": ("objective", number),
                "bound": ("bound", number), "gap": ("gap", lambda x: share(x, 2)), "status": ("status", str),
                f"cost ({currency})": ("cost", money), "poor covered": ("poor_share", share),
                "kind": ("kind", str), "carried from": ("carried_from", money)}
-    rows = [[fmt(r[key]) if key in r and r[key] is not None else "" for key, fmt in columns.values()]
-            for _, r in points.iterrows()]
-    rows = [["" if cell in ("None", "nan") else cell for cell in row] for row in rows]
-    widths = [max(len(h), *(len(row[j]) for row in rows)) if rows else len(h) for j, h in enumerate(columns)]
-    text = lambda j, cell: cell.ljust(widths[j]) if list(columns.values())[j][1] is str else cell.rjust(widths[j])  # noqa: E731
-    lines = ["  ".join(h.rjust(widths[j]) for j, h in enumerate(columns))]
-    lines += ["  ".join(text(j, cell) for j, cell in enumerate(row)) for row in rows]
-    return "\n".join(line.rstrip() for line in lines)
+    shown = pd.DataFrame({head: points[key].map(cell(fmt)) for head, (key, fmt) in columns.items()
+                          if key in points})
+    return shown.to_string(index=False)
 
 
 def run(args) -> int:
