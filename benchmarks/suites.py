@@ -157,7 +157,7 @@ def known_optimum(case: Case) -> float | None:
 def _smoke() -> Suite:
     return Suite(
         name="smoke",
-        description="CI: a few small instances of each kind, HiGHS and both baselines; < 2 min on 2 cores "
+        description="CI: a few small instances of each kind, HiGHS and the baselines; < 2 min on 2 cores "
                     "including instance generation and import.",
         # county seed 3 at a 1% gap: proving its last 0.1% takes longer than CI should wait
         cases=tuple(steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) + generated("county", [3], gap=0.01)),
@@ -177,7 +177,7 @@ NATIONAL_STANDARD_LIMIT = 420.0
 def _standard() -> Suite:
     return Suite(
         name="standard",
-        description="Every family at a few instances, every installed backend and both baselines; < 30 min on "
+        description="Every family at a few instances, every installed backend and the baselines; < 30 min on "
                     "2 cores. Generated instances at a 1% gap; national (seed 1) in decomposed mode, 420 s per "
                     "solver.",
         cases=tuple(
