@@ -98,7 +98,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
-    cover_of = _objective_function(form.model)  # the first stage's objective, for the plan finally returned
+    cover_of = objective_function(form.model)  # the first stage's objective, for the plan finally returned
     if kind is Objective.LEXICOGRAPHIC:
         coverage_value = result.objective
         cover = np.asarray(form.model.obj)
@@ -183,7 +183,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
 
 
 # ----------------------------------------------------------------------------- helpers
-def _objective_function(model):
+def objective_function(model):
     """The model's current objective as a function of the column values (a copy: later
     objective changes do not touch it)."""
     obj, offset = np.asarray(model.obj, dtype=float).copy(), float(model.obj_offset)
