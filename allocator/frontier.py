@@ -81,11 +81,11 @@ def _solve_point(instance, budget: float, objective: str, options: dict) -> dict
         raise
     except InfeasibleError as err:
         row["status"] = "infeasible"
-        row["message"] = " ".join(str(err).split())[:300]  # with the least sufficient budget when known
+        row["message"] = " ".join(str(err).split())  # whole: it ends with the least sufficient budget
         return row
     except AllocatorError as err:  # solver trouble, or a plan failing verification: a point without a plan
         row["status"] = "error"
-        row["message"] = " ".join(str(err).split())[:300]
+        row["message"] = " ".join(str(err).split())
         return row
     return {**row, **point_from_plan(plan)}
 
@@ -356,7 +356,7 @@ def write_frontier(frontier: Frontier, out_dir, *, title: str, currency: str, me
     from .io.atomic import atomic_output_dir
 
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="frontier") as tmp:
         frontier.points[COLUMNS].to_csv(tmp / "frontier.csv", index=False, encoding="utf-8", lineterminator="\n")
         plot_frontier(frontier, tmp / "frontier.png", title=title, currency=currency)
         info = {"mode": frontier.mode, "complete": frontier.complete, "notes": frontier.notes, **(meta or {})}

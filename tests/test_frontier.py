@@ -172,7 +172,7 @@ def test_frontier_cli_writes_table_plot_and_info(tiny, tmp_path, capsys):
     out = tmp_path / "fr"
     assert main(["frontier", str(inst_dir), "--from", "20000", "--to", "60000", "--points", "3", "-o", str(out),
                  "-q", "--jobs", "1"]) == 0
-    assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "frontier.json"}
+    assert {p.name for p in out.iterdir()} == {".allocator-output", "frontier.csv", "frontier.png", "frontier.json"}
     import pandas as pd
     df = pd.read_csv(out / "frontier.csv")
     assert list(df["budget"]) == [20000.0, 40000.0, 60000.0]
@@ -225,3 +225,39 @@ def test_exact_breakpoints_on_tiny_are_where_coverage_steps_up(tiny):
         at = solve(tiny.with_changes(budget=c), objective="max-coverage").summary["objective"]
         below = solve(tiny.with_changes(budget=c - 1.0), objective="max-coverage").summary["objective"]
         assert at == pytest.approx(values[c]) and below < at - 1e-6
+
+
+def test_a_free_floor_step_names_the_stricter_floor_that_binds(tmp_path):
+    """tiny-floor with all-poor at 75% (3 of its 4 poor villages, only 2 outside deep-poverty): lowering
+    deep-poverty's 50% floor saves nothing because all-poor already needs one of its villages; the
+    price says so instead of a bare "0 CNY"."""
+    import shutil
+    from pathlib import Path
+
+    from allocator.io import load_instance
+    from allocator.policy_prices import floor_prices, render_prices
+
+    src = Path(__file__).resolve().parents[1] / "instances" / "tiny-floor"
+    inst = load_instance(shutil.copytree(src, tmp_path / "tf"),
+                         overrides={"policy": {"groups": {"all-poor": {"floor": 0.75}}}})
+    table = floor_prices(inst, step=0.5, groups=["deep-poverty"]).set_index("group")
+    row = table.loc["deep-poverty"]
+    assert row["villages_at_floor_minus"] == 0 and row["villages_at_floor"] == 1
+    assert row["cost_last_step"] == pytest.approx(0.0)
+    assert "stricter floor" in row["note"] and "'all-poor' (75%) requires at least 1 of them" in row["note"]
+    text = render_prices(table.reset_index(), None, "CNY")
+    assert "the last step (1 village): 0 CNY" in text and "'all-poor' (75%)" in text
+
+
+def test_frontier_table_and_messages_read_as_written(tiny, tmp_path, capsys):
+    """No scientific notation in the frontier's table; an infeasible budget's message is printed whole
+    (it ends with the fix), not cut at a fixed length."""
+    from allocator.cli import main
+
+    inst_dir = write_tiny(tmp_path / "tiny")
+    assert main(["frontier", str(inst_dir), "--from", "1000", "--to", "2501000", "--points", "2", "-o",
+                 str(tmp_path / "fr"), "-q", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "e+" not in out and "2,501,000" in out
+    message = next(line for line in out.splitlines() if line.startswith("budget 1,000:"))
+    assert message.rstrip().endswith(".") and "smallest sufficient budget" in message
