@@ -1,5 +1,5 @@
 """National-scale solve: decomposition by county, parallel county MIPs, and an
-honest bound from the LP relaxation of the whole model.
+honest bound of the problem posed from an LP relaxation of the whole model.
 
 Method (docs/scale.md has the details and measured figures):
 
@@ -29,9 +29,13 @@ Method (docs/scale.md has the details and measured figures):
    cheapest villages for any missing floor, and the best value per cost with
    the budget left (in restricted mode over the tree trenches only). Never
    over the budget.
-7. **Verify.** The verifier checks the plan; the summary gives the objective,
-   the LP bound and the gap. The plan is called optimal only when that gap is
-   at most :data:`~allocator.backends.base.PROOF_GAP`.
+7. **Bound and verify.** A bound of the problem posed comes from
+   :mod:`allocator.decompose_bound` (in restricted routing the step-3 LP bounds
+   only the restricted problem; the exact parts' LP is solved then). The
+   verifier checks the plan; the summary gives the objective, that bound and
+   the gap. The plan is called optimal only when that gap is at most
+   :data:`~allocator.backends.base.PROOF_GAP`. A step-3 LP that is infeasible
+   in restricted routing proves nothing until the exact parts' LP is too.
 
 The same instance, options and seed give the same plan as long as no part
 MIP stops at its time limit (a time-limited solver returns what it had).
@@ -108,8 +112,10 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     Returns
     -------
     Plan
-        ``summary['bound']`` is the LP bound of the whole problem in ``mode``;
-        ``summary['status']`` is 'optimal' only when the gap to it is at most PROOF_GAP.
+        ``summary['bound']`` is a safe bound of the problem posed (routes over the whole trench
+        graph) from the providers of allocator/decompose_bound.py, ``summary['status']`` 'optimal'
+        only when the gap to it is at most PROOF_GAP; in restricted routing the decomposition's own
+        LP bound and gap are ``restricted_bound`` / ``restricted_gap``.
 
     Raises
     ------

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__
 from .backends import get_backend
-from .backends.base import SolveOptions, Status
+from .backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
 from .decision import Decision
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
@@ -31,8 +31,10 @@ from .plan import Plan
 from .plan_build import assemble
 from .rollout_spec import RolloutSpec, check_spec, floors_by_year, year_instance
 from .rollout_verify import check_rollout
+from .exact_bound import PROBLEM_POSED, claims as exact_claims
 from .schema import Objective
-from .solve import KEEP, _check_options, _num, _objective, _overall_status, _pct, _solve_model, _stage_record
+from .solve import (KEEP, _check_options, _num, _objective, _overall_status, _pct, _solve_model, _stage_record,
+                    objective_function)
 
 ROLLOUT_CSV = "rollout.csv"
 SUMMARY = "summary.json"
@@ -163,8 +165,20 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     say(f"{stage}: {result.status.value}, objective {_num(result.objective)}, bound {_num(result.bound)}, "
         f"gap {_pct(result.gap)}")
     stages = [_stage_record(first.value, result)]
+    routes = any(f.get("terminals") for f in form.stats["fiber"])  # fiber routes to choose
+    exact_lp = None
+    if mode == "restricted" and routes:
+        # the restricted model's numbers say nothing about the problem posed: bound it by the exact LP
+        exact_lp = _exact_rollout_lp(instance, spec, floors, first, backend, remaining, seed)
     if result.x is None:
-        _raise_without_solution(result, instance, spec, floors, solver, mode, remaining)
+        if exact_lp is not None and not exact_lp.proven_infeasible and result.status is Status.INFEASIBLE:
+            known = ("the exact model's LP relaxation has a solution" if exact_lp.value is not None
+                     else "the exact model could not be checked in the time left")
+            raise SolverError("restricted mode found no rollout (routes along the shortest-path tree); this does not "
+                              f"prove the problem infeasible: {known}. Solve with --mode exact to decide.")
+        _raise_without_solution(result, instance, spec, floors, solver, "exact" if exact_lp is not None else mode,
+                                remaining)
+    cover_of = objective_function(form.model)
     if kind is Objective.LEXICOGRAPHIC:
         value = result.objective
         cover = np.asarray(form.model.obj)
@@ -186,14 +200,20 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
 
     status = _overall_status(stages, result)
     head = stages[0]
+    objective = cover_of(result.x) if kind is Objective.LEXICOGRAPHIC else result.objective
+    lex_gap = relative_gap(objective, head["bound"], "max", where="rollout coverage") \
+        if kind is Objective.LEXICOGRAPHIC else None
+    if kind is Objective.LEXICOGRAPHIC and (lex_gap is None or lex_gap > PROOF_GAP):
+        status = Status.FEASIBLE if status is Status.OPTIMAL else status
     summary = {
         "status": status.value,
-        "objective": head["objective"] if kind is Objective.LEXICOGRAPHIC else result.objective,
+        "objective": objective,
         "objective_kind": kind.value,
         "objective_meaning": "rollout cost" if kind is Objective.MIN_COST else "people-years (weighted coverage "
                                                                               "summed over the years)",
         "bound": head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
-        "gap": head["gap"] if kind is Objective.LEXICOGRAPHIC else result.gap,
+        "gap": lex_gap if kind is Objective.LEXICOGRAPHIC else result.gap,
+        "gap_relative_to": PROBLEM_POSED,
         "stages": stages,
         "years": list(spec.years),
         "budgets": list(spec.budgets),
@@ -220,6 +240,13 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     if kind is Objective.LEXICOGRAPHIC:
         summary.update(cost_objective=stages[-1]["objective"], cost_bound=stages[-1]["bound"],
                        cost_gap=stages[-1]["gap"])
+    if mode == "restricted":
+        sense = "min" if kind is Objective.MIN_COST else "max"
+        claims = exact_claims(summary["objective"], summary["bound"], summary["status"], exact_lp, sense,
+                              identical=not routes, where="rollout, restricted mode")
+        summary.update(claims)
+        if kind is Objective.LEXICOGRAPHIC and routes:  # no bound of the exact cost stage: not proven
+            summary.update(status=Status.FEASIBLE.value, cost_bound=None, cost_gap=None)
 
     x = np.asarray(result.x, dtype=float)
     decisions, year_summaries, views = {}, {}, {}
@@ -289,6 +316,29 @@ def _year_summary(summary: dict, spec: RolloutSpec, k: int, kind: Objective, cov
 
 
 # ----------------------------------------------------------------------------- no plan
+def _exact_rollout_lp(instance, spec, floors, first, backend, remaining, seed):
+    """The safe bound of the exact multi-year model's LP (aggregated flows), or a proof that the
+    exact rollout has no plan (allocator/exact_bound.py)."""
+    import dataclasses
+
+    from .decompose_lp import solve_lp
+    from .exact_bound import ExactBound
+
+    t0 = time.perf_counter()
+    source = "LP relaxation of the exact multi-year model"
+    exact = multiyear.build(instance, years=spec.years, budgets=spec.budgets, carry_over=spec.carry_over,
+                            floors=floors, due_year=spec.due_year, objective_kind=first.value, mode="exact")
+    model = dataclasses.replace(exact.model, integer=[False] * exact.model.num_vars)
+    left = remaining()
+    r = solve_lp(backend, model, time_limit=None if left is None else max(0.9 * left, 0.05), seed=seed)
+    took = time.perf_counter() - t0
+    if r.status is Status.INFEASIBLE:
+        return ExactBound(None, source, proven_infeasible=True, seconds=took)
+    if r.bound is None:
+        return ExactBound(None, "none: the exact model's LP did not finish", seconds=took)
+    return ExactBound(float(r.bound), source, seconds=took)
+
+
 def _raise_without_solution(result, instance, spec, floors, solver, mode, remaining) -> None:
     if result.status is Status.NO_SOLUTION:
         raise SolverError(f"{solver} reached the time limit before finding any rollout (bound so far: "

@@ -40,7 +40,9 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     solver : 'highs' (default) | 'cbc' | 'scip' | 'cpsat'.
     mode : 'exact' (routes over the whole trench graph) | 'restricted' (shortest-path tree) |
         'decomposed' / 'decomposed-exact' (county MIPs in parallel, LP bound: allocator/decompose.py;
-        ``threads`` is then the number of worker processes).
+        ``threads`` is then the number of worker processes). Whatever the mode, the summary's
+        status, bound and gap refer to the problem posed (routes over the whole trench graph:
+        allocator/exact_bound.py); a smaller model's own figures go to ``restricted_*``.
     time_limit : wall-clock seconds for the whole call, model building included.
     gap : relative gap at which the solver may stop (0: prove optimality).
     warm_start : start the solver from a plan (the LP-support plan of the root phase, else the
@@ -104,7 +106,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
-    cover_of = _objective_function(form.model)  # the first stage's objective, for the plan finally returned
+    cover_of = objective_function(form.model)  # the first stage's objective, for the plan finally returned
     if kind is Objective.LEXICOGRAPHIC:
         coverage_value = result.objective
         cover = np.asarray(form.model.obj)
@@ -189,7 +191,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
 
 
 # ----------------------------------------------------------------------------- helpers
-def _objective_function(model):
+def objective_function(model):
     """The model's current objective as a function of the column values (a copy: later
     objective changes do not touch it)."""
     obj, offset = np.asarray(model.obj, dtype=float).copy(), float(model.obj_offset)

@@ -245,3 +245,17 @@ def test_every_objective_and_gap_gives_a_verified_plan_or_a_proven_claim(inst, g
        mode=st.sampled_from(["restricted", "decomposed", "decomposed-exact"]))
 def test_several_parts_give_a_verified_plan_or_a_proven_claim(inst, gap, mode):
     holds_against_oracle(inst, gap=gap, mode=mode, threads=1)
+
+
+# --------------------------------------------------------------------------- rollouts in restricted mode
+def test_restricted_rollout_claims_infeasibility_only_when_the_exact_lp_proves_it():
+    from allocator.rollout import solve_rollout
+
+    with pytest.raises(SolverError, match="does not prove"):   # the exact rollout costs 11 <= 15
+        solve_rollout(triangle("max-coverage", None), years=[2018], budgets=[15.0], mode="restricted")
+    with pytest.raises(InfeasibleError):                        # below 11 nothing exists
+        solve_rollout(triangle("max-coverage", None), years=[2018], budgets=[5.0], mode="restricted")
+    r = solve_rollout(triangle("max-coverage", None), years=[2018], budgets=[25.0], mode="restricted")
+    s = r.summary
+    assert s["gap_relative_to"].startswith("the problem posed") and s["restricted_status"] == "optimal"
+    assert s["bound"] >= s["objective"] - 1e-6 and "exact multi-year" in s["bound_source"]

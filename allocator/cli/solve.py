@@ -73,9 +73,15 @@ def human_summary(plan, instance, output) -> str:
     lines = [f"{instance.name}: {s['status'].upper()} ({s['solver']} {s['solver_version']}, mode {s['mode']})"]
     lines.append(f"  objective {s['objective_kind']}: {s['objective']:,.2f}   bound {_num(s.get('bound'))}   "
                  f"gap {_gap(s.get('gap'))}")
+    if s.get("restricted_status"):  # restricted / decomposed: the status above is for the problem posed
+        lines.append(f"  (bound of the problem posed: {s.get('bound_source')}; restricted model's own: "
+                     f"{s['restricted_status']}, bound {_num(s.get('restricted_bound'))}, "
+                     f"gap {_gap(s.get('restricted_gap'))})")
     if s.get("cost_objective") is not None:  # lexicographic: the second stage
         lines.append(f"  then least cost at that coverage: {s['cost_objective']:,.2f}   "
                      f"bound {_num(s.get('cost_bound'))}   gap {_gap(s.get('cost_gap'))}")
+    if s.get("coverage_note"):
+        lines.append(f"  ({s['coverage_note']})")
     budget = s.get("budget")
     lines.append(f"  cost ({s['budget_measure']}): {s['total_cost']:,.0f} {cur}"
                  + (f" of budget {budget:,.0f} {cur}" if budget is not None else " (no budget)"))
