@@ -186,7 +186,9 @@ def test_a_skipped_run_is_a_row_with_its_reason_and_the_run_stays_complete(tmp_p
     assert rows["fixed-tree"]["message"] == "not run: left out on purpose"
     assert rows["fixed-tree"]["wall_seconds"] is None and rows["fixed-tree"]["villages"] == 8
     assert rows["highs"]["status"] == "optimal" and rows["greedy"]["status"] == "feasible"
-    assert meta["complete"] is True and meta["runs_done"] == 3
+    assert rows["fixed-formulation"]["status"] == "optimal" and rows["fixed-formulation"]["verified"]
+    assert rows["fixed-formulation"]["objective"] == known_optimum(case)  # the textbook model proves it too
+    assert meta["complete"] is True and meta["runs_done"] == 4
     assert "fixed-tree: skipped: not run: left out on purpose" in (tmp_path / "out" / "results.md").read_text()
 
 
@@ -320,7 +322,7 @@ def test_results_file_schema(tmp_path):
                   solvers=("highs",))
     meta = run_suite(suite, tmp_path / "out", plots=False, quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree"]
+    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree", "fixed-formulation"]
     for r in rows:
         assert list(r)[:len(ROW_FIELDS)] == list(ROW_FIELDS)
         assert r["case"] == "b01" and r["family"] == "steinlib-B" and r["content_hash"]
@@ -331,8 +333,55 @@ def test_results_file_schema(tmp_path):
     assert highs["known_optimum"] == float(manifest()["b01"]["known_optimum"])
     assert highs["variables"] > 0 and highs["objective_vs_greedy"] is not None
     machine = json.loads((tmp_path / "out" / "machine.json").read_text())
-    assert machine["complete"] is True and machine["runs_done"] == 3 == meta["runs_done"]
+    assert machine["complete"] is True and machine["runs_done"] == 4 == meta["runs_done"]
     for key in ("cpu", "cores_usable", "memory_gb", "python", "backends", "reference_solve_seconds"):
         assert machine["machine"][key], key
     md = (tmp_path / "out" / "results.md").read_text()
     assert "| steinlib-B | highs | 1 | 1 |" in md
+
+
+# --------------------------------------------------------------------------- the textbook model
+PC_STP = """33D32945 STP File, STP Format Version 1.0
+SECTION Graph
+Nodes 5
+Edges 5
+E 1 2 3
+E 2 3 2
+E 2 4 4
+E 1 5 10
+E 4 5 1
+END
+SECTION Terminals
+Terminals 4
+RootP 1
+TP 3 1.0
+TP 4 2
+TP 5 20
+END
+EOF
+"""
+
+
+def test_fixed_formulation_solves_a_prize_collecting_file_and_skips_what_it_cannot_express(tmp_path):
+    """Hand-checked optimum (tests/test_solve_published.py): 1-2, 2-4, 4-5 built (8) and
+    village 3 on satellite (1): 9. A generated preset (4G, budget) is skipped with its reason."""
+    from allocator.generator import generate
+    from allocator.importers import import_stp
+    from benchmarks.baselines import fixed_formulation
+
+    path = tmp_path / "pc.stp"
+    path.write_text(PC_STP)
+    inst = load_instance(import_stp(path, tmp_path / "pc"))
+    result = fixed_formulation(inst, time_limit=30)
+    assert result.status == "optimal" and result.objective == pytest.approx(9.0)
+    assert result.bound == pytest.approx(9.0)
+    assert result.decision.technology == {"v3": "satellite", "v4": "fiber", "v5": "fiber"}
+    report = verify(inst, result.decision)
+    assert report.ok and report.recomputed["objective"] == pytest.approx(9.0)
+    # 10 arcs less the 2 into the root, the source arc to the backbone, one binary per village
+    assert result.model_size["integer_variables"] == 8 + 1 + 3
+
+    county = load_instance(generate("county", seed=1, directory=tmp_path / "county"))
+    skipped = fixed_formulation(county, time_limit=5)
+    assert skipped.status == "skipped" and skipped.decision is None
+    assert "does not apply" in skipped.message
