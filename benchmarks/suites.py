@@ -1,8 +1,10 @@
 """The benchmark suites, as data: which instances, which solvers, which limits.
 
-A :class:`Case` is one instance: a generator preset at a seed, or a published
-file from ``<repo>/../shared/external`` (SteinLib ``.stp``, OR-Library set
-covering) read through the project's importers. A :class:`Suite` runs every
+A :class:`Case` is one instance: a generator preset at a seed, an instance
+directory the repository ships (``instances/``), or a published file from
+``<repo>/../shared/external`` (SteinLib ``.stp``, OR-Library set covering) read
+through the project's importers. The smoke suite runs on what the project ships
+and adds the published files when they are present; the other suites need them. A :class:`Suite` runs every
 case with every solver it names (``None``: every installed backend) plus the
 baselines, all with the same time limit and gap.
 
@@ -22,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: engine backends in the order tables list them
 ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
 #: baselines every suite can run next to the engine
-BASELINES = ("greedy", "fixed-tree", "fixed-formulation")
+BASELINES = ("greedy", "fixed-tree", "fixed-formulation", "restricted")
 GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
 
 
@@ -36,7 +38,8 @@ def external_dir() -> Path:
 class Case:
     """One benchmark instance.
 
-    kind: ``generated`` (preset + seed), ``stp`` or ``scp`` (file, relative to the
+    kind: ``generated`` (preset + seed), ``instance`` (a shipped instance directory,
+    ``file`` relative to the repository), ``stp`` or ``scp`` (file, relative to the
     external directory). family: the series it is reported under (``county``,
     ``steinlib-B``, ``scp4`` ...). mode: the engine's mode for this case.
     """
@@ -55,7 +58,9 @@ class Case:
     skip: tuple[tuple[str, str], ...] = ()
 
     def path(self) -> Path | None:
-        return external_dir() / self.file if self.file else None
+        if not self.file:
+            return None
+        return (REPO if self.kind == "instance" else external_dir()) / self.file
 
     def skip_reason(self, solver: str) -> str | None:
         """Why this case leaves ``solver`` out (None: it runs it)."""
@@ -94,6 +99,12 @@ def generated(preset: str, seeds, *, mode: str = "exact", gap: float | None = No
     return [Case(name=f"{preset}-s{s}", family=preset, kind="generated", preset=preset, seed=int(s), mode=mode, gap=gap,
                  time_limit=time_limit, skip=tuple(sorted((skip or {}).items())))
             for s in seeds]
+
+
+def shipped(names, *, gap: float | None = None) -> list[Case]:
+    """Instance directories of the repository's ``instances/`` (those present: a wheel install has none)."""
+    return [Case(name=n, family="shipped", kind="instance", file=f"instances/{n}", gap=gap)
+            for n in names if (REPO / "instances" / n / "instance.toml").is_file()]
 
 
 def steinlib(series: str, numbers=None) -> list[Case]:
@@ -153,7 +164,7 @@ def manifest() -> dict[str, dict]:
 
 def known_optimum(case: Case) -> float | None:
     """The published proven optimum of a file case (None for generated ones)."""
-    if case.kind == "generated":
+    if case.kind in ("generated", "instance"):
         return None
     row = manifest().get(case.name)
     if not row or not row.get("known_optimum"):
@@ -162,13 +173,21 @@ def known_optimum(case: Case) -> float | None:
 
 
 # --------------------------------------------------------------------------- the suites
+#: shipped instances of the smoke suite (besides the county demo): the hand-checked tiny ones
+SMOKE_SHIPPED = ("tiny-trench", "tiny-4g", "tiny-floor", "tiny-mincost")
+
+
 def _smoke() -> Suite:
+    # published files only when present: the smoke suite runs in a clone without ../shared
+    published = steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) if manifest() else []
     return Suite(
         name="smoke",
         description="CI: a few small instances of each kind, HiGHS and the baselines; < 2 min on 2 cores "
-                    "including instance generation and import.",
-        # county seed 3 at a 1% gap: proving its last 0.1% takes longer than CI should wait
-        cases=tuple(steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) + generated("county", [3], gap=0.01)),
+                    "including instance generation and import. Runs on what the project ships (instances/, "
+                    "generator presets); SteinLib/OR-Library files are added when ../shared/external is present.",
+        # county seed 3 and the county demo at a 1% gap: proving the last 0.1% takes longer than CI should wait
+        cases=tuple(shipped(SMOKE_SHIPPED) + shipped(["county-demo"], gap=0.01) + published
+                    + generated("county", [3], gap=0.01)),
         time_limit=30.0,
         solvers=("highs",),
         target_minutes=2.0,
@@ -226,7 +245,8 @@ def get_suite(name: str) -> Suite:
         build = SUITES[name]
     except KeyError:
         raise OptionsError(f"unknown suite {name!r}", fix=f"one of {', '.join(SUITES)}") from None
-    if not manifest():
+    if name != "smoke" and not manifest():
         raise OptionsError(f"published instances not found: {external_dir() / 'MANIFEST.csv'}",
-                           fix="set ALLOCATOR_EXTERNAL to the folder holding MANIFEST.csv")
+                           fix="set ALLOCATOR_EXTERNAL to the folder holding MANIFEST.csv (the smoke suite "
+                               "runs without it)")
     return build()

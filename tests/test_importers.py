@@ -19,11 +19,13 @@ from allocator.cli import main as cli_main
 from allocator.errors import InputError
 from allocator.importers import (import_scp, import_stp, read_scp, read_stp, scp_tables,
                                  stp_tables)
+try:  # tests/ as a plain directory or as a package
+    from external import EXTERNAL, require_external
+except ImportError:
+    from tests.external import EXTERNAL, require_external
 
 REPO = Path(__file__).resolve().parents[1]
-EXTERNAL = REPO.parent / "shared" / "external"
-needs_shared = pytest.mark.skipif(not (EXTERNAL / "MANIFEST.csv").is_file(),
-                                  reason=f"published benchmark files not found at {EXTERNAL}")
+needs_shared = pytest.mark.external
 
 
 def _csv_rows(name: str) -> dict[str, dict]:
@@ -57,8 +59,7 @@ def _stp_facts(path: Path) -> dict:
 
 # --------------------------------------------------------------------------- every published file
 def test_manifest_lists_every_file_of_both_kinds():
-    if not MANIFEST:
-        pytest.skip(f"no MANIFEST.csv under {EXTERNAL}")
+    require_external()
     on_disk_stp = sorted(p.relative_to(EXTERNAL).as_posix() for p in EXTERNAL.rglob("*.stp"))
     on_disk_scp = sorted(p.relative_to(EXTERNAL).as_posix() for p in EXTERNAL.rglob("scp*.txt"))
     assert on_disk_stp == STP_FILES and len(STP_FILES) == 172
@@ -237,7 +238,7 @@ def test_refuses_to_replace_a_directory_that_is_not_an_instance(tmp_path):
     (target / "notes.txt").write_text("keep me")
     stp = tmp_path / "tiny.stp"
     stp.write_text(TINY_PC)
-    with pytest.raises(InputError, match="not an instance directory"):
+    with pytest.raises(InputError, match="not written by allocator"):
         import_stp(stp, target)
     assert (target / "notes.txt").read_text() == "keep me"
 
