@@ -75,6 +75,7 @@ def _street_names() -> list[str]:
         return sorted(r["name"] for r in csv.DictReader(f) if r["problem"] == "rooted_pcstp")
 
 
+@pytest.mark.external
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _street_names())
 def test_street_networks_are_proven_at_the_published_optimum(name, tmp_path):
