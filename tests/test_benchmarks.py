@@ -156,7 +156,12 @@ def test_standard_and_full_cover_every_family_of_the_issue():
     assert set(get_suite("full").family_names()) == wanted | ({"steinlib-E"} if has_e else set())
     street = [c for c in get_suite("standard").cases if c.family == "street"]
     assert len(street) == 14 and {manifest()[c.name]["problem"] for c in street} == {"rooted_pcstp"}
+    # the textbook baseline runs on a sample in standard (minutes per file), on every file in full
+    textbook = [c.name for c in street if c.skip_reason("fixed-formulation") is None]
+    assert 1 <= len(textbook) < 14 and all("full suite" in c.skip_reason("fixed-formulation")
+                                           for c in street if c.name not in textbook)
     full = get_suite("full")
+    assert not any(c.skip for c in full.cases if c.family == "street")
     assert {c.name for c in full.cases if c.kind != "generated"} == set(manifest())  # every published file
     smoke = get_suite("smoke")
     assert smoke.solvers == ("highs",) and set(smoke.baselines) == set(BASELINES)
@@ -231,6 +236,8 @@ def test_a_skipped_run_is_a_row_with_its_reason_and_the_run_stays_complete(tmp_p
     assert rows["fixed-tree"]["message"] == "not run: left out on purpose"
     assert rows["fixed-tree"]["wall_seconds"] is None and rows["fixed-tree"]["villages"] == 8
     assert rows["highs"]["status"] == "optimal" and rows["greedy"]["status"] == "feasible"
+    assert rows["fixed-formulation"]["status"] == "optimal" and rows["fixed-formulation"]["verified"]
+    assert rows["fixed-formulation"]["objective"] == known_optimum(case)  # the textbook model proves it too
     assert rows["restricted"]["status"] in ("optimal", "feasible") and rows["restricted"]["role"] == "baseline"
     assert meta["complete"] is True and meta["runs_done"] == 1 + len(BASELINES)
     assert "fixed-tree: skipped: not run: left out on purpose" in (tmp_path / "out" / "results.md").read_text()
@@ -382,3 +389,50 @@ def test_results_file_schema(tmp_path):
         assert machine["machine"][key], key
     md = (tmp_path / "out" / "results.md").read_text()
     assert "| steinlib-B | highs | 1 | 1 |" in md
+
+
+# --------------------------------------------------------------------------- the textbook model
+PC_STP = """33D32945 STP File, STP Format Version 1.0
+SECTION Graph
+Nodes 5
+Edges 5
+E 1 2 3
+E 2 3 2
+E 2 4 4
+E 1 5 10
+E 4 5 1
+END
+SECTION Terminals
+Terminals 4
+RootP 1
+TP 3 1.0
+TP 4 2
+TP 5 20
+END
+EOF
+"""
+
+
+def test_fixed_formulation_solves_a_prize_collecting_file_and_skips_what_it_cannot_express(tmp_path):
+    """Hand-checked optimum (tests/test_solve_published.py): 1-2, 2-4, 4-5 built (8) and
+    village 3 on satellite (1): 9. A generated preset (4G, budget) is skipped with its reason."""
+    from allocator.generator import generate
+    from allocator.importers import import_stp
+    from benchmarks.baselines import fixed_formulation
+
+    path = tmp_path / "pc.stp"
+    path.write_text(PC_STP)
+    inst = load_instance(import_stp(path, tmp_path / "pc"))
+    result = fixed_formulation(inst, time_limit=30)
+    assert result.status == "optimal" and result.objective == pytest.approx(9.0)
+    assert result.bound == pytest.approx(9.0)
+    assert result.decision.technology == {"v3": "satellite", "v4": "fiber", "v5": "fiber"}
+    report = verify(inst, result.decision)
+    assert report.ok and report.recomputed["objective"] == pytest.approx(9.0)
+    # 10 arcs less the 2 into the root, the source arc to the backbone, one binary per village
+    assert result.model_size["integer_variables"] == 8 + 1 + 3
+
+    county = load_instance(generate("county", seed=1, directory=tmp_path / "county"))
+    skipped = fixed_formulation(county, time_limit=5)
+    assert skipped.status == "skipped" and skipped.decision is None
+    assert "does not apply" in skipped.message

@@ -47,7 +47,7 @@ def _import(name: str, tmp_path: Path):
     source = EXTERNAL / row["file"]
     if not source.is_file():
         pytest.skip(f"{source} is absent")
-    importer = import_stp if row["problem"] == "steiner_tree" else import_scp
+    importer = import_stp if row["file"].endswith(".stp") else import_scp
     directory = importer(source, tmp_path / name)
     return load_instance(directory), float(row["known_optimum"])
 
@@ -66,6 +66,33 @@ def test_highs_reaches_the_published_optimum(name, tmp_path):
     # the objective is what the plan pays: trenches (Steiner) or sites (set cover), nothing else
     assert _equal(plan.total_cost, optimum)
     assert bool(plan.villages["covered"].all())  # every terminal / row is served
+
+
+def _street_names() -> list[str]:
+    if not MANIFEST.is_file():
+        return ["i101M1"]  # skips with its reason in _import
+    with MANIFEST.open(encoding="utf-8", newline="") as f:
+        return sorted(r["name"] for r in csv.DictReader(f) if r["problem"] == "rooted_pcstp")
+
+
+@pytest.mark.external
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _street_names())
+def test_street_networks_are_proven_at_the_published_optimum(name, tmp_path):
+    """The DIMACS Cologne street networks (rooted prize-collecting): proven optimal, and
+    every bound the engine reports (the solve's, dual ascent's) is at most the optimum."""
+    instance, optimum = _import(name, tmp_path)
+    plan = solve(instance, solver="highs", time_limit=120)
+    s = plan.summary
+    assert plan.status == "optimal", s
+    assert s["verified"] and _equal(plan.objective, optimum), (name, plan.objective, optimum)
+    assert s["bound"] <= optimum * (1 + 1e-9) + 1e-6
+    da = s["fiber_model"]["dual_ascent"]
+    assert da["lower_bound"] <= optimum * (1 + 1e-9) + 1e-6 <= da["upper_bound"] * (1 + 2e-9) + 2e-6
+    assert da["arcs_after"] < da["arcs_before"]
+    lp = (s.get("root_phase") or {}).get("lp_bound_after")
+    if lp is not None:
+        assert lp <= optimum * (1 + 1e-9) + 1e-6
 
 
 @pytest.mark.parametrize("solver", OTHER_SOLVERS)
