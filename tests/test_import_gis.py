@@ -224,3 +224,15 @@ def test_missing_gis_extra_says_how_to_install(monkeypatch, layers, capsys):
     expect_error(capsys, "needs the optional GIS packages, missing: geopandas", 'pip install "allocator[gis]"')
     assert cli_main(["export", "instances/tiny-trench", str(layers), "-o", str(layers / "x.gpkg")]) == 2
     expect_error(capsys, "'allocator export' needs the optional GIS packages", 'pip install "allocator[gis]"')
+
+
+def test_unreadable_files_are_input_errors(layers, capsys):
+    (layers / "junk.gpkg").write_text("not a geopackage")
+    assert run(layers, villages=layers / "junk.gpkg") == 2
+    expect_error(capsys, "junk.gpkg", "OGR cannot open the villages layer")
+    (layers / "plain.csv").write_text("a,b\n1,2\n")
+    assert run(layers, villages=layers / "plain.csv") == 2
+    expect_error(capsys, "plain.csv", "no geometry and no 'lon'/'lat' columns")
+    (layers / "junk.osm.pbf").write_text("garbage")
+    assert cli_main(["import", "osm", str(layers / "junk.osm.pbf"), "-o", str(layers / "x")]) == 2
+    expect_error(capsys, "junk.osm.pbf", "cannot read the OpenStreetMap file")
