@@ -108,3 +108,19 @@ def test_map_draws_county_outlines(tmp_path):
 
     with pytest.raises(InputError, match="counties.csv, line 2, column 'boundary': a LineString where Polygon"):
         write_map(inst, plan, tmp_path / "map2.html")
+
+
+def test_map_draws_large_road_networks_straight(demo_plan, monkeypatch):
+    from allocator.io import load_instance
+    from allocator.plan_io import read_plan
+    from allocator.reports import map as map_module
+    from allocator.reports.geo import build_layers
+
+    inst = load_instance(DEMO)
+    layers = build_layers(inst, read_plan(demo_plan / "plan", inst))
+    full = map_module.context_data(layers)["roads"]
+    assert max(len(line) for line in full) > 2
+    monkeypatch.setattr(map_module, "MAP_ROAD_VERTICES", 10)
+    light = map_module.context_data(layers)["roads"]
+    assert len(light) == len(full) and all(len(line) == 2 for line in light)
+    assert [line[0] for line in light] == [line[0] for line in full]
