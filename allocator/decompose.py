@@ -121,7 +121,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     budget = instance.budget if budget is KEEP else budget
     if mode not in ("restricted", "exact"):
         raise OptionsError(f"unknown routing mode '{mode}' for the decomposition", fix="use restricted or exact")
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget, seed=seed)
     workers = _workers(workers)
     backend = get_backend(solver)
     deadline = None if time_limit is None else time.time() + time_limit

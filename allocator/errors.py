@@ -15,6 +15,7 @@ code  meaning
 """
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -150,6 +151,32 @@ def show_warnings_as_lines(prefix: str) -> None:
             default(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show
+
+
+#: an operating-system error on a file the user named, as (problem, fix); see :func:`file_error`
+FILE_ERRORS = {
+    errno.ENOENT: ("not found", "check the path"),
+    errno.EISDIR: ("is a folder where a file is expected", "give the path of the file"),
+    errno.ENOTDIR: ("is not a folder (a file is on the path)", "check the path"),
+    errno.EACCES: ("permission denied", "make it readable (and its folder writable, for an output), or use a copy"),
+    errno.EPERM: ("operation not permitted", "check its permissions"),
+    errno.EROFS: ("is on a read-only file system", "write the output elsewhere"),
+    errno.ENOSPC: ("the disk is full", "free some space, or write elsewhere"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space, or write elsewhere"),
+    errno.ENAMETOOLONG: ("the name is too long", "use a shorter path"),
+    errno.ELOOP: ("too many levels of symbolic links", "check the path"),
+    errno.EEXIST: ("already exists", "choose another path"),
+    errno.ENOTEMPTY: ("is a folder that is not empty", "choose another path"),
+}
+
+
+def file_error(err: OSError, path: str | Path | None = None) -> InputError | None:
+    """The InputError (exit 2) for an OS error on a file, or None if it is not about a file."""
+    if err.errno not in FILE_ERRORS:
+        return None
+    problem, fix = FILE_ERRORS[err.errno]
+    name = path if path is not None else err.filename
+    return InputError(problem if name is not None else f"{problem} ({err})", file=name, fix=fix)
 
 
 def _rebuild_input_error(cls, problem, file, line, column, fix):

@@ -356,7 +356,7 @@ def write_frontier(frontier: Frontier, out_dir, *, title: str, currency: str, me
     from .io.atomic import atomic_output_dir
 
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="frontier") as tmp:
         frontier.points[COLUMNS].to_csv(tmp / "frontier.csv", index=False, encoding="utf-8", lineterminator="\n")
         plot_frontier(frontier, tmp / "frontier.png", title=title, currency=currency)
         info = {"mode": frontier.mode, "complete": frontier.complete, "notes": frontier.notes, **(meta or {})}

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .errors import InputError
+from .errors import InputError, file_error
 from .schema import (ALL_POOR, BUDGET, PRIORITY, SCALE, SHARE, Objective, Technology, cost_limits,
                      format_number)
 from .spelling import unknown_key_fix
@@ -168,6 +168,30 @@ def _table(rep: _Reporter, data: Mapping, key: str) -> Mapping:
 
 
 # --------------------------------------------------------------------------- parse
+def _read_scenario_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without the byte-order mark Windows editors write;
+    UTF-16, another encoding, a folder or an empty file are input errors."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("scenario file not found", file=path,
+                         fix="check the path (scenario files are TOML, see docs/whatif.md)") from None
+    except OSError as err:
+        raise (file_error(err, path) or err) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("the file is saved as UTF-16", file=path,
+                         fix="save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start}: {err.reason})", file=path,
+                         fix="save the file as UTF-8") from None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise InputError("the scenario file is empty: it changes nothing", file=path,
+                         fix='write at least one override, e.g. budget = 1.2e9 (see docs/whatif.md)')
+    return text
+
+
 def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
                    name: str | None = None) -> Scenario:
     """Read and check a scenario file (or ``text``) on its own, without its base instance.
@@ -182,11 +206,7 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
     if text is None:
         if path is None:
             raise ValueError("parse_scenario needs a path or text")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("scenario file not found", file=path,
-                             fix="check the path (scenario files are TOML, see docs/whatif.md)") from None
+        text = _read_scenario_text(path)
     rep = _Reporter(path, text)
     try:
         data = tomllib.loads(text)

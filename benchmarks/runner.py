@@ -214,6 +214,9 @@ def _run_baseline(instance, spec: RunSpec) -> dict:
                                       seed=spec.seed)
     elif spec.solver == "fixed-formulation":
         result = baselines.fixed_formulation(instance, time_limit=spec.time_limit, gap=spec.gap)
+    elif spec.solver == "restricted":
+        result = baselines.restricted_baseline(instance, mode=spec.mode, time_limit=spec.time_limit, gap=spec.gap,
+                                               threads=spec.threads, seed=spec.seed)
     else:
         raise OptionsError(f"unknown baseline {spec.solver!r}", fix=f"one of {', '.join(BASELINES)}")
     return {"status": result.status, "objective": result.objective, "bound": result.bound, "gap": result.gap,
@@ -617,7 +620,7 @@ def run_suite(suite: Suite, out_dir: str | Path, *, solvers: list[str] | None = 
     ctx = mp.get_context("fork")
     rows_all: list[dict] = []
     interrupted = False
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="bench results", preserve=("README.md",)) as tmp:
         with (tmp / "results.jsonl").open("w", encoding="utf-8") as partial:  # readable while it runs
             try:
                 for case, specs in work:

@@ -172,7 +172,7 @@ def test_frontier_cli_writes_table_plot_and_info(tiny, tmp_path, capsys):
     out = tmp_path / "fr"
     assert main(["frontier", str(inst_dir), "--from", "20000", "--to", "60000", "--points", "3", "-o", str(out),
                  "-q", "--jobs", "1"]) == 0
-    assert {p.name for p in out.iterdir()} == {"frontier.csv", "frontier.png", "frontier.json"}
+    assert {p.name for p in out.iterdir()} == {".allocator-output", "frontier.csv", "frontier.png", "frontier.json"}
     import pandas as pd
     df = pd.read_csv(out / "frontier.csv")
     assert list(df["budget"]) == [20000.0, 40000.0, 60000.0]

@@ -238,7 +238,7 @@ def test_refuses_to_replace_a_directory_that_is_not_an_instance(tmp_path):
     (target / "notes.txt").write_text("keep me")
     stp = tmp_path / "tiny.stp"
     stp.write_text(TINY_PC)
-    with pytest.raises(InputError, match="not an instance directory"):
+    with pytest.raises(InputError, match="not written by allocator"):
         import_stp(stp, target)
     assert (target / "notes.txt").read_text() == "keep me"
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import VerificationError
+from .options import add_common_options
 
 
 def register(subparsers) -> None:
@@ -21,7 +22,7 @@ def register(subparsers) -> None:
                     "policy rules) and the plan's stated objective. Works on hand-edited plans.")
     parser.add_argument("instance", metavar="DIR", help="instance directory")
     parser.add_argument("plan", metavar="PLAN_DIR", help="plan directory (written by `allocator solve -o`)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing when the plan is valid")
+    add_common_options(parser, quiet_help="print nothing when the plan is valid")
     parser.add_argument("--ignore-scenario", action="store_true",
                         help="check a what-if plan against DIR as it is, not under the scenario recorded in "
                              "PLAN_DIR/scenario.json (which is applied by default)")

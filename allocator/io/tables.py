@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InputWarning
+from ..errors import InputError, InputWarning, file_error
 from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, Technology, format_number
 from ..spelling import nearest
 from .writer import DERIVED_COLUMNS
@@ -97,6 +97,8 @@ def read_table(path: Path, name: str | None = None) -> CsvTable:
         raise InputError("file not found", file=name,
                          fix=f"create {name} with the header {','.join(c.name for c in columns if c.required)} "
                              f"(see docs/format.md)") from None
+    except OSError as err:  # a folder where the file should be, unreadable, ...
+        raise (file_error(err, path) or err) from None
     text = _decode(raw, name)
     first = next(csv.reader(io.StringIO(text, newline="")), None)
     if not first or not any(c.strip() for c in first):
@@ -234,8 +236,7 @@ def _default_series(col: Column, n: int) -> pd.Series:
 def _check_limits(table: CsvTable, col: Column, text: pd.Series, values: np.ndarray) -> None:
     """Every filled value within the column's declared limits (schema.Limits)."""
     lim = col.limits
-    with np.errstate(invalid="ignore"):  # NaN (empty cell) compares False: not out of range
-        low, high = values < lim.low, values > lim.high
+    low, high = values < lim.low, values > lim.high  # NaN (an empty cell) compares False: not out of range
     out = low | high
     if not out.any():
         return
@@ -250,7 +251,7 @@ def _check_limits(table: CsvTable, col: Column, text: pd.Series, values: np.ndar
         fix += f", in {lim.unit}"
     if col.name == "lat" and "lon" in table.df.columns:  # lon/lat swapped is the usual cause
         fix += "; check that lon and lat are not swapped (lat is north-south, within +-90)"
-    elif lim.unit in ("degrees",):
+    elif lim.unit == "degrees":
         fix += " (decimal degrees, WGS84)"
     else:
         fix += " (check for a typo, a missing decimal point or a value in another unit)"

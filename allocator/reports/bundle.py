@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io.atomic import atomic_output_dir
+from ..io.atomic import MARKER, atomic_output_dir
 from ..importers.gisdeps import gis_available
 from .excel import write_workbook
 from .export import export_plan
@@ -37,7 +37,7 @@ def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: s
     tables = report_tables(instance, plan)
     layers = build_layers(instance, plan)
     result = ReportFiles(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="report") as tmp:
         subtitle = f"{plan.summary.get('status', '')} plan, {plan.summary.get('objective_kind', '')}"
         write_workbook(tables, tmp / "report.xlsx", title=title, subtitle=subtitle)
         write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title)
@@ -51,7 +51,7 @@ def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: s
             result.notes.append("GeoPackage not written: install the optional pure-Python writer "
                                 "with `pip install fudgeo`, or the GIS extra with `pip install \"allocator[gis]\"` "
                                 "(GeoJSON layers are written either way)")
-        result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER)
     result.notes += [f"{n} {name} without coordinates left out of the layers"
                      for name, n in layers.skipped.items() if n]
     return result
