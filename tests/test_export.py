@@ -33,6 +33,8 @@ def test_instance_without_geometry_exports_straight_trenches(tmp_path, capsys):
     assert cli_main(["export", str(inst), str(tmp_path / "plan"), "-o", str(out)]) == 0
     layers = dict(pyogrio.list_layers(out))
     assert set(layers) == {"villages", "trenches", "sites", "site_reach", "backbone"}
+    # no site is opened: the empty layers still declare their geometry type for QGIS
+    assert layers["sites"] == "Point" and layers["site_reach"] == "Polygon" and layers["trenches"] == "LineString"
     trenches = gpd.read_file(out, layer="trenches")
     built = pd.read_csv(tmp_path / "plan" / "edges.csv")
     nodes = pd.read_csv(inst / "network_nodes.csv").set_index("node_id")
