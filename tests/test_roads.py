@@ -118,3 +118,41 @@ def test_wkt_reader_refuses_malformed_text(text):
         to_geojson(text)
     assert to_geojson("") is None and to_geojson("LINESTRING EMPTY") is None
     json.dumps(to_geojson("POINT (1 2)"))
+
+
+@settings(max_examples=30)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=2, max_size=6), min_size=1,
+                max_size=10),
+       st.lists(st.tuples(st.floats(0, 0.06), st.floats(0, 0.06)), min_size=1, max_size=5))
+def test_pruning_dead_ends_keeps_every_distance_between_terminals(polylines, points):
+    """Property: peeling branches that lead to no terminal and contracting again changes no
+    cheapest path between terminals, and leaves no dead end that is not a terminal."""
+    from allocator.importers.roads import prune_dead_ends
+
+    g = build_trench_graph(lines_of([[(x * 0.01, y * 0.01) for x, y in p] for p in polylines]))
+    if not g.paths:
+        return
+    terminals = set(attach(g, np.array(points)).vertex.tolist())
+
+    def network():
+        h = nx.Graph()
+        for k in range(len(g.paths)):
+            u, v, c = g.edge_u[k], g.edge_v[k], g.cost(k)
+            if not h.has_edge(u, v) or h[u][v]["w"] > c:
+                h.add_edge(u, v, w=c)
+        return h
+
+    before = network()
+    dist_before = {t: nx.single_source_dijkstra_path_length(before, t, weight="w") for t in terminals if t in before}
+    prune_dead_ends(g, terminals)
+    after = network()
+    for t, lengths in dist_before.items():
+        for s in terminals:
+            if s in lengths and s != t:
+                assert nx.dijkstra_path_length(after, t, s, weight="w") == pytest.approx(lengths[s], rel=1e-9, abs=1e-9)
+    multi = nx.MultiGraph()
+    multi.add_edges_from(zip(g.edge_u, g.edge_v))
+    assert all(d != 1 or x in terminals for x, d in multi.degree())
+    for k in range(len(g.paths)):  # geometry still runs from one end to the other, segment by segment
+        assert g.paths[k][0] == g.edge_u[k] and g.paths[k][-1] == g.edge_v[k]
+        assert len(g.seg_m[k]) == len(g.paths[k]) - 1 == len(g.seg_cost[k]) == len(g.seg_class[k])

@@ -9,7 +9,9 @@ and GIS importers share once they have read their sources.
   road is an error listing them all (``far="error"``), or is kept without a
   network node, so only 4G with microwave backhaul or satellite can reach it
   (``far="keep"``); nothing is dropped silently;
-- road components without a point of presence cannot carry fiber: they are left
+- road branches leading to no village, point of presence or tower are peeled off
+  (a dead end is never in a cheapest tree) and the chains left contracted again;
+  road components without a point of presence cannot carry fiber: they are left
   out, and their villages are kept without a node (counted in the report);
 - candidate 4G sites: one at every village (and at every existing tower when
   given), backhaul over the site's node; coverage is derived by the loader
@@ -27,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import InputError
 from .common import ImportedTables
 from .roadcosts import DEFAULT_COST_MODEL, DEFAULT_POLICY_MODEL, RoadCosts
-from .roads import RoadLines, attach, build_trench_graph, geodesic_m, wkt_linestring
+from .roads import RoadLines, attach, build_trench_graph, prune_dead_ends, wkt_linestring
 
 #: most village ids listed in one error message
 SHOWN = 20
@@ -82,6 +84,8 @@ def assemble(*, name: str, description: str, lines: RoadLines, villages: PointLa
     b_vertex, b_dist = at.vertex[nv:nv + nb], at.distance_m[nv:nv + nb]
     t_vertex, t_dist = at.vertex[nv + nb:], at.distance_m[nv + nb:]
     limit = max_drop_km * 1000.0
+    attached = np.unique(at.vertex[at.distance_m <= limit])
+    report.counts.update(prune_dead_ends(graph, set(attached.tolist())))
 
     far_v = np.flatnonzero(v_dist > limit)
     if len(far_v):
@@ -112,7 +116,8 @@ def assemble(*, name: str, description: str, lines: RoadLines, villages: PointLa
         terrains.append(graph.dominant(k, graph.seg_terrain, graph.terrain_names))
         classes.append(graph.dominant(k, graph.seg_class, graph.class_names))
         geoms.append(wkt_linestring(graph.lonlat[graph.paths[k]]))
-    ends = graph.ends()
+    # a point alone on its road keeps its foot even when every branch around it was peeled
+    ends = np.union1d(graph.ends() if graph.paths else np.zeros(0, np.int64), attached)
     junction_name = {int(v): f"j{i}" for i, v in enumerate(ends.tolist())}
     node_rows = [(junction_name[v], "junction", graph.lonlat[v, 0], graph.lonlat[v, 1]) for v in ends.tolist()]
     edge_rows = [(junction_name[u], junction_name[v], ln, te, c, cl, g)

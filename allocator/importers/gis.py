@@ -110,7 +110,7 @@ def read_layer(path, *, what: str, spec: dict | None = None, report: ImportRepor
     except Exception as err:  # noqa: BLE001
         raise InputError(f"cannot read the {what} layer: {err}", file=_where(path, layer)) from None
     where = _where(path, layer)
-    if "geometry" not in gdf or gdf.geometry.isna().all() and path.suffix.lower() == ".csv":
+    if "geometry" not in gdf or (gdf.geometry.isna().all() and path.suffix.lower() == ".csv"):
         lon, lat = spec.get("lon") or "lon", spec.get("lat") or "lat"
         if lon not in gdf.columns or lat not in gdf.columns:
             raise InputError(f"the {what} table has no geometry and no '{lon}'/'{lat}' columns", file=where,
@@ -164,7 +164,7 @@ def _check_geometries(gdf, *, what: str, where: str, report: ImportReport | None
     if len(invalid):
         fixed = shapely.make_valid(geoms[invalid])
         broken = [int(i) for i, g in zip(invalid, fixed) if shapely.is_empty(g)
-                  or _FAMILY.get(shapely.get_type_id(g) and g.geom_type, "") != expected]
+                  or _FAMILY.get(g.geom_type, "") != expected]
         if broken:
             reason = shapely.is_valid_reason(geoms[broken[0]])
             raise InputError(f"feature {broken[0] + 1} has an invalid geometry that cannot be repaired ({reason})",

@@ -349,6 +349,67 @@ def _drop_edges(graph: TrenchGraph, drop: set) -> None:
         setattr(graph, name, [values[k] for k in keep])
 
 
+def prune_dead_ends(graph: TrenchGraph, terminals) -> dict:
+    """Remove road branches that lead to no terminal, then contract the chains this leaves.
+
+    A dead end (a non-terminal vertex of degree 1) is never part of a cheapest tree
+    connecting terminals with positive trench costs, so peeling such branches
+    (repeatedly: a branch of branches) changes no plan; the junctions it leaves with
+    degree 2 are contracted like the rest. ``terminals``: vertex ids to keep
+    (where villages, points of presence and towers attach). Returns counts.
+    """
+    u = np.asarray(graph.edge_u, np.int64)
+    v = np.asarray(graph.edge_v, np.int64)
+    n_edges = len(u)
+    if n_edges == 0:
+        return {"dead_end_edges_removed": 0}
+    n_vert = len(graph.lonlat)
+    keep = np.zeros(n_vert, bool)
+    keep[np.asarray(list(terminals), np.int64)] = True
+    ends = np.concatenate([u, v])
+    order = np.argsort(ends, kind="stable")
+    edge_of = np.concatenate([np.arange(n_edges), np.arange(n_edges)])[order].tolist()
+    ptr = np.zeros(n_vert + 1, np.int64)
+    np.cumsum(np.bincount(ends, minlength=n_vert), out=ptr[1:])
+    ptr = ptr.tolist()
+    degree = (np.bincount(u, minlength=n_vert) + np.bincount(v, minlength=n_vert)).tolist()
+    alive = [True] * n_edges
+    u_l, v_l, keep_l = u.tolist(), v.tolist(), keep.tolist()
+    stack = [x for x in range(n_vert) if degree[x] == 1 and not keep_l[x]]
+    removed = 0
+    while stack:
+        x = stack.pop()
+        if degree[x] != 1 or keep_l[x]:
+            continue
+        for k in range(ptr[x], ptr[x + 1]):
+            e = edge_of[k]
+            if alive[e]:
+                alive[e] = False
+                removed += 1
+                other = v_l[e] if u_l[e] == x else u_l[e]
+                degree[x] -= 1
+                degree[other] -= 1
+                if degree[other] == 1 and not keep_l[other]:
+                    stack.append(other)
+                break
+    live = np.flatnonzero(alive)
+    deg = np.asarray(degree)
+    chains = contract(u[live], v[live], (deg != 2) | keep)
+    old = {name: getattr(graph, name) for name in ("paths", "seg_m", "seg_cost", "seg_class", "seg_terrain")}
+    for name in ("edge_u", "edge_v", "paths", "seg_m", "seg_cost", "seg_class", "seg_terrain"):
+        setattr(graph, name, [])
+    for verts, local in chains:
+        parts = {name: [] for name in old}
+        for i, j in enumerate(local):
+            e = int(live[j])
+            forward = int(old["paths"][e][0]) == verts[i]
+            for name, values in old.items():
+                x = values[e] if forward else values[e][::-1]
+                parts[name].append(x[1:] if name == "paths" and i > 0 else x)
+        graph_add(graph, *(np.concatenate(parts[name]) for name in old))
+    return {"dead_end_edges_removed": removed, "edges_after_pruning": len(graph.paths)}
+
+
 def wkt_linestring(lonlat: np.ndarray, digits: int = 7) -> str:
     """``LINESTRING (lon lat, ...)`` with ``digits`` decimals (1e-7 degree ~ 1 cm, OSM's precision)."""
     fmt = f"{{:.{digits}f}} {{:.{digits}f}}"

@@ -59,12 +59,16 @@ def export_layers(instance, plan) -> dict:
     return out
 
 
-def _frame(features: list, kind: str):
+def _write(features: list, kind: str, path, **kwargs) -> None:
+    """One layer; an empty one still declares its geometry type, so QGIS shows it as such."""
     import geopandas as gpd
 
     if features:
-        return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    return gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+        frame.to_file(path, engine="pyogrio", **kwargs)
+    else:
+        frame = gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+        frame.to_file(path, engine="pyogrio", geometry_type=kind, **kwargs)
 
 
 _KINDS = {"villages": "Point", "trenches": "LineString", "sites": "Point", "site_reach": "Polygon",
@@ -97,11 +101,11 @@ def export_plan(instance, plan, output, *, fmt: str | None = None) -> list[Path]
     if fmt == "gpkg":
         with atomic_output_file(output, ours=_our_geopackage) as tmp:  # GDAL creates the file itself
             for name, feats in layers.items():
-                _frame(feats, _KINDS[name]).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+                _write(feats, _KINDS[name], tmp, layer=name, driver="GPKG")
         return [output]
     paths = []
     with atomic_output_dir(output, kind="gis layers") as tmp_dir:
         for name, feats in layers.items():
-            _frame(feats, _KINDS[name]).to_file(tmp_dir / f"{name}.geojson", driver="GeoJSON", engine="pyogrio")
+            _write(feats, _KINDS[name], tmp_dir / f"{name}.geojson", driver="GeoJSON")
             paths.append(output / f"{name}.geojson")
     return paths

@@ -46,6 +46,10 @@ def map_data(layers: LayerSet) -> dict:
             "colors": TECH_COLORS, "labels": TECH_LABELS, **context_data(layers)}
 
 
+#: above this many road vertices the map draws each road straight between its ends (the export keeps them all)
+MAP_ROAD_VERTICES = 400_000
+
+
 def _rounded(coords, digits: int = 6):
     """Coordinates to 6 decimals (~0.1 m): the page stays small."""
     if coords and isinstance(coords[0], (int, float)):
@@ -64,7 +68,10 @@ def _rings(geom: dict) -> list:
 
 def context_data(layers: LayerSet) -> dict:
     """Roads as polylines, backbone points, county outlines as rings (empty lists when absent)."""
-    roads = [_rounded(line) for f in layers.features.get("roads", []) for line in _lines(f["geometry"])]
+    lines = [line for f in layers.features.get("roads", []) for line in _lines(f["geometry"])]
+    if sum(len(line) for line in lines) > MAP_ROAD_VERTICES:  # a province: keep the page light
+        lines = [[line[0], line[-1]] for line in lines]
+    roads = [_rounded(line) for line in lines]
     backbone = layers.features.get("backbone", [])
     counties = layers.features.get("counties", [])
     return {"roads": roads,
