@@ -18,7 +18,7 @@ def register(sub) -> None:
                    help="find the exact breakpoints (lexicographic solves; about two per breakpoint)")
     p.add_argument("--max-solves", type=int, default=60, help="--exact: give up after this many solves (default 60)")
     p.add_argument("-o", "--output", metavar="OUT", help="output directory (default: frontier-<instance name>)")
-    add_solve_options(p)
+    add_solve_options(p, with_scheduler=True)
     p.set_defaults(func=run)
 
 
@@ -33,6 +33,7 @@ def run(args) -> int:
             + (" (exact breakpoints)" if args.exact else f" at {args.points} budgets"))
     frontier = trace_frontier(instance, budget_from=args.budget_from, budget_to=args.budget_to, points=args.points,
                               exact=args.exact, max_solves=args.max_solves, workers=args.jobs,
+                              scheduler=args.scheduler,
                               **solve_options(args))
     out = args.output or f"frontier-{instance.name}"
     write_frontier(frontier, out, title=f"Budget frontier: {instance.name}", currency=instance.currency,

@@ -11,8 +11,9 @@ import sys
 import time
 
 
-def add_solve_options(p, *, with_threads: bool = False) -> None:
-    """Solver options shared by whatif, frontier and prices."""
+def add_solve_options(p, *, with_threads: bool = False, with_scheduler: bool = False) -> None:
+    """Solver options shared by whatif, frontier and prices (``with_scheduler``: the solves can
+    run on a Dask cluster)."""
     p.add_argument("--solver", default="highs", help="highs (default), cbc, scip or cpsat")
     p.add_argument("--mode", default="exact", choices=["exact", "restricted"],
                    help="exact: routes over the whole trench graph (default); restricted: shortest-path tree")
@@ -21,7 +22,15 @@ def add_solve_options(p, *, with_threads: bool = False) -> None:
                                                                        "(default 0: prove optimality)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, metavar="N", help="parallel solves (default: the number of cores)")
+    if with_scheduler:
+        add_scheduler_option(p, what="the solves")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+
+def add_scheduler_option(p, *, what: str) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help=f"run {what} on a Dask cluster, e.g. tcp://HOST:8786 (default: the ALLOCATOR_SCHEDULER "
+                        "environment variable, else local processes; docs/scale.md)")
 
 
 def solve_options(args) -> dict:
@@ -47,7 +56,7 @@ def register(sub) -> None:
     p.add_argument("--no-base", action="store_true", help="do not solve the base instance as a scenario")
     p.add_argument("--objective", choices=["max-coverage", "min-cost", "lexicographic"],
                    help="objective of every solve (default: the instance's, or the scenario's own)")
-    add_solve_options(p)
+    add_solve_options(p, with_scheduler=True)
     p.set_defaults(func=run)
 
 
@@ -60,6 +69,7 @@ def run(args) -> int:
     if args.objective:
         options["objective"] = args.objective
     table = run_whatif(args.base, scenarios, args.output, include_base=not args.no_base, workers=args.jobs,
+                       scheduler=args.scheduler,
                        progress=progress_printer(args), **options)
     shown = table.copy()
     shown.loc["note"] = [v if len(v) <= 60 else v[:57] + "..." for v in shown.loc["note"]]
