@@ -47,6 +47,8 @@ SMOOTHING = 0.5
 REDUCED_TOL = 1e-9
 #: penalty of the master's artificial slacks, as a multiple of the objective's scale
 PENALTY = 1e4
+#: feasibility tolerance charged on each part's MIP bound (HiGHS's mip_feasibility_tolerance)
+MIP_TOLERANCE = 1e-6
 #: seconds the master MIP may always take, however fast the round's pricing was
 MIP_MIN_SECONDS = 5.0
 
@@ -127,6 +129,15 @@ def priced_objective(block: Block, prices: Prices, sign: float) -> np.ndarray:
     return obj
 
 
+def tolerance_margin(obj: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> float:
+    """What the MIP solver's tolerances can hide in a part's bound: every column off its bound or
+    its integer value by the feasibility tolerance, at its objective coefficient (a small, explicit
+    margin: the parts' MIP bounds are the solver's, not safe bounds in the sense of
+    allocator/safe_bound.py)."""
+    span = np.maximum(np.abs(np.where(np.isfinite(lb), lb, 0.0)), np.abs(np.where(np.isfinite(ub), ub, 0.0)))
+    return float(MIP_TOLERANCE * np.abs(obj) @ np.maximum(span, 1.0))
+
+
 def box_bound(obj: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> float:
     """A bound on ``max obj.x`` over the column bounds alone (a part with no proven bound)."""
     hi = np.where(obj >= 0, ub, lb)
@@ -173,6 +184,8 @@ def price_task(shared, task) -> Priced:
         bound = box_bound(obj, block.lb, block.ub)
     if r.x is not None and r.objective is not None:
         bound = max(bound, float(obj @ r.x))  # a solver's bound never below its own plan
+    if math.isfinite(bound):
+        bound += tolerance_margin(obj, block.lb, block.ub)
     return Priced(i, r.x, bound, r.status.value, time.perf_counter() - t0, time.process_time() - c0)
 
 
@@ -229,7 +242,9 @@ class Master:
 
         rows = self._rows()
         n_cols = len(self.columns)
-        n_art = 0 if integer else len(rows)
+        # LP: an artificial slack per coupling row (overspend / shortfall) and per part (a part with no
+        # plan yet, e.g. its MIP stopped without one), each at a penalty: the master is always feasible
+        n_art = 0 if integer else len(rows) + self.n_parts
         # highspy's Python wrapper prints a banner on construction; its core class does not
         h = (getattr(getattr(highspy, "_core", None), "_Highs", None) or highspy.Highs)()
         h.setOptionValue("output_flag", False)
@@ -264,10 +279,15 @@ class Master:
                 if a:
                     index.append(self.n_parts + k)
                     value.append(a / money if row[0] == "budget" else a)
-        for k, (_row, sense, _r) in enumerate(rows):  # artificial slack: overspend / shortfall
-            starts.append(len(index))
-            index.append(self.n_parts + k)
-            value.append(-1.0 if sense == "le" else 1.0)
+        if not integer:
+            for k, (_row, sense, _r) in enumerate(rows):
+                starts.append(len(index))
+                index.append(self.n_parts + k)
+                value.append(-1.0 if sense == "le" else 1.0)
+            for p in range(self.n_parts):
+                starts.append(len(index))
+                index.append(p)
+                value.append(1.0)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.array(starts + [len(index)], dtype=np.int32)
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)

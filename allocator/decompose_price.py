@@ -113,6 +113,29 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
     }
 
 
+#: what ``summary.bound_source`` says when the Lagrangian bound is the tightest
+LAGRANGE_SOURCE = ("Lagrangian bound of the coupling rows (budget, floors, beams) from the proven bounds of the "
+                   "exact county MIPs (column generation, allocator/decompose_lagrange.py)")
+
+
+def price_bounds(priced: dict, *, own_bound, exact, mode: str, sense: str):
+    """(the decomposition's own bound, the exact problem's bound) with the Lagrangian bound merged in.
+
+    The Lagrangian bound is of the problem the part models pose: with exact routing that is the
+    exact problem (the one the user posed), with restricted routing only the restricted one."""
+    from .exact_bound import ExactBound
+
+    lag = priced["bound"]
+    if lag is None or not math.isfinite(lag):
+        return own_bound, exact
+    if own_bound is None or (lag < own_bound if sense == "max" else lag > own_bound):
+        own_bound = lag
+    if mode == "exact":
+        found = ExactBound(lag, LAGRANGE_SOURCE, seconds=priced["report"]["seconds"])
+        exact = found if exact is None else exact.better(found, sense)
+    return own_bound, exact
+
+
 def scheduler_used(scheduler) -> bool:
     from .executor import scheduler_address
     return scheduler_address(scheduler) is not None

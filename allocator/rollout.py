@@ -131,7 +131,7 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)
     spec = resolve_spec(instance, years=years, budgets=budgets, carry_over=carry_over, required_by=required_by)
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=None)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=None, seed=seed)
     backend = get_backend(solver)
 
     def remaining() -> float | None:
@@ -307,7 +307,7 @@ def write_rollout(rollout: RolloutPlan, directory: str | Path, *, overwrite: boo
     from .plan_io import summary_json, write_plan
 
     directory = Path(directory)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="rollout", overwrite=overwrite) as tmp:
         for year, plan in rollout.plans.items():
             write_plan(plan, tmp / str(year))
         rollout.table.round(9).to_csv(tmp / ROLLOUT_CSV, index=True, encoding="utf-8", lineterminator="\n")

@@ -84,7 +84,8 @@ def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
     x_lp = stats.pop("lp_solution", None)
     phase = RootPhase(stats=stats)
     stats["total_seconds"] = stats["seconds"]
-    lp = stats.get("lp_bound_after")
+    # the safe dual bound of the last LP, never its primal value (solved to a tolerance: no proof)
+    lp = stats.get("lp_safe_bound")
     if lp is not None and math.isfinite(lp):
         step = form.model.objective_step()
         phase.bound = lattice_bound(lp, step, form.model.obj_offset, form.model.sense) if step else lp

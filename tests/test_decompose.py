@@ -244,4 +244,11 @@ def test_one_county_is_proven_like_a_monolithic_solve():
     plan = solve_decomposed(inst, workers=1)
     mono = solve(inst, mode="restricted")
     assert plan.summary["decomposition"]["parts"] == 1
-    assert plan.status == "optimal" and close(plan.objective, mono.objective)
+    # proven in the restricted model, like the monolithic restricted solve ...
+    assert plan.summary["restricted_status"] == "optimal" == mono.summary["restricted_status"]
+    assert close(plan.objective, mono.objective)
+    # ... and status, bound and gap for the exact problem (routes over the whole graph)
+    for p in (plan, mono):
+        s = p.summary
+        assert s["gap_relative_to"].startswith("the problem posed") and s["bound"] >= s["objective"] - TOL
+        assert (s["status"] == "optimal") == (s["gap"] <= 1e-6)

@@ -436,7 +436,7 @@ def test_rollout_command_writes_every_year(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "rollout 2018-2019 OPTIMAL" in text
     assert "2019: new fiber 2, 4g 0, satellite 0; 2.0 km trench, 0 sites; spent 6 of 6" in text
-    assert sorted(p.name for p in out.iterdir()) == ["2018", "2019", "rollout.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".allocator-output", "2018", "2019", "rollout.csv", "summary.json"]
     table = pd.read_csv(out / "rollout.csv", index_col="year")
     assert table.loc[2019, "all-poor_floor"] == 0.5 and math.isnan(table.loc[2018, "all-poor_floor"])
     assert table["spend"].tolist() == [8.0, 6.0]

@@ -169,6 +169,7 @@ class LpRelaxation:
     def __init__(self, model: LinearModel, *, seed: int = 0, drop_rows=None):
         self._h = HighsBackend()._load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
         self._h.setOptionValue("presolve", "off")  # re-solves start from the basis; presolve would drop it
+        self.safe_bound: float | None = None  # safe dual bound of the last LP solved to optimality
 
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
         """(column values, objective) of an optimal LP solution, None otherwise."""
@@ -177,8 +178,16 @@ class LpRelaxation:
         self._h.run()
         if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
+        from ..safe_bound import highs_dual_bound
+        # the bound every later proof rests on: from the duals, not the primal value (allocator/safe_bound.py)
+        self.safe_bound = highs_dual_bound(self._h)
         return (np.asarray(self._h.getSolution().col_value, dtype=float),
                 float(self._h.getInfo().objective_function_value))
+
+    @property
+    def infeasible(self) -> bool:
+        """HiGHS proved the last LP solved infeasible."""
+        return self._h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
 
     def add_rows(self, lower, upper, starts, index, value) -> None:
         """Rows in CSR pieces: row i has entries index[starts[i]:starts[i+1]]."""

@@ -107,7 +107,7 @@ def instance_toml(meta: Mapping) -> str:
 
 
 def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edges=None, sites=None,
-                   coverage=None, beams=None, overwrite: bool = True) -> Path:
+                   coverage=None, beams=None, overwrite: bool = True, extra_files: Mapping | None = None) -> Path:
     """Write an instance directory atomically and return its path.
 
     Parameters
@@ -122,6 +122,7 @@ def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edg
         list columns may hold tuples; NaN becomes an empty cell). ``None``
         leaves the optional file out.
     overwrite : replace an existing directory (else raise FileExistsError).
+    extra_files : file name -> UTF-8 text written beside the tables (an importer's report).
 
     Files are UTF-8 without BOM, no index column; the directory appears all at
     once or not at all.
@@ -132,8 +133,10 @@ def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edg
     texts = {name: table_to_text(name, df) for name, df in tables.items() if df is not None}
     toml_text = instance_toml(meta)
     directory = Path(directory)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="instance", overwrite=overwrite) as tmp:
         (tmp / "instance.toml").write_text(toml_text, encoding="utf-8")
         for name, df in texts.items():
             df.to_csv(tmp / name, index=False, encoding="utf-8", lineterminator="\n")
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
     return directory

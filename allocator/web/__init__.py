@@ -1,0 +1,12 @@
+"""``allocator serve``: the what-if workspace in a browser, for budget officers.
+
+- :mod:`.app`: the HTTP API and the page (FastAPI);
+- :mod:`.store`: saved scenarios and jobs (SQLite, WAL) and the job folders;
+- :mod:`.jobs`: the queue (at most N job processes at once);
+- :mod:`.worker`: what one job's process does (plan, frontier, floor prices);
+- :mod:`.instances`: the served instances, their baseline and pick lists (cached);
+- :mod:`.forms`: the scenario form to and from the scenario TOML of the CLI;
+- ``static/``: the page (plain HTML, CSS and JavaScript: no build step, no network).
+
+See docs/web.md.
+"""

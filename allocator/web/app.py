@@ -1,0 +1,451 @@
+"""The HTTP API and the page of ``allocator serve`` (FastAPI).
+
+Every route names things by id (instance ids from the server's start-up list,
+scenario and job ids from the store); a path on disk is only ever built from
+an id that exists. When a token is set (``--host`` other than 127.0.0.1 makes
+one), every request must carry it: ``?token=`` once (a cookie keeps it), or
+the ``X-Allocator-Token`` header.
+"""
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import math
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+from fastapi import Body, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ..errors import AllocatorError, InputError
+from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
+                    scenario_to_form, toml_of)
+from .instances import Baselines, Entry
+from .jobs import JobQueue
+from .store import Store, valid_id
+
+TOKEN_COOKIE = "allocator_token"
+TOKEN_HEADER = "x-allocator-token"
+JOB_KINDS = ("run", "frontier", "prices")
+SOLVERS = ("highs", "cbc", "scip", "cpsat")
+
+
+def _static_dir() -> Path:
+    return Path(str(resources.files("allocator.web") / "static"))
+
+
+def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str | None = None,
+               workers: int | None = None, allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
+    """The application; the job queue starts and stops with it (use it as a context: TestClient or uvicorn)."""
+    from contextlib import asynccontextmanager
+
+    store = Store(data_dir)
+    baselines = Baselines(store.cache_dir)
+    queue = JobQueue(store, lambda iid: instances[iid].path if iid in instances else None, max_running=workers)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        queue.start()
+        try:
+            yield
+        finally:
+            queue.stop()
+            store.close()
+
+    app = FastAPI(title="allocator workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.store, app.state.queue, app.state.instances = store, queue, instances
+
+    # ------------------------------------------------------------------ security
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if allowed_hosts is not None:
+            host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
+            if host not in allowed_hosts:  # a page of another site reaching 127.0.0.1 by DNS rebinding
+                return JSONResponse({"detail": f"host '{host}' not served"}, status_code=400)
+        if token:
+            given = (request.query_params.get("token") or request.headers.get(TOKEN_HEADER)
+                     or request.cookies.get(TOKEN_COOKIE) or "")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return JSONResponse({"detail": "token required: open the address the server printed "
+                                               "(it ends with ?token=...)"}, status_code=401)
+            response = await call_next(request)
+            if request.query_params.get("token"):
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+            return response
+        return await call_next(request)
+
+    @app.exception_handler(InputError)
+    async def input_error(_request, err: InputError):
+        return JSONResponse({"detail": err.problem, "errors": [error_payload(err)]}, status_code=422)
+
+    @app.exception_handler(AllocatorError)
+    async def allocator_error(_request, err: AllocatorError):
+        return JSONResponse({"detail": str(err)}, status_code=409)
+
+    # ------------------------------------------------------------------ lookups
+    def entry(iid: str) -> Entry:
+        e = instances.get(iid)
+        if e is None:
+            raise HTTPException(404, f"no instance '{iid}'")
+        return e
+
+    def scenario_row(sid: str) -> dict:
+        row = store.scenario(sid)
+        if row is None:
+            raise HTTPException(404, f"no scenario '{sid}'")
+        return row
+
+    def job_row(jid: str) -> dict:
+        row = store.job(jid)
+        if row is None:
+            raise HTTPException(404, f"no job '{jid}'")
+        return row
+
+    def done_dir(jid: str, kind: str | None = None) -> Path:
+        row = job_row(jid)
+        if kind is not None and row["kind"] != kind:
+            raise HTTPException(404, f"job {jid} is a {row['kind']} job, not a {kind} job")
+        if row["state"] != "done":
+            raise HTTPException(409, f"job {jid} is {row['state']}, it has no result")
+        path = store.job_dir(jid)
+        if not path.is_dir():
+            raise HTTPException(410, f"the result folder of job {jid} is missing")
+        return path
+
+    def job_file(jid: str, *parts: str, kind: str | None = None) -> Path:
+        path = done_dir(jid, kind).joinpath(*parts)  # parts are constants of this module, never user input
+        if not path.is_file():
+            raise HTTPException(404, f"job {jid} has no {'/'.join(parts)}")
+        return path
+
+    def job_view(row: dict) -> dict:
+        out = {k: row[k] for k in ("id", "kind", "instance_id", "scenario_id", "name", "state", "stage", "bound",
+                                   "gap", "status", "message", "created", "started", "finished", "options")}
+        if row["state"] == "queued":
+            queued = [j["id"] for j in store.jobs(state="queued")]
+            out["position"] = queued.index(row["id"]) + 1 if row["id"] in queued else None
+        return out
+
+    # ------------------------------------------------------------------ page
+    @app.get("/", response_class=HTMLResponse)
+    def index():
+        return HTMLResponse((_static_dir() / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
+
+    app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
+
+    # ------------------------------------------------------------------ instances
+    @app.get("/api/instances")
+    def list_instances():
+        return [{"id": e.id, "name": e.name, "description": e.description} for e in instances.values()]
+
+    @app.get("/api/instances/{iid}/baseline")
+    def instance_baseline(iid: str):
+        return FileResponse(baselines.files(entry(iid))["baseline"], media_type="application/json")
+
+    @app.get("/api/instances/{iid}/choices")
+    def instance_choices(iid: str):
+        return FileResponse(baselines.files(entry(iid))["choices"], media_type="application/json")
+
+    @app.get("/api/instances/{iid}/map", response_class=HTMLResponse)
+    def instance_map(iid: str):
+        return FileResponse(baselines.files(entry(iid))["map"], media_type="text/html")
+
+    # ------------------------------------------------------------------ scenarios
+    def save_checked(e: Entry, scenario, sid: str | None = None) -> dict:
+        text = toml_of(scenario, e.name)
+        check_scenario(text, baselines.instance(e), label=FORM_LABEL)  # the written text itself is checked
+        if sid is None:
+            sid = store.add_scenario(e.id, scenario.name, text)
+        else:
+            store.update_scenario(sid, scenario.name, text)
+        return scenario_view(store.scenario(sid))
+
+    def scenario_view(row: dict) -> dict:
+        from ..scenario import parse_scenario
+        scenario = parse_scenario(text=row["toml"])
+        return {"id": row["id"], "instance_id": row["instance_id"], "name": row["name"], "toml": row["toml"],
+                "created": row["created"], "updated": row["updated"], "form": scenario_to_form(scenario)}
+
+    def form_scenario(e: Entry, form: dict):
+        if not isinstance(form, dict):
+            raise HTTPException(422, "the scenario form must be a JSON object")
+        try:
+            scenario = form_to_scenario(form)
+            text = toml_of(scenario, e.name)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"the form holds a value of the wrong kind ({err})", file=FORM_LABEL,
+                             fix="enter numbers in the number fields") from None
+        return check_scenario(text, baselines.instance(e), label=FORM_LABEL)
+
+    @app.get("/api/scenarios")
+    def list_scenarios(instance: str | None = None):
+        if instance is not None:
+            entry(instance)
+        return [scenario_view(r) for r in store.scenarios(instance)]
+
+    @app.post("/api/scenarios", status_code=201)
+    def create_scenario(payload: dict = Body(...)):
+        e = entry(str(payload.get("instance_id", "")))
+        return save_checked(e, form_scenario(e, payload.get("form")))
+
+    @app.get("/api/scenarios/{sid}")
+    def get_scenario(sid: str):
+        return scenario_view(scenario_row(sid))
+
+    @app.put("/api/scenarios/{sid}")
+    def update_scenario(sid: str, payload: dict = Body(...)):
+        row = scenario_row(sid)
+        e = entry(row["instance_id"])
+        return save_checked(e, form_scenario(e, payload.get("form")), sid)
+
+    @app.delete("/api/scenarios/{sid}", status_code=204)
+    def delete_scenario(sid: str):
+        scenario_row(sid)
+        store.delete_scenario(sid)
+        return Response(status_code=204)
+
+    @app.get("/api/scenarios/{sid}/toml")
+    def download_scenario(sid: str):
+        row = scenario_row(sid)
+        return Response(row["toml"], media_type="application/toml; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{row["name"]}.toml"'})
+
+    @app.post("/api/scenarios/upload", status_code=201)
+    async def upload_scenario(instance_id: str = Form(...), file: UploadFile = File(...)):
+        e = entry(instance_id)
+        label = Path(file.filename or "upload.toml").name
+        data = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InputError(f"the file is larger than {MAX_UPLOAD_BYTES // 1024} KiB", file=label,
+                             fix="upload a scenario TOML file (a few lines of overrides, see docs/whatif.md)")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the file is not UTF-8 text", file=label,
+                             fix="save the scenario as UTF-8 TOML text") from None
+        scenario = check_scenario(text, baselines.instance(e), label=label)
+        return save_checked(e, scenario)
+
+    # ------------------------------------------------------------------ jobs
+    def job_options(kind: str, raw: dict) -> dict:
+        raw = raw if isinstance(raw, dict) else {}
+        opts: dict = {}
+        solver = raw.get("solver", "highs")
+        if solver not in SOLVERS:
+            raise InputError(f"unknown solver '{solver}'", column="solver", fix=f"use one of: {', '.join(SOLVERS)}")
+        opts["solver"] = solver
+        opts["mode"] = raw.get("mode", "exact")
+        if opts["mode"] not in ("exact", "restricted"):
+            raise InputError(f"unknown mode '{opts['mode']}'", column="mode", fix="use exact or restricted")
+        for key, lo, hi in (("time_limit", 1e-3, 1e6), ("gap", 0.0, 0.999)):
+            if raw.get(key) not in (None, ""):
+                try:
+                    value = float(raw[key])
+                except (TypeError, ValueError):
+                    raise InputError(f"{key} must be a number, got {raw[key]!r}", column=key,
+                                     fix=f"give {key} between {lo:g} and {hi:g}") from None
+                if not (lo <= value <= hi):
+                    raise InputError(f"{key} = {value:g} is out of range", column=key,
+                                     fix=f"give {key} between {lo:g} and {hi:g}")
+                opts[key] = value
+        if kind == "frontier":
+            try:
+                lo, hi, n = float(raw["budget_from"]), float(raw["budget_to"]), int(raw.get("points", 7))
+            except (KeyError, TypeError, ValueError):
+                raise InputError("a frontier needs budget_from, budget_to and points", column="budget_from",
+                                 fix="give the budget range and the number of points (2 to 41)") from None
+            if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi and 2 <= n <= 41):
+                raise InputError(f"bad frontier range {lo:g} .. {hi:g} with {n} points", column="budget_from",
+                                 fix="give 0 <= from < to and 2 to 41 points")
+            opts.update(budget_from=lo, budget_to=hi, points=n)
+        if kind == "prices":
+            step = raw.get("step", 0.01)
+            try:
+                step = float(step)
+            except (TypeError, ValueError):
+                step = -1.0
+            if not (0 < step < 1):
+                raise InputError(f"floor step {raw.get('step')!r} must be in (0, 1)", column="step",
+                                 fix="e.g. 0.01 (1 percentage point)")
+            opts["step"] = step
+        return opts
+
+    @app.post("/api/jobs", status_code=201)
+    def create_job(payload: dict = Body(...)):
+        kind = payload.get("kind", "run")
+        if kind not in JOB_KINDS:
+            raise HTTPException(422, f"unknown job kind '{kind}' (run, frontier or prices)")
+        sid = payload.get("scenario_id")
+        if sid:
+            row = scenario_row(str(sid))
+            e, name, text = entry(row["instance_id"]), row["name"], row["toml"]
+        else:  # the base instance as it is
+            e = entry(str(payload.get("instance_id", "")))
+            name, text, sid = "base", 'name = "base"\n', None
+        if payload.get("budget") is not None:  # a frontier point opened as a plan: the scenario at that budget
+            from ..scenario import parse_scenario
+            import dataclasses
+            try:
+                budget = float(payload["budget"])
+            except (TypeError, ValueError):
+                raise InputError("budget must be a number", column="budget", fix="give an amount") from None
+            base = parse_scenario(text=text)
+            scen = dataclasses.replace(base, name=f"{base.name}-at-{budget:.0f}"[:80], budget=budget)
+            text = toml_of(scen, e.name)
+            name = scen.name
+        opts = job_options(kind, payload.get("options") or {})
+        check_scenario(text, baselines.instance(e), label=name)
+        if payload.get("reuse"):  # the same question already asked: open that job instead of another solve
+            for j in store.jobs(e.id):
+                if (j["kind"] == kind and j["toml"] == text and j["options"] == opts
+                        and j["state"] in ("queued", "running", "done")):
+                    return job_view(j)
+        jid = store.add_job(kind=kind, instance_id=e.id, scenario_id=sid, name=name, toml=text, options=opts)
+        return job_view(store.job(jid))
+
+    @app.get("/api/jobs")
+    def list_jobs(instance: str | None = None):
+        if instance is not None:
+            entry(instance)
+        return [job_view(j) for j in store.jobs(instance)]
+
+    @app.get("/api/jobs/{jid}")
+    def get_job(jid: str):
+        return job_view(job_row(jid))
+
+    @app.post("/api/jobs/{jid}/cancel")
+    def cancel_job(jid: str):
+        job_row(jid)
+        if not queue.cancel(jid):
+            raise HTTPException(409, f"job {jid} has already ended")
+        return job_view(job_row(jid))
+
+    @app.get("/api/jobs/{jid}/plan")
+    def job_plan(jid: str):
+        return FileResponse(job_file(jid, "web.json", kind="run"), media_type="application/json")
+
+    @app.get("/api/jobs/{jid}/map", response_class=HTMLResponse)
+    def job_map(jid: str):
+        return FileResponse(job_file(jid, "report", "map.html", kind="run"), media_type="text/html")
+
+    @app.get("/api/jobs/{jid}/excel")
+    def job_excel(jid: str):
+        row = job_row(jid)
+        return FileResponse(job_file(jid, "report", "report.xlsx", kind="run"),
+                            filename=f"{row['name']}.xlsx",
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @app.get("/api/jobs/{jid}/report", response_class=HTMLResponse)
+    def job_report(jid: str):
+        return FileResponse(job_file(jid, "report", "report.html", kind="run"), media_type="text/html")
+
+    @app.get("/api/jobs/{jid}/scenario.toml")
+    def job_toml(jid: str):
+        row = job_row(jid)
+        return Response(row["toml"], media_type="application/toml; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{row["name"]}.toml"'})
+
+    @app.get("/api/jobs/{jid}/zip")
+    def job_zip(jid: str):
+        row = job_row(jid)
+        folder = done_dir(jid, "run")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(folder.rglob("*")):
+                if f.is_file() and f.name != "web.json":
+                    z.write(f, f"{row['name']}/{f.relative_to(folder).as_posix()}")
+        return Response(buffer.getvalue(), media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{row["name"]}.zip"'})
+
+    @app.get("/api/jobs/{jid}/geopackage")
+    def job_geopackage(jid: str):
+        row = job_row(jid)
+        path = geopackage_of(done_dir(jid, "run"))
+        if path is None:
+            raise HTTPException(404, "no GeoPackage: install the [gis] extra (pip install 'allocator[gis]'); "
+                                     "the GeoJSON layers are in the zip under report/layers/")
+        return FileResponse(path, filename=f"{row['name']}.gpkg", media_type="application/geopackage+sqlite3")
+
+    @app.get("/api/jobs/{jid}/frontier")
+    def job_frontier(jid: str):
+        folder = done_dir(jid, "frontier")
+        points = pd.read_csv(folder / "frontier.csv")
+        info = json.loads((folder / "frontier.json").read_text(encoding="utf-8"))
+        from .worker import records
+        return {"points": records(points), "mode": info.get("mode"), "complete": info.get("complete"),
+                "notes": info.get("notes", []), "scenario_id": job_row(jid)["scenario_id"]}
+
+    @app.get("/api/jobs/{jid}/prices")
+    def job_prices(jid: str):
+        folder = done_dir(jid, "prices")
+        from .worker import records
+        floors = pd.read_csv(folder / "prices.csv")
+        budget = json.loads((folder / "budget.json").read_text(encoding="utf-8"))
+        return {"floors": records(floors), "budget": budget}
+
+    # ------------------------------------------------------------------ comparisons
+    def run_ids(jobs: str) -> list[str]:
+        ids = [j for j in (jobs or "").split(",") if j]
+        if not 1 <= len(ids) <= 12 or not all(valid_id(j) for j in ids):
+            raise HTTPException(422, "give 1 to 12 job ids: ?jobs=ID,ID")
+        return ids
+
+    @app.get("/api/compare")
+    def compare(jobs: str):
+        from ..whatif import Outcome, comparison_table
+        out, outcomes = [], []
+        for jid in run_ids(jobs):
+            row = job_row(jid)
+            if row["kind"] != "run":
+                raise HTTPException(422, f"job {jid} is not a scenario run")
+            item = {"job": job_view(row), "page": None}
+            if row["state"] == "done":
+                page = json.loads(job_file(jid, "web.json").read_text(encoding="utf-8"))
+                item["page"] = {k: page[k] for k in ("scenario", "summary", "people_covered", "groups")}
+                o = page["outcome"]
+                outcomes.append(Outcome(**{**o, "name": f"{o['name']} [{jid[:4]}]"}))
+            else:
+                outcomes.append(Outcome(f"{row['name']} [{jid[:4]}]", "", row["status"] or row["state"],
+                                        message=row["message"]))
+            out.append(item)
+        table = comparison_table(outcomes)
+        return {"items": out, "table": {"columns": list(table.columns),
+                                        "rows": [[m, *map(str, r)] for m, r in table.iterrows()]}}
+
+    @app.get("/api/diff")
+    def diff(a: str, b: str, limit: int = 2000):
+        from ..diff import diff_plans, transitions
+        from ..io import load_instance
+        from ..plan_io import read_plan
+        from ..whatif import read_scenario_record
+        from .worker import records
+        plans, insts = [], []
+        for jid in (a, b):
+            folder = done_dir(jid, "run")
+            record = read_scenario_record(folder / "plan")
+            inst = load_instance(record["base"], overrides=record.get("overrides") or None)
+            insts.append(inst)
+            plans.append(read_plan(folder / "plan", inst))
+        table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
+        return {"villages": int(len(table)), "transitions": records(transitions(table)),
+                "rows": records(table.head(max(0, min(limit, 20000))))}
+
+    return app
+
+
+def geopackage_of(folder: Path) -> Path | None:
+    """The plan's GeoPackage when one was written (the report writes it when a GeoPackage writer is
+    installed). Hook for ``allocator export`` (the [gis] extra): when it exists, a plan folder exported
+    to ``report/layers/layers.gpkg`` is served here unchanged."""
+    path = folder / "report" / "layers" / "layers.gpkg"
+    return path if path.is_file() else None
+
