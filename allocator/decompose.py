@@ -42,12 +42,9 @@ MIP stops at its time limit (a time-limited solver returns what it had).
 """
 from __future__ import annotations
 
-import gc
 import math
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_all_start_methods, get_context
 from types import SimpleNamespace
 from typing import Callable
 
@@ -59,10 +56,12 @@ from .backends.base import PROOF_GAP, Status, relative_gap
 from .decision import Decision
 from .decompose_lp import lp_algorithm, shares, solve_lp, stack
 from .decompose_parts import Block, build_block, partition, solve_block, sub_instance, time_share
+from .decompose_price import check_rounds, county_seconds, default_rounds, price_bounds, price_step
 from .decompose_repair import repair
 from . import decompose_bound
 from .errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
 from .exact_bound import PROBLEM_POSED, claims as exact_claims
+from .executor import open_executor
 from .explain import structural_problems
 from .formulation import fiber, objective as objective_family
 from .formulation.floors import requirements
@@ -93,8 +92,8 @@ def solve_via_mode(instance, mode: str, *, threads: int | None = None, warm_star
 
 def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
                      mode: str = "restricted", time_limit: float | None = None, gap: float = 0.0,
-                     workers: int | None = None, seed: int = 0,
-                     progress: Callable[[str], None] | None = None) -> Plan:
+                     workers: int | None = None, seed: int = 0, rounds: int | None = None,
+                     scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> Plan:
     """Solve ``instance`` by county decomposition and return a verified :class:`Plan`.
 
     Parameters
@@ -108,6 +107,10 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     gap : relative gap at which each county MIP may stop.
     workers : worker processes (default ``os.cpu_count()``); each solver runs one thread.
     seed : handed to every solver.
+    rounds : rounds of column generation after the share-based plan (price-directed bound and
+        combined plans, :mod:`allocator.decompose_price`); default 30 with exact routing, 0 restricted.
+    scheduler : a Dask scheduler address (``tcp://HOST:8786``) to run the county tasks on; default
+        the ``ALLOCATOR_SCHEDULER`` environment variable, else local processes.
 
     Returns
     -------
@@ -129,6 +132,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         raise OptionsError(f"unknown routing mode '{mode}' for the decomposition", fix="use restricted or exact")
     _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget, seed=seed)
     workers = _workers(workers)
+    check_rounds(rounds)
     backend = get_backend(solver)
     deadline = None if time_limit is None else time.time() + time_limit
     first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
@@ -141,7 +145,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     say(f"{len(parts)} parts ({sum(len(p.counties) for p in parts)} counties, {len(instance.villages)} villages); "
         f"building their models on {workers} worker(s)")
     total_villages = max(sum(len(p.villages) for p in parts), 1)
-    with _Pool(workers) as pool:
+    with _Pool(workers, scheduler) as pool:
         tasks = [(sub, mode, first.value, _mcf_share(mode, len(p.villages), total_villages),
                   backend.requires_integer_columns) for sub, p in zip(subs, parts)]
         built = pool.run(_build_task, tasks, sizes=[len(p.villages) for p in parts])
@@ -187,7 +191,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         targets = shares(share_blocks, share_x, share_offsets, budget=budget, reqs=reqs, beams=instance.beams)
         say(f"solving {len(blocks)} county MIPs")
         left = None if deadline is None else max(deadline - time.time() - _post_seconds(instance), 1.0)
-        limits = time_share(blocks, left, workers)
+        rounds = default_rounds(mode) if rounds is None else rounds
+        limits = time_share(blocks, county_seconds(left, rounds=rounds, parts=len(blocks), kind=kind), workers)
         tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], gap, seed)
                  for sub, b in zip(subs, blocks)]
         results = pool.run(solve_block, tasks, sizes=[int(b.integer.sum()) for b in blocks],
@@ -214,6 +219,19 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         raise SolverError("the decomposition found no plan meeting every requirement:\n"
                           + "\n".join(f"- {u}" for u in fixed["unmet"])
                           + "\n(this does not prove the instance infeasible: try the monolithic solve)")
+
+    # 6b. price rounds: a Lagrangian bound from the county MIPs, plans combined by a master MIP
+    priced = price_step(instance, blocks, subs, results, budget=budget, reqs=reqs, kind=kind, mode=mode,
+                        solver=solver, deadline=None if deadline is None else deadline - _post_seconds(instance),
+                        workers=workers, scheduler=scheduler, seed=seed, rounds=rounds,
+                        target_gap=max(gap, PROOF_GAP), start_value=_coverage(instance, decision), say=say,
+                        coverage=lambda d: _coverage(instance, d), merge=merge)
+    if priced is not None:
+        ctx.own_bound, exact = price_bounds(priced, own_bound=ctx.own_bound, exact=exact, mode=mode,
+                                            sense=lp_model.sense)
+        if priced["decision"] is not None:
+            decision, fixed = priced["decision"], {**fixed, "after_price_rounds": True}
+        clock.lap("price", priced["worker_cpu"])
 
     # 7. summary, plan, verification
     bound = ctx.own_bound
@@ -257,6 +275,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         lp_info["restricted_lp"] = {"status": guide.status.value, "objective": guide.objective,
                                     "seconds": guide.seconds, "raw_status": guide.raw_status}
     s["decomposition"] = _report(parts, blocks, results, targets, fixed, clock, workers, lp, lp_info)
+    if priced is not None:
+        s["decomposition"]["price"] = priced["report"]
     report = verify(instance, decision, summary=s)
     if not report.ok:
         raise VerificationError(report.violations)
@@ -290,49 +310,38 @@ def merge(instance, results) -> Decision:
 
 # ----------------------------------------------------------------------------- helpers
 class _Pool:
-    """Worker processes (forked where the platform can: no re-import of the caller's script), or the
-    caller alone for one worker. Every solver in a worker runs one thread, so a HiGHS thread pool
-    inherited through the fork is never used."""
+    """The executor of :mod:`allocator.executor` (local processes, or Dask when a scheduler is
+    given) with the interface the stages use: results in task order, biggest tasks first."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, scheduler=None) -> None:
+        self.workers, self.scheduler = workers, scheduler
         self.executor = None
 
     def __enter__(self):
-        if self.workers > 1:
-            forking = "fork" in get_all_start_methods()
-            if forking:  # the children's garbage collector would otherwise copy every inherited page
-                gc.freeze()
-            context = get_context("fork") if forking else None
-            self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self.executor = open_executor(workers=self.workers, scheduler=self.scheduler)
         return self
 
     def __exit__(self, *exc):
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            gc.unfreeze()
+        self.executor.close()
 
     def remote_cpu(self, seconds) -> float:
         """CPU seconds the workers measured (0 when the tasks ran here: this process counts them)."""
-        return float(sum(seconds)) if self.executor is not None else 0.0
+        return float(sum(seconds)) if self.executor.remote else 0.0
 
     def run(self, fn, tasks: list, *, sizes: list, progress=None, label: str = "") -> list:
         """Results in task order; the biggest tasks start first (the small ones fill the gaps)."""
-        order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
-        out = [None] * len(tasks)
         step = max(len(tasks) // 10, 1)
-        if self.executor is None:
-            for done, i in enumerate(order, 1):
-                out[i] = fn(tasks[i])
-                if progress and done % step == 0:
-                    progress(f"{label}: {done}/{len(tasks)}")
-            return out
-        futures = {self.executor.submit(fn, tasks[i]): i for i in order}
-        for done, fut in enumerate(as_completed(futures), 1):
-            out[futures[fut]] = fut.result()
-            if progress and done % step == 0:
-                progress(f"{label}: {done}/{len(tasks)}")
-        return out
+
+        def tick(done, total):
+            if progress and (done % step == 0 or done == total):
+                progress(f"{label}: {done}/{total}")
+
+        return self.executor.map(_plain, [(fn, t) for t in tasks], sizes=sizes, progress=tick)
+
+
+def _plain(_shared, task):
+    fn, args = task
+    return fn(args)
 
 
 def _build_task(task) -> tuple[Block, Block | None]:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +43,7 @@ import pandas as pd
 
 from .backends.base import PROOF_GAP, relative_gap
 from .errors import AllocatorError, CrossedBoundError, InfeasibleError, OptionsError
+from .executor import open_executor, scheduler_address
 from .verify import ABS_TOL
 
 #: exact search: how far below a step's least cost the next probe lies (relative; see probe_below)
@@ -105,17 +105,24 @@ def point_from_plan(plan) -> dict:
             "solve_seconds": s.get("solve_seconds")}
 
 
-def _run(instance, budgets, objective, options, *, workers: int, solve_fn=None) -> list[dict]:
+def _run(instance, budgets, objective, options, *, workers: int, solve_fn=None, scheduler=None) -> list[dict]:
     budgets = [float(b) for b in budgets]
     if solve_fn is not None:
         return [solve_fn(instance, b, objective, options) for b in budgets]
     workers = max(1, min(workers, len(budgets)))
-    if workers == 1:
+    if workers == 1 and scheduler_address(scheduler) is None:
         return [_solve_point(instance, b, objective, options) for b in budgets]
-    opts = {**options, "threads": 1}  # one solver thread per process
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_solve_point, instance, b, objective, opts) for b in budgets]
-        return [f.result() for f in futures]
+    # one solver thread per task; a decomposed solve inside a task runs there, not on the cluster again
+    opts = {**options, "threads": 1, "scheduler": ""} if str(options.get("mode", "")).startswith("decomposed") \
+        else {**options, "threads": 1}
+    with open_executor(workers=workers, scheduler=scheduler) as ex:
+        shared = ex.share(instance)  # the instance goes to each worker once, not with every budget
+        return ex.map(_point_task, [(b, objective, opts) for b in budgets], shared=shared)
+
+
+def _point_task(instance, task) -> dict:
+    budget, objective, options = task
+    return _solve_point(instance, budget, objective, options)
 
 
 # --------------------------------------------------------------------------- monotone repair
@@ -179,7 +186,7 @@ def _carry(df: pd.DataFrame, i: int, best: int) -> None:
 
 # --------------------------------------------------------------------------- tracing
 def trace_frontier(instance, *, budget_from: float, budget_to: float, points: int = 11, exact: bool = False,
-                   max_solves: int = 60, workers: int | None = None, solve_fn=None,
+                   max_solves: int = 60, workers: int | None = None, solve_fn=None, scheduler: str | None = None,
                    **solve_options) -> Frontier:
     """Trace weighted coverage against budget between ``budget_from`` and ``budget_to``.
 
@@ -191,6 +198,8 @@ def trace_frontier(instance, *, budget_from: float, budget_to: float, points: in
     exact : find the exact breakpoints (lexicographic solves, see the module docstring).
     max_solves : exact mode: give up (and say so) after this many solves.
     workers : processes for sampled solves (default: the machine's cores).
+    scheduler : a Dask scheduler (``tcp://HOST:8786``; default ``ALLOCATOR_SCHEDULER``) to run the
+        sampled solves on instead of local processes (allocator/executor.py).
     solve_fn : ``(instance, budget, objective, options) -> row dict`` replacing
         :func:`allocator.solve.solve` (tests).
     **solve_options : handed to :func:`allocator.solve.solve` (solver, time_limit, gap, seed ...).
@@ -208,7 +217,8 @@ def trace_frontier(instance, *, budget_from: float, budget_to: float, points: in
     workers = workers or os.cpu_count() or 1
     budgets = np.linspace(budget_from, budget_to, int(points))
     if not exact:
-        rows = _run(instance, budgets, "max-coverage", solve_options, workers=workers, solve_fn=solve_fn)
+        rows = _run(instance, budgets, "max-coverage", solve_options, workers=workers, solve_fn=solve_fn,
+                    scheduler=scheduler)
         for r in rows:
             r["kind"] = "sample"
         df = make_monotone(rows)

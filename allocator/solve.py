@@ -30,7 +30,8 @@ KEEP = object()  # "use the instance's own value"
 def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
           mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
           threads: int | None = None, seed: int = 0, warm_start: bool = True, cuts: bool = True,
-          progress: Callable[[str], None] | None = None) -> Plan:
+          progress: Callable[[str], None] | None = None, scheduler: str | None = None,
+          rounds: int | None = None) -> Plan:
     """Solve ``instance`` and return a verified :class:`Plan`.
 
     Parameters
@@ -49,6 +50,9 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         restricted-mode optimum, else greedy).
     cuts : exact mode with fiber: run the root phase first (directed cuts, a start from the LP's
         support, a proof when they meet; allocator/rootphase.py).
+    scheduler : decomposed modes: a Dask scheduler (``tcp://HOST:8786``) for the county tasks
+        (default: ``ALLOCATOR_SCHEDULER``, else local processes; allocator/executor.py).
+    rounds : decomposed modes: rounds of column generation (allocator/decompose_price.py).
 
     Raises
     ------
@@ -58,7 +62,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         from .decompose import solve_via_mode
         return solve_via_mode(instance, mode, objective=objective, budget=budget, solver=solver,
                               time_limit=time_limit, gap=gap, threads=threads, seed=seed,
-                              warm_start=warm_start, cuts=cuts, progress=progress)
+                              warm_start=warm_start, cuts=cuts, progress=progress, scheduler=scheduler,
+                              rounds=rounds)
+    if scheduler or rounds is not None:  # '' (no cluster) is what tasks on a cluster pass
+        raise OptionsError(f"--scheduler and --rounds serve the decomposed modes, not mode '{mode}'",
+                           fix="use --mode decomposed or decomposed-exact, or leave them out")
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)

@@ -2,8 +2,9 @@
 
 :func:`run_whatif` checks every scenario against the base first (so a typo in
 the fifth file is reported before four solves have run), then solves them in a
-process pool of at most ``os.cpu_count()`` workers, each solver single-threaded,
-and writes::
+process pool of at most ``os.cpu_count()`` workers, or on a Dask cluster
+(``scheduler``; :mod:`allocator.executor`), each solver single-threaded, and
+writes::
 
     DIR/
       comparison.csv      metrics (rows) x scenarios (columns)
@@ -21,7 +22,6 @@ import json
 import math
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import pandas as pd
 
 from .errors import AllocatorError, InfeasibleError, InputError, file_error
 from .reports.numbers import number
+from .executor import open_executor, scheduler_address
 from .io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 
@@ -51,19 +52,27 @@ class Outcome:
 
 
 def _solve_one(base: str, name: str, description: str, overrides: dict, options: dict, plan_dir: str) -> Outcome:
-    """Load, solve and write one scenario (runs in a worker process)."""
+    """Load, solve and write one scenario."""
+    outcome, plan, record = _solve_scenario(None, (base, name, description, overrides, options))
+    _write_outcome(outcome, plan, record, plan_dir)
+    return outcome
+
+
+def _solve_scenario(_shared, job) -> tuple:
+    """Load and solve one scenario (an executor task: local process or Dask worker, which must
+    read BASE at the same path). Returns (Outcome, plan or None, record); the caller writes them,
+    so the plans land where the caller runs."""
     from .io import load_instance
-    from .plan_io import write_plan
     from .solve import solve
 
+    base, name, description, overrides, options = job
     start = time.perf_counter()
     record = {"name": name, "description": description, "base": str(Path(base).resolve()),
               "overrides": overrides}
 
-    def failed(status: str, err: Exception) -> Outcome:
-        Path(plan_dir).mkdir(parents=True, exist_ok=True)
-        _write_record(plan_dir, {**record, "status": status, "message": str(err)})
-        return Outcome(name, description, status, message=str(err), seconds=time.perf_counter() - start)
+    def failed(status: str, err: Exception) -> tuple:
+        return (Outcome(name, description, status, message=str(err), seconds=time.perf_counter() - start), None,
+                {**record, "status": status, "message": str(err)})
 
     try:
         instance = load_instance(base, overrides=overrides or None)
@@ -72,14 +81,23 @@ def _solve_one(base: str, name: str, description: str, overrides: dict, options:
         return failed("infeasible", err)
     except AllocatorError as err:  # solver trouble, bad overrides, a plan failing verification
         return failed("error", err)
-    write_plan(plan, plan_dir, extra_files={SCENARIO_FILE: _record_text({**record,
-                                                                         "status": str(plan.summary.get("status"))})})
     groups = {str(g): {k: (None if pd.isna(v) else (bool(v) if k == "met" else float(v)))
                        for k, v in row.items()}
               for g, row in plan.groups[["poor_villages", "covered", "share", "floor", "met"]].iterrows()}
     people = float(plan.villages["population"].where(plan.villages["covered"], 0.0).sum())
-    return Outcome(name, description, str(plan.summary.get("status")), summary=dict(plan.summary),
-                   groups=groups, people_covered=people, seconds=time.perf_counter() - start)
+    outcome = Outcome(name, description, str(plan.summary.get("status")), summary=dict(plan.summary),
+                      groups=groups, people_covered=people, seconds=time.perf_counter() - start)
+    return outcome, plan, {**record, "status": str(plan.summary.get("status"))}
+
+
+def _write_outcome(outcome: Outcome, plan, record: dict, plan_dir) -> None:
+    from .plan_io import write_plan
+
+    if plan is None:
+        Path(plan_dir).mkdir(parents=True, exist_ok=True)
+        _write_record(plan_dir, record)
+    else:
+        write_plan(plan, plan_dir, extra_files={SCENARIO_FILE: _record_text(record)})
 
 
 def _record_text(record: dict) -> str:
@@ -117,29 +135,40 @@ def prepare(base: str | Path, scenarios: list[Scenario], *, include_base: bool =
 
 
 def run_whatif(base: str | Path, scenarios: list[Scenario], out_dir: str | Path, *, include_base: bool = True,
-               workers: int | None = None, progress=None, **solve_options) -> pd.DataFrame:
+               workers: int | None = None, progress=None, scheduler: str | None = None,
+               **solve_options) -> pd.DataFrame:
     """Solve ``scenarios`` on ``base`` and write ``out_dir`` (see the module docstring).
+
+    ``scheduler``: a Dask scheduler (``tcp://HOST:8786``; default ``ALLOCATOR_SCHEDULER``) to solve
+    the scenarios on; its workers must read ``base`` at the same path (a shared folder). The
+    plans are written here.
 
     Returns the side-by-side table (also written as comparison.csv/.md).
     """
     say = progress or (lambda _m: None)
     jobs = prepare(base, scenarios, include_base=include_base)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    options = {**solve_options, "threads": 1} if workers > 1 else dict(solve_options)
+    remote = scheduler_address(scheduler) is not None
+    options = {**solve_options, "threads": 1} if workers > 1 or remote else dict(solve_options)
+    if remote and str(options.get("mode", "")).startswith("decomposed"):
+        options["scheduler"] = ""  # a decomposed solve inside a task runs there, not on the cluster again
     with atomic_output_dir(out_dir, kind="whatif") as tmp:
-        say(f"solving {len(jobs)} scenarios with {workers} worker(s)")
         outcomes = []
-        if workers == 1:
+        if workers == 1 and not remote:
+            say(f"solving {len(jobs)} scenarios in this process")
             for name, desc, over in jobs:
                 outcomes.append(_solve_one(str(base), name, desc, over, options, str(tmp / name)))
                 say(f"  {name}: {outcomes[-1].status}")
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(_solve_one, str(base), name, desc, over, options, str(tmp / name))
-                           for name, desc, over in jobs]
-                for f in futures:
-                    outcomes.append(f.result())
-                    say(f"  {outcomes[-1].name}: {outcomes[-1].status}")
+            with open_executor(workers=workers, scheduler=scheduler) as ex:
+                say(f"solving {len(jobs)} scenarios on {ex.description}")
+                tasks = [(str(base), name, desc, over, options) for name, desc, over in jobs]
+                results = ex.map(_solve_scenario, tasks,
+                                 progress=lambda done, total: say(f"  {done}/{total} scenarios solved"))
+            for (name, _desc, _over), (outcome, plan, record) in zip(jobs, results):
+                _write_outcome(outcome, plan, record, tmp / name)
+                outcomes.append(outcome)
+                say(f"  {name}: {outcome.status}")
         table = comparison_table(outcomes)
         table.to_csv(tmp / "comparison.csv", encoding="utf-8", lineterminator="\n")
         (tmp / "comparison.md").write_text(render_markdown(table, outcomes), encoding="utf-8")

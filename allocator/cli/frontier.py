@@ -20,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--max-solves", type=positive_int, default=60,
                    help="--exact: give up after this many solves (default 60)")
     add_solve_options(p, output=Output("frontier", "output folder (default: frontier-<instance name>)",
-                                       metavar="OUT", inputs=("instance",)))
+                                       metavar="OUT", inputs=("instance",)), with_scheduler=True)
     p.set_defaults(func=run)
 
 
@@ -57,7 +57,7 @@ def run(args) -> int:
             + (" (exact breakpoints)" if args.exact else f" at {args.points} budgets"))
     frontier = trace_frontier(instance, budget_from=args.budget_from, budget_to=args.budget_to, points=args.points,
                               exact=args.exact, max_solves=args.max_solves, workers=args.jobs,
-                              **solve_options(args))
+                              scheduler=args.scheduler, **solve_options(args))
     write_frontier(frontier, out, title=f"Budget frontier: {instance.name}", currency=instance.currency,
                    meta={"instance": instance.name, "content_hash": instance.content_hash,
                          "from": args.budget_from, "to": args.budget_to})

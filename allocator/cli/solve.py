@@ -6,6 +6,7 @@ import sys
 import time
 
 from .options import Output, add_common_options, positive_int
+from .whatif import add_scheduler_option
 
 
 def register(sub) -> None:
@@ -24,6 +25,10 @@ def register(sub) -> None:
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop at this relative gap (default 0: prove)")
     p.add_argument("--threads", type=positive_int, metavar="N",
                    help="solver threads (decomposed modes: worker processes)")
+    p.add_argument("--rounds", type=int, metavar="N",
+                   help="decomposed modes: rounds of column generation after the share-based plan, for a "
+                        "Lagrangian bound and combined plans (default 30 with exact routing, 0 restricted)")
+    add_scheduler_option(p, what="the county MIPs of the decomposed modes")
     p.add_argument("--no-warm-start", action="store_true",
                    help="do not start the solver from a heuristic plan (LP support, restricted mode or greedy)")
     p.add_argument("--no-cuts", action="store_true",
@@ -58,7 +63,8 @@ def run(args) -> int:
     budget = getattr(args, "budget", KEEP)
     plan = solve(instance, objective=args.objective, budget=budget, solver=args.solver, mode=args.mode,
                  time_limit=args.time_limit, gap=args.gap, threads=args.threads, seed=args.seed,
-                 warm_start=not args.no_warm_start, cuts=not args.no_cuts, progress=progress)
+                 warm_start=not args.no_warm_start, cuts=not args.no_cuts, progress=progress,
+                 scheduler=args.scheduler, rounds=args.rounds)
     if args.output:
         write_plan(plan, args.output)
     print(human_summary(plan, instance, args.output))

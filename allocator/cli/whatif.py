@@ -13,8 +13,9 @@ import time
 from .options import Output, add_common_options, positive_int
 
 
-def add_solve_options(p, *, output: Output | None = None) -> None:
-    """Solver options shared by whatif, frontier and prices (with the common options)."""
+def add_solve_options(p, *, output: Output | None = None, with_scheduler: bool = False) -> None:
+    """Solver options shared by whatif, frontier and prices (with the common options;
+    ``with_scheduler``: the solves can run on a Dask cluster)."""
     p.add_argument("--solver", default="highs", help="highs (default), cbc, scip or cpsat")
     p.add_argument("--mode", default="exact", choices=["exact", "restricted"],
                    help="exact: routes over the whole trench graph (default); restricted: shortest-path tree")
@@ -22,7 +23,15 @@ def add_solve_options(p, *, output: Output | None = None) -> None:
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop each solve at this relative gap "
                                                                        "(default 0: prove optimality)")
     p.add_argument("--jobs", type=positive_int, metavar="N", help="parallel solves (default: the number of cores)")
+    if with_scheduler:
+        add_scheduler_option(p, what="the solves")
     add_common_options(p, seed_default=0, output=output)
+
+
+def add_scheduler_option(p, *, what: str) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help=f"run {what} on a Dask cluster, e.g. tcp://HOST:8786 (default: the ALLOCATOR_SCHEDULER "
+                        "environment variable, else local processes; docs/scale.md)")
 
 
 def solve_options(args) -> dict:
@@ -48,7 +57,7 @@ def register(sub) -> None:
     p.add_argument("--objective", choices=["max-coverage", "min-cost", "lexicographic"],
                    help="objective of every solve (default: the instance's, or the scenario's own)")
     add_solve_options(p, output=Output("whatif", "output folder (replaced as a whole if allocator wrote it)",
-                                       required=True, inputs=("base", "scenarios")))
+                                       required=True, inputs=("base", "scenarios")), with_scheduler=True)
     p.set_defaults(func=run)
 
 
@@ -61,7 +70,7 @@ def run(args) -> int:
     if args.objective:
         options["objective"] = args.objective
     table = run_whatif(args.base, scenarios, args.output, include_base=not args.no_base, workers=args.jobs,
-                       progress=progress_printer(args), **options)
+                       scheduler=args.scheduler, progress=progress_printer(args), **options)
     shown = table.copy()
     for column in shown.columns:  # cell by cell: a one-column frame rejects a row assigned as a whole
         note = shown.at["note", column]
