@@ -8,10 +8,13 @@ the ``X-Allocator-Token`` header.
 """
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import io
 import json
 import math
+import os
+import threading
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -22,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import AllocatorError, InputError
+from ..scenario import parse_scenario
 from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
                     scenario_to_form, toml_of)
 from .instances import Baselines, Entry, discover
@@ -32,6 +36,7 @@ TOKEN_COOKIE = "allocator_token"
 TOKEN_HEADER = "x-allocator-token"
 JOB_KINDS = ("run", "frontier", "prices")
 PRESET_JOB = "generate"
+MAX_DIFF_ROWS = 20000  # villages listed on the page; the transitions count them all
 SOLVERS = ("highs", "cbc", "scip", "cpsat")
 
 
@@ -57,8 +62,18 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     refresh()
     queue = JobQueue(store, lambda iid: instances[iid].path if iid in instances else None, max_running=workers)
 
+    def precompute() -> None:
+        """Baselines of every instance before anyone asks (the national one takes a minute, once)."""
+        for e in list(instances.values()):
+            try:
+                baselines.files(e)
+            except Exception:  # noqa: BLE001 - the page asks again and shows the error then
+                import traceback
+                traceback.print_exc()
+
     @asynccontextmanager
     async def lifespan(_app):
+        threading.Thread(target=precompute, name="allocator-baselines", daemon=True).start()
         queue.start()
         try:
             yield
@@ -210,7 +225,6 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return scenario_view(store.scenario(sid))
 
     def scenario_view(row: dict) -> dict:
-        from ..scenario import parse_scenario
         scenario = parse_scenario(text=row["toml"])
         return {"id": row["id"], "instance_id": row["instance_id"], "name": row["name"], "toml": row["toml"],
                 "created": row["created"], "updated": row["updated"], "form": scenario_to_form(scenario)}
@@ -332,8 +346,6 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             e = entry(str(payload.get("instance_id", "")))
             name, text, sid = "base", 'name = "base"\n', None
         if payload.get("budget") is not None:  # a frontier point opened as a plan: the scenario at that budget
-            from ..scenario import parse_scenario
-            import dataclasses
             try:
                 budget = float(payload["budget"])
             except (TypeError, ValueError):
@@ -468,16 +480,24 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         from ..plan_io import read_plan
         from ..whatif import read_scenario_record
         from .worker import records
-        plans, insts = [], []
-        for jid in (a, b):
-            folder = done_dir(jid, "run")
-            record = read_scenario_record(folder / "plan")
-            inst = load_instance(record["base"], overrides=record.get("overrides") or None)
-            insts.append(inst)
-            plans.append(read_plan(folder / "plan", inst))
-        table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
-        return {"villages": int(len(table)), "transitions": records(transitions(table)),
-                "rows": records(table.head(max(0, min(limit, 20000))))}
+        folders = [done_dir(jid, "run") for jid in (a, b)]
+        cached = store.cache_dir / f"diff-{a}-{b}.json"  # finished runs never change: diff once
+        if not cached.is_file():
+            plans, insts = [], []
+            for folder in folders:
+                record = read_scenario_record(folder / "plan")
+                inst = load_instance(record["base"], overrides=record.get("overrides") or None)
+                insts.append(inst)
+                plans.append(read_plan(folder / "plan", inst))
+            table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
+            body = {"villages": int(len(table)), "transitions": records(transitions(table)),
+                    "rows": records(table.head(MAX_DIFF_ROWS))}
+            tmp = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}")
+            tmp.write_text(json.dumps(body, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+            os.replace(tmp, cached)
+        body = json.loads(cached.read_text(encoding="utf-8"))
+        body["rows"] = body["rows"][:max(0, min(limit, MAX_DIFF_ROWS))]
+        return body
 
     return app
 
