@@ -11,6 +11,7 @@ one by one to name the first bad one.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Mapping
 
 import networkx as nx
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .errors import InputError
+from .errors import InputError, InputWarning
 from .io.tables import CsvTable, empty_table
 from .schema import ALL_POOR, Existing, Technology
 
@@ -136,6 +137,11 @@ def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy:
         _known(coverage_t, "site_id", pd.Index(sites["site_id"]), "sites.csv")
         _known(coverage_t, "village_id", pd.Index(villages["village_id"]), "villages.csv")
         coverage = coverage_t.df[["site_id", "village_id"]].drop_duplicates().reset_index(drop=True)
+        if coverage.empty and len(sites):  # unlike an absent file, which computes coverage from radius_km
+            warnings.warn(InputWarning(
+                f"coverage.csv has no rows, so none of the {len(sites)} sites in sites.csv covers any village "
+                f"(no 4G anywhere); delete coverage.csv to compute coverage from each site's radius_km"),
+                stacklevel=3)
     else:
         coverage = pd.DataFrame({"site_id": pd.Series([], dtype=object), "village_id": pd.Series([], dtype=object)})
     if beams_t is not None:

@@ -56,7 +56,9 @@ from .decision import Decision
 from .decompose_lp import lp_algorithm, shares, solve_lp, stack
 from .decompose_parts import Block, build_block, partition, solve_block, sub_instance, time_share
 from .decompose_repair import repair
-from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from . import decompose_bound
+from .errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
+from .exact_bound import PROBLEM_POSED, claims as exact_claims
 from .explain import structural_problems
 from .formulation import fiber, objective as objective_family
 from .formulation.floors import requirements
@@ -119,7 +121,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     budget = instance.budget if budget is KEEP else budget
     if mode not in ("restricted", "exact"):
         raise OptionsError(f"unknown routing mode '{mode}' for the decomposition", fix="use restricted or exact")
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget, seed=seed)
     workers = _workers(workers)
     backend = get_backend(solver)
     deadline = None if time_limit is None else time.time() + time_limit
@@ -153,9 +155,11 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         algorithm = lp_algorithm(lp_model, mode, backend)
         lp = solve_lp(backend, lp_model, algorithm=algorithm, time_limit=_lp_seconds(deadline), seed=seed)
         clock.lap("lp")
+        ctx = decompose_bound.BoundContext(
+            instance=instance, mode=mode, kind=first.value, sense=lp_model.sense, budget=budget, reqs=reqs,
+            blocks=blocks, subs=subs, parts=parts, backend=backend, seed=seed, deadline=deadline, pool=pool, own=lp)
         if lp.status is Status.INFEASIBLE:
-            raise _infeasible(backend, blocks, budget, reqs, instance.beams, instance.currency, deadline, seed,
-                              algorithm)
+            raise _no_plan_in_mode(ctx, algorithm)
         if lp.x is None or lp.bound is None:
             raise SolverError(f"the LP relaxation of the whole model did not finish ({lp.raw_status or lp.status}); "
                               f"give it more time (--time-limit) or use the monolithic --mode restricted")
@@ -182,8 +186,12 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                  for sub, b in zip(subs, blocks)]
         results = pool.run(solve_block, tasks, sizes=[int(b.integer.sum()) for b in blocks],
                            progress=say, label="county MIPs")
-    clock.lap("counties", pool.remote_cpu(r.cpu for r in results))
-    results = {r.key: r for r in results}
+        clock.lap("counties", pool.remote_cpu(r.cpu for r in results))
+        results = {r.key: r for r in results}
+        # 7a. a bound of the exact problem (the plan's status and gap refer to it)
+        ctx.own_bound = _bound(lp, results, blocks)
+        exact = decompose_bound.exact_bound(ctx)
+        clock.lap("exact_bound")
     failed = [k for k, r in sorted(results.items()) if r.status == Status.INFEASIBLE.value]
     if failed:
         raise InfeasibleError(f"the requirements of {len(failed)} part(s) cannot be met even with unlimited money "
@@ -202,15 +210,13 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                           + "\n(this does not prove the instance infeasible: try the monolithic solve)")
 
     # 7. summary, plan, verification
-    bound = _bound(lp, results, blocks)
+    bound = ctx.own_bound
     coverage = _coverage(instance, decision)
     summary = {
         "status": "", "objective": coverage, "objective_kind": kind.value, "bound": bound, "gap": None,
         "budget": budget, "budget_measure": instance.budget_measure.value, "solver": backend.name,
         "solver_version": backend.version(), "mode": f"decomposed/{mode}",
-        "gap_relative_to": ("LP relaxation of the whole model, routes over the whole trench graph" if mode == "exact"
-                            else "LP relaxation of the whole model, routes restricted to shortest-path trees "
-                                 "from the backbone"),
+        "gap_relative_to": PROBLEM_POSED,
         "build_seconds": clock.laps["partition"]["seconds"] + clock.laps["build"]["seconds"],
         "solve_seconds": clock.laps["lp"]["seconds"] + clock.laps["counties"]["seconds"],
         "model_size": {"variables": lp_model.num_vars, "integer_variables": int(sum(b.integer.sum() for b in blocks)),
@@ -227,12 +233,17 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         summary_value = coverage
     s = plan.summary
     s["objective"] = summary_value
-    s["gap"] = relative_gap(summary_value, bound, lp_model.sense)
-    s["status"] = (Status.OPTIMAL if s["gap"] is not None and s["gap"] <= PROOF_GAP else Status.FEASIBLE).value
+    own_gap = relative_gap(summary_value, bound, lp_model.sense, where="the decomposition (its own LP)")
+    own_status = (Status.OPTIMAL if own_gap is not None and own_gap <= PROOF_GAP else Status.FEASIBLE).value
+    s.update(exact_claims(summary_value, bound, own_status, exact, lp_model.sense, where="the decomposition"))
+    if mode == "exact":  # the decomposition's own model is the exact one: no restricted figures
+        for key in ("restricted_status", "restricted_bound", "restricted_gap"):
+            s.pop(key)
     if kind is Objective.LEXICOGRAPHIC:
-        s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None)
+        # no bound on the second (cost) stage: the plan's least cost is not proven
+        s.update(cost_objective=s["total_cost"], cost_bound=None, cost_gap=None, status=Status.FEASIBLE.value)
     s["stages"] = [{"objective_kind": first.value, "status": s["status"], "objective": s["objective"],
-                    "bound": bound, "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
+                    "bound": s["bound"], "gap": s["gap"], "seconds": s["solve_seconds"], "raw_status": "decomposed"}]
     lp_info = {"algorithm": algorithm, "columns": lp_model.num_vars, "rows": lp_model.num_rows,
                "shares_from": "this LP" if guide is None or share_blocks is blocks else
                "LP of the restricted model (routes on shortest-path trees)"}
@@ -249,7 +260,9 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     s["verified"] = True
     s["verifier_warnings"] = list(report.warnings)
     s["total_seconds"] = time.perf_counter() - start
-    say(f"{s['status']}: objective {s['objective']:,.6g}, bound {bound:,.6g}, gap {s['gap']:.4%}, verified")
+    say(f"{s['status']}: objective {s['objective']:,.6g}, bound of the exact problem "
+        f"{'n/a' if s['bound'] is None else format(s['bound'], ',.6g')}, gap "
+        f"{'n/a' if s['gap'] is None else format(s['gap'], '.4%')}, verified")
     return plan
 
 
@@ -384,8 +397,31 @@ def _raise_structural(blocks, reqs) -> None:
         raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
 
 
+def _no_plan_in_mode(ctx, algorithm) -> AllocatorError:
+    """The decomposition's LP is infeasible. In exact mode that LP relaxes the exact problem: proven.
+    In restricted mode it proves nothing about the exact problem: re-check with the exact model's LP;
+    infeasible there too is a proof, else a SolverError saying what is known."""
+    if ctx.mode == "exact":
+        return _infeasible(ctx.backend, ctx.blocks, ctx.budget, ctx.reqs, ctx.instance.beams,
+                           ctx.instance.currency, ctx.deadline, ctx.seed, algorithm)
+    lp, exact_blocks = decompose_bound.exact_parts_relaxation(ctx)
+    if lp is not None and lp.status is Status.INFEASIBLE:
+        return _infeasible(ctx.backend, exact_blocks, ctx.budget, ctx.reqs, ctx.instance.beams,
+                           ctx.instance.currency, ctx.deadline, ctx.seed, lp_algorithm_name(lp))
+    known = ("the LP relaxation of the exact model has a solution, so the problem may well have a plan"
+             if lp is not None and lp.x is not None else "the exact model's LP could not be solved in the time left")
+    return SolverError("the decomposition's LP relaxation with routes along shortest-path trees is infeasible; "
+                       f"this does not prove the problem infeasible: {known}. Solve with --mode decomposed-exact "
+                       "or --mode exact to decide.")
+
+
+def lp_algorithm_name(lp) -> str:
+    return str(lp.raw_status).split(":")[0] or "simplex"
+
+
 def _infeasible(backend, blocks, budget, reqs, beams, currency, deadline, seed, algorithm) -> InfeasibleError:
-    """The LP relaxation is infeasible, so is every plan: say what the floors cost at least."""
+    """The LP relaxation of the exact model is infeasible, so is every plan: say what the floors cost
+    at least (the exact model's LP: a lower bound on the smallest sufficient budget)."""
     message = "no plan meets the floors and required facilities within the budget (the LP relaxation is infeasible)."
     unlimited = ("Even with unlimited money the floors, schools and forced technologies cannot all be met "
                  "(satellite beam capacity or conflicting rules). Lower a floor or allow more technologies.")

@@ -141,28 +141,40 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
              seed: int) -> SolveResult:
     """The LP relaxation on one thread; ``algorithm='ipm'`` uses HiGHS's interior-point method
     (crossover on: a basic optimum). The LPs go to HiGHS whatever the MIP solver
-    (:func:`lp_backend`)."""
+    (:func:`lp_backend`).
+
+    ``bound`` is the safe dual bound of the LP (allocator/safe_bound.py), never the primal
+    value of an LP solved to a tolerance; ``extra['lp_objective']`` keeps that value."""
     options = SolveOptions(time_limit=time_limit, threads=1, seed=seed)
     backend = lp_backend(backend)
-    if backend.name != "highs" or algorithm != "ipm":
+    if backend.name != "highs":
         return backend.solve(model, options)
     import highspy
 
     from .backends._support import Deadline, make_result
+    from .safe_bound import highs_dual_bound
 
     deadline = Deadline(time_limit)
     h = backend._load(model, options)
-    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("solver", "ipm" if algorithm == "ipm" else "simplex")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     h.run()
     status = h.getModelStatus()
     raw = h.modelStatusToString(status)
-    common = dict(solver=backend.name, version=backend.version(), deadline=deadline, raw_status=f"ipm: {raw}")
+    common = dict(solver=backend.name, version=backend.version(), deadline=deadline, raw_status=f"{algorithm}: {raw}")
     ms = highspy.HighsModelStatus
     if status == ms.kInfeasible:
         return make_result(model, proven_infeasible=True, **common)
+    if status == ms.kModelEmpty or model.num_vars == 0:  # nothing to decide: the offset is the value
+        return make_result(model, x=np.zeros(model.num_vars), bound=float(model.obj_offset), **common)
     if status != ms.kOptimal:  # anything short of a proven optimum: no bound, let the caller decide
-        return make_result(model, error=f"HiGHS IPM stopped: {raw}", **common)
+        return make_result(model, error=f"HiGHS {algorithm} stopped: {raw}", **common)
     x = np.asarray(h.getSolution().col_value, dtype=float)
-    return make_result(model, x=x, bound=float(h.getInfo().objective_function_value), **common)
+    primal = float(h.getInfo().objective_function_value)
+    safe = highs_dual_bound(h)
+    if safe is None or not np.isfinite(safe):
+        return make_result(model, error=f"HiGHS {algorithm}: no dual values to bound the LP safely", **common)
+    # the primal value is no bound; rounding below it (min) / above it (max) is the price of safety
+    return make_result(model, x=x, bound=safe, extra={"lp_objective": primal, "safe_bound_from": "duals"},
+                       **common)

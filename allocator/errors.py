@@ -15,6 +15,7 @@ code  meaning
 """
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -86,6 +87,25 @@ class InfeasibleError(AllocatorError):
         return (_rebuild, (type(self), (self.message,), {"explanation": self.explanation, "min_budget": self.min_budget}))
 
 
+class CrossedBoundError(AllocatorError):
+    """A proven bound lies on the wrong side of a plan's objective (beyond tolerance): one of
+    the two is wrong, so the engine has a bug. Exit 1 with both numbers, never a gap of 0."""
+
+    exit_code = 1
+
+    def __init__(self, objective: float, bound: float, sense: str, *, where: str = "") -> None:
+        self.objective, self.bound, self.sense, self.where = float(objective), float(bound), sense, where
+        side = "above" if sense == "min" else "below"
+        super().__init__(
+            f"internal error{' in ' + where if where else ''}: the bound {self.bound:,.10g} lies {side} the "
+            f"objective {self.objective:,.10g} of a plan ({'minimising' if sense == 'min' else 'maximising'}); "
+            f"a bound can never be beaten, so one of the two numbers is wrong. Please report this "
+            f"with the instance.")
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), (self.objective, self.bound, self.sense), {"where": self.where}))
+
+
 class SolverError(AllocatorError):
     """The solver crashed, is not installed, or stopped with no solution."""
 
@@ -105,6 +125,58 @@ class VerificationError(AllocatorError):
 
     def __reduce__(self):
         return (type(self), (self.violations,))
+
+
+class AllocatorWarning(UserWarning):
+    """Base of the warnings the engine gives on purpose: the input is accepted, but the user should
+    know something about it. The CLI prints them as one ``warning:`` line each."""
+
+
+class InputWarning(AllocatorWarning):
+    """Input that loads but deserves a word (note columns the model ignores, an empty coverage.csv)."""
+
+
+def show_warnings_as_lines(prefix: str) -> None:
+    """Print every :class:`AllocatorWarning` as one ``PREFIX: warning: ...`` line on stderr (the CLI's
+    form), instead of Python's ``file:line: Category: ...`` with a source line; other warnings as usual."""
+    import sys
+    import warnings
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, AllocatorWarning):
+            print(f"{prefix}: warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
+#: an operating-system error on a file the user named, as (problem, fix); see :func:`file_error`
+FILE_ERRORS = {
+    errno.ENOENT: ("not found", "check the path"),
+    errno.EISDIR: ("is a folder where a file is expected", "give the path of the file"),
+    errno.ENOTDIR: ("is not a folder (a file is on the path)", "check the path"),
+    errno.EACCES: ("permission denied", "make it readable (and its folder writable, for an output), or use a copy"),
+    errno.EPERM: ("operation not permitted", "check its permissions"),
+    errno.EROFS: ("is on a read-only file system", "write the output elsewhere"),
+    errno.ENOSPC: ("the disk is full", "free some space, or write elsewhere"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space, or write elsewhere"),
+    errno.ENAMETOOLONG: ("the name is too long", "use a shorter path"),
+    errno.ELOOP: ("too many levels of symbolic links", "check the path"),
+    errno.EEXIST: ("already exists", "choose another path"),
+    errno.ENOTEMPTY: ("is a folder that is not empty", "choose another path"),
+}
+
+
+def file_error(err: OSError, path: str | Path | None = None) -> InputError | None:
+    """The InputError (exit 2) for an OS error on a file, or None if it is not about a file."""
+    if err.errno not in FILE_ERRORS:
+        return None
+    problem, fix = FILE_ERRORS[err.errno]
+    name = path if path is not None else err.filename
+    return InputError(problem if name is not None else f"{problem} ({err})", file=name, fix=fix)
 
 
 def _rebuild_input_error(cls, problem, file, line, column, fix):

@@ -208,6 +208,14 @@ class _Solver:
         return MinCost("unknown", None, bound if target is None else None)
 
 
+def restricted_min_cost(instance, form, *, solver: str, remaining: Callable[[], float | None]) -> MinCost:
+    """The cheapest plan meeting every floor and required facility with routes along the
+    shortest-path tree (no budget): an upper bound on the exact problem's smallest sufficient budget."""
+    s = _Solver(instance, form, solver=solver, mode="restricted", remaining=remaining)
+    s.start_extras(0.0)
+    return s.min_cost({r["group"]: r["floor"] for r in form.floors if r["need"] > 0}, extra=False)
+
+
 def _with_floors(instance, floors: dict):
     """The instance with exactly ``floors`` (group -> floor) and no other floor."""
     pol = instance.policy

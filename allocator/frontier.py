@@ -10,11 +10,14 @@ bigger budget). Two ways to trace it between ``--from`` and ``--to``:
   coverage, then min cost among the plans reaching it). A solve at B returns
   f(B) and c(B), the least budget that reaches f(B): the step holding B
   starts exactly at c(B). Between two solved budgets a < b with different
-  coverage, solving just below c(b) (1 currency unit less) either finds
-  f(a) again (c(b) is the only breakpoint in between) or a new step to split
-  on. Each breakpoint costs about two solves; the search stops after
-  ``max_solves`` and then says it is incomplete. Every solve must be proven
-  optimal for a breakpoint to be called exact.
+  coverage, solving just below c(b) -- by one millionth (:func:`probe_below`),
+  not by a currency unit, so that real-valued costs (TCO, fractional prices)
+  lose no wider step -- either finds f(a) again (c(b) is
+  the only breakpoint in between) or a new step to split on. A step narrower
+  than that tolerance cannot be told from its neighbour by any plan check; the
+  frontier's notes say so. Each breakpoint costs about two solves; the search
+  stops after ``max_solves`` and then says it is incomplete (``complete``
+  false). Every solve must be proven optimal for a breakpoint to be called exact.
 
 Monotone by construction, whatever the solver returns:
 
@@ -23,8 +26,11 @@ Monotone by construction, whatever the solver returns:
   budget it came from when the point's own solve did worse);
 - a proven upper bound at a bigger budget bounds every smaller one, so each
   point's bound is the least bound at or above its budget;
-- the gap is recomputed from these two, and the status is ``optimal`` only
-  when that gap is closed.
+- the gap is recomputed from these two. A point is ``optimal`` only when its
+  own solve proved it: combining points never promotes one (a gap the
+  combination closes is noted). A bound on the wrong side of a verified
+  plan's coverage at or below its budget is an engine error
+  (:class:`~allocator.errors.CrossedBoundError`, exit 1), never a gap of 0.
 """
 from __future__ import annotations
 
@@ -36,9 +42,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import AllocatorError, InfeasibleError, OptionsError
+from .backends.base import PROOF_GAP, relative_gap
+from .errors import AllocatorError, CrossedBoundError, InfeasibleError, OptionsError
+from .verify import ABS_TOL
 
-PROOF_GAP = 1e-6
+#: exact search: how far below a step's least cost the next probe lies (relative; see probe_below)
+PROBE_REL = 1e-6
+
 COLUMNS = ["budget", "objective", "bound", "gap", "status", "cost", "villages_covered", "poor_share",
            "carried_from", "kind", "solve_seconds", "message"]
 
@@ -67,13 +77,15 @@ def _solve_point(instance, budget: float, objective: str, options: dict) -> dict
     try:
         # the budget goes into the instance (not solve's budget=) so the verifier checks the same budget
         plan = solve(instance.with_changes(budget=float(budget)), objective=objective, **options)
+    except CrossedBoundError:  # an engine error, not a point without a plan
+        raise
     except InfeasibleError as err:
         row["status"] = "infeasible"
-        row["message"] = " ".join(str(err).split())[:300]  # with the least sufficient budget when known
+        row["message"] = " ".join(str(err).split())  # whole: it ends with the least sufficient budget
         return row
     except AllocatorError as err:  # solver trouble, or a plan failing verification: a point without a plan
         row["status"] = "error"
-        row["message"] = " ".join(str(err).split())[:300]
+        row["message"] = " ".join(str(err).split())
         return row
     return {**row, **point_from_plan(plan)}
 
@@ -82,10 +94,8 @@ def point_from_plan(plan) -> dict:
     """The frontier columns a plan gives."""
     s = plan.summary
     poor = plan.villages[plan.villages["poor"].astype(bool)]
+    # lexicographic too: the coverage the returned plan achieves and the coverage stage's bound
     obj, bound = s.get("objective"), s.get("bound")
-    if s.get("objective_kind") == "lexicographic" and s.get("stages"):
-        # objective/bound are the min-cost stage's; coverage is the first stage's
-        obj, bound = s["stages"][0].get("objective"), s["stages"][0].get("bound")
     return {"objective": None if obj is None else float(obj),
             "bound": None if bound is None else float(bound),
             "gap": s.get("gap"), "status": str(s.get("status", "")),
@@ -140,16 +150,21 @@ def make_monotone(rows: list[dict]) -> pd.DataFrame:
         obj, bound = df.at[i, "objective"], df.at[i, "bound"]
         if obj is None or pd.isna(obj) or bound is None or pd.isna(bound):
             continue
-        if float(bound) < float(obj):
-            # a verified plan beats this bound: the solvers disagree; trust the plan and say so
-            df.at[i, "bound"] = bound = float(obj)
-            df.at[i, "message"] = (str(df.at[i, "message"]) + "; " if df.at[i, "message"] else "") + \
-                "a reported bound was below a verified plan's coverage (raised to it)"
-        gap = max(float(bound) - float(obj), 0.0) / max(abs(float(obj)), 1e-9)
+        # a verified plan at or below this budget beating a bound at or above it: an engine error
+        gap = relative_gap(float(obj), float(bound), "max", where=f"the frontier at budget {df.at[i, 'budget']:,.6g}")
         df.at[i, "gap"] = gap
-        if df.at[i, "status"] in ("optimal", "feasible"):
-            df.at[i, "status"] = "optimal" if gap <= PROOF_GAP else "feasible"
+        if df.at[i, "status"] == "feasible" and gap <= PROOF_GAP:
+            note = "gap closed by combining points (a plan at a smaller budget, a bound at a bigger one)"
+            df.at[i, "message"] = (str(df.at[i, "message"]) + "; " if df.at[i, "message"] else "") + note
     return df
+
+
+def probe_below(cost: float) -> float:
+    """The budget just below ``cost`` that the exact search solves at: less by the solvers' integrality
+    tolerance (a column at 1 - 1e-6 costs 1e-6 of its price less than the plan it is snapped to, which
+    the verifier, at 1e-9 of the budget, then finds over a budget closer to ``cost``) plus ten times the
+    verifier's absolute tolerance."""
+    return cost - (PROBE_REL * abs(cost) + 10.0 * ABS_TOL)
 
 
 def _carry(df: pd.DataFrame, i: int, best: int) -> None:
@@ -247,7 +262,7 @@ def _exact(instance, lo: float, hi: float, *, max_solves: int, solve_fn, options
         if rb["cost"] is None:
             continue
         start = float(rb["cost"])  # the step holding y starts exactly here
-        probe = start - max(1.0, 1e-9 * start)
+        probe = probe_below(start)
         if probe <= x:
             if start > x:
                 _add_breakpoint(rows, start, rb)
@@ -259,6 +274,9 @@ def _exact(instance, lo: float, hi: float, *, max_solves: int, solve_fn, options
         stack.append((x, probe))
     # a breakpoint is the least budget of its step: keep it as a point of its own
     df = make_monotone(list(rows.values()))
+    tol = hi - probe_below(hi)
+    notes.append(f"breakpoints are exact up to {tol:.3g} (one millionth of the budget: the solvers' integrality "
+                 "tolerance): a step narrower than that is not separated from its neighbour")
     if not complete:
         notes.append("exact search incomplete: points shown with their gaps")
     return Frontier(points=df, mode="exact", complete=complete, notes=notes)
@@ -338,7 +356,7 @@ def write_frontier(frontier: Frontier, out_dir, *, title: str, currency: str, me
     from .io.atomic import atomic_output_dir
 
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="frontier") as tmp:
         frontier.points[COLUMNS].to_csv(tmp / "frontier.csv", index=False, encoding="utf-8", lineterminator="\n")
         plot_frontier(frontier, tmp / "frontier.png", title=title, currency=currency)
         info = {"mode": frontier.mode, "complete": frontier.complete, "notes": frontier.notes, **(meta or {})}

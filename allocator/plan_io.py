@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .decision import Decision
-from .errors import InputError
+from .errors import InputError, file_error
 from .instance import Instance
 from .io.atomic import atomic_output_dir
 from .plan import Plan
@@ -72,12 +72,15 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_plan(plan: Plan, directory: str | Path, *, overwrite: bool = True) -> Path:
+def write_plan(plan: Plan, directory: str | Path, *, overwrite: bool = True,
+               extra_files: dict[str, str] | None = None) -> Path:
     """Write ``plan`` into ``directory`` all at once (or not at all).
 
     Files: villages.csv, edges.csv, sites.csv, beams.csv, groups.csv,
-    totals_by_{technology,county,province,prefecture,group}.csv, summary.json.
-    CSVs are UTF-8, comma-separated, with the id as first column.
+    totals_by_{technology,county,province,prefecture,group}.csv, summary.json,
+    and ``extra_files`` (name -> text, e.g. a what-if plan's scenario.json).
+    CSVs are UTF-8, comma-separated, with the id as first column. An existing
+    ``directory`` is replaced only if allocator wrote it (allocator.io.atomic).
 
     Returns
     -------
@@ -89,10 +92,12 @@ def write_plan(plan: Plan, directory: str | Path, *, overwrite: bool = True) -> 
     for by in TOTALS_BY:
         tables[f"totals_by_{by}.csv"] = totals(plan, by)
     text = summary_json(plan.summary)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="plan", overwrite=overwrite) as tmp:
         for name, table in tables.items():
             _rounded(table).to_csv(tmp / name, index=True, encoding="utf-8", lineterminator="\n")
         (tmp / SUMMARY).write_text(text, encoding="utf-8")
+        for name, extra in (extra_files or {}).items():
+            (tmp / name).write_text(extra, encoding="utf-8")
     return directory
 
 
@@ -118,6 +123,8 @@ def _read_csv(path: Path, required: tuple[str, ...], *, also: tuple[str, ...] = 
                          fix="make every line have as many comma-separated cells as the header") from None
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text ({err.reason})", file=path, fix="save the file as UTF-8") from None
+    except OSError as err:  # a folder where the file should be, unreadable, ...
+        raise (file_error(err, path) or err) from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -209,6 +216,8 @@ def _read_summary(path: Path) -> dict:
                          ) from None
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text ({err.reason})", file=path, fix="save the file as UTF-8") from None
+    except OSError as err:
+        raise (file_error(err, path) or err) from None
     if not isinstance(data, dict):
         raise InputError("must hold one JSON object ({...})", file=path, line=1, fix=FIX_REWRITE)
     return data

@@ -79,6 +79,35 @@ def _mid(lo: float, hi: float) -> float:
     return (lo + hi) / 2 if math.isfinite(lo) and math.isfinite(hi) else math.nan
 
 
+def _poor_members(instance, group: str) -> set:
+    v = instance.villages.loc[instance.group_members(group)]
+    return set(v.index[v["poor"].astype(bool)])
+
+
+def _why_free(instance, group: str, floors: dict, asked: int, moved: int, which: str) -> str:
+    """Why the ``which`` step of ``group``'s floor costs nothing: the step moves no village, or
+    another floor already requires at least ``asked`` of this group's poor villages (that floor
+    binds), or the least-cost plan covers them for other reasons."""
+    if moved == 0:
+        return f"the {which} step costs 0: it moves no village (the floor asks for {asked} either way)"
+    mine = _poor_members(instance, group)
+    binding = []
+    for other, f in sorted(floors.items()):
+        if other == group:
+            continue
+        theirs = _poor_members(instance, other)
+        required = math.ceil(float(f) * len(theirs) - 1e-9)
+        # the other floor's villages outside this group cannot supply more than len(theirs - mine)
+        forced = required - len(theirs - mine)
+        if forced >= asked:
+            binding.append(f"'{other}' ({float(f):.0%}) requires at least {forced} of them")
+    if binding:
+        return (f"the {which} step costs 0: this floor does not bind, a stricter floor does: "
+                + "; ".join(binding) + f" (this floor's {which} step asks for {asked})")
+    return (f"the {which} step costs 0: the least-cost plan already covers more of this group's poor villages "
+            f"than {asked} (required schools or clinics, existing connections, or cheap coverage)")
+
+
 def floor_prices(instance, *, step: float = 0.01, groups=None, solve_fn=None, **solve_options) -> pd.DataFrame:
     """Cost of the last and of the next ``step`` of each floor (min-cost re-solves, no budget).
 
@@ -129,6 +158,12 @@ def floor_prices(instance, *, step: float = 0.01, groups=None, solve_fn=None, **
                 notes.append(f"floor {up:.1%}: {r['message'] or r['status']}")
         else:
             notes.append("floor is 100%: no next step")
+        for key, minus in (("cost_last_step", True), ("cost_next_step", False)):
+            lo, hi = row.get(f"{key}_low"), row.get(f"{key}_high")
+            if lo is not None and hi is not None and abs(lo) < 0.5 and abs(hi) < 0.5:
+                moved = abs(row["villages_at_floor"] - row[f"villages_at_floor_{'minus' if minus else 'plus'}"])
+                notes.append(_why_free(instance, g, floors, need(down if minus else up), moved,
+                                       "last" if minus else "next"))
         if base["value"] is None:
             notes.insert(0, f"the floors cannot be met at any cost: {base['message']}")
         row["proven"] = all(s["status"] == "optimal" for s in solves)
@@ -214,4 +249,5 @@ def render_prices(floors: pd.DataFrame, budget: dict | None, currency: str) -> s
 
 
 def _f(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.4g}"
+    from .reports.numbers import number
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else number(x)

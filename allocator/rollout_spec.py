@@ -29,6 +29,8 @@ from typing import Mapping, Sequence
 
 from .errors import InputError, OptionsError
 from .io.tomlsource import find_line
+from .schema import BUDGET, format_number
+from .spelling import unknown_key_fix
 
 KEYS = ("years", "budgets", "carry_over", "required_by")
 
@@ -83,8 +85,10 @@ def check_spec(years, budgets, carry_over: bool = False, required_by=None, *, er
         if b is None:
             clean.append(None)
             continue
-        if isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(float(b)) or b < 0:
-            raise error("budgets", f"the budget of {y} must be a finite number >= 0, got {b!r}",
+        if (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(float(b))
+                or not BUDGET.contains(float(b))):
+            raise error("budgets", f"the budget of {y} must be a finite number >= 0 and <= "
+                                   f"{format_number(BUDGET.high)}, got {b!r} (allowed: {BUDGET.text()})",
                         "write non-negative numbers without quotes, e.g. 5e8")
         clean.append(float(b))
     if not isinstance(carry_over, bool):
@@ -119,7 +123,7 @@ def read_rollout_table(table, *, toml_text: str | None = None, from_overrides: b
                          fix="write [rollout] with years = [...] and budgets = [...]")
     for key in table:
         if key not in KEYS:
-            raise error(key, f"unknown key '{key}' in [rollout]", f"use one of {', '.join(KEYS)}")
+            raise error(key, f"unknown key '{key}' in [rollout]", unknown_key_fix(key, KEYS))
     if "years" not in table:
         raise error("years", "[rollout] has no years", "write years = [2018, 2019, 2020]")
     return check_spec(table["years"], table.get("budgets"), table.get("carry_over", False),

@@ -47,8 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .errors import InputError
-from .schema import ALL_POOR, Objective, Technology
+from .errors import InputError, file_error
+from .schema import (ALL_POOR, BUDGET, PRIORITY, SCALE, SHARE, Objective, Technology, cost_limits,
+                     format_number)
+from .spelling import unknown_key_fix
 
 TOP_KEYS = ("name", "description", "base", "budget", "objective", "floors", "weights", "costs",
             "force", "forbid")
@@ -143,8 +145,8 @@ def _number(rep: _Reporter, key: str, value, *, lo: float | None = None, hi: flo
     if not math.isfinite(x):
         raise rep.error(key, f"{key} must be finite, got {value!r}", f"write a finite {what}")
     if (lo is not None and x < lo) or (hi is not None and x > hi):
-        rng = (f"in [{lo:g}, {hi:g}]" if lo is not None and hi is not None
-               else f">= {lo:g}" if lo is not None else f"<= {hi:g}")
+        rng = (f"in [{format_number(lo)}, {format_number(hi)}]" if lo is not None and hi is not None
+               else f">= {format_number(lo)}" if lo is not None else f"<= {format_number(hi)}")
         raise rep.error(key, f"{key} = {value!r} is out of range: must be {rng}",
                         f"set {key} to a value {rng}")
     return x
@@ -155,7 +157,7 @@ def _unknown_keys(rep: _Reporter, table: Mapping, allowed, where: str) -> None:
         if key not in allowed:
             full = f"{where}.{key}" if where else key
             raise rep.error(full, f"unknown key '{full}'",
-                            f"use one of: {', '.join(allowed)} (see docs/whatif.md)")
+                            unknown_key_fix(key, allowed) + " (see docs/whatif.md)")
 
 
 def _table(rep: _Reporter, data: Mapping, key: str) -> Mapping:
@@ -166,6 +168,30 @@ def _table(rep: _Reporter, data: Mapping, key: str) -> Mapping:
 
 
 # --------------------------------------------------------------------------- parse
+def _read_scenario_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without the byte-order mark Windows editors write;
+    UTF-16, another encoding, a folder or an empty file are input errors."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("scenario file not found", file=path,
+                         fix="check the path (scenario files are TOML, see docs/whatif.md)") from None
+    except OSError as err:
+        raise (file_error(err, path) or err) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("the file is saved as UTF-16", file=path,
+                         fix="save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start}: {err.reason})", file=path,
+                         fix="save the file as UTF-8") from None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise InputError("the scenario file is empty: it changes nothing", file=path,
+                         fix='write at least one override, e.g. budget = 1.2e9 (see docs/whatif.md)')
+    return text
+
+
 def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
                    name: str | None = None) -> Scenario:
     """Read and check a scenario file (or ``text``) on its own, without its base instance.
@@ -180,11 +206,7 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
     if text is None:
         if path is None:
             raise ValueError("parse_scenario needs a path or text")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("scenario file not found", file=path,
-                             fix="check the path (scenario files are TOML, see docs/whatif.md)") from None
+        text = _read_scenario_text(path)
     rep = _Reporter(path, text)
     try:
         data = tomllib.loads(text)
@@ -212,7 +234,8 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
 
     budget = data.get("budget")
     if budget is not None:
-        budget = _number(rep, "budget", budget, lo=0.0, what="a non-negative amount of money")
+        budget = _number(rep, "budget", budget, lo=BUDGET.low, hi=BUDGET.high,
+                         what="a non-negative amount of money")
 
     objective = data.get("objective")
     if objective is not None:
@@ -222,11 +245,12 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
 
     floors = {}
     for group, value in _table(rep, data, "floors").items():
-        floors[group] = _number(rep, f"floors.{group}", value, lo=0.0, hi=1.0,
+        floors[group] = _number(rep, f"floors.{group}", value, lo=SHARE.low, hi=SHARE.high,
                                 what="a share between 0 and 1 (0.95 = 95%)")
     weights = {}
     for group, value in _table(rep, data, "weights").items():
-        weights[group] = _number(rep, f"weights.{group}", value, lo=0.0, what="a non-negative priority")
+        weights[group] = _number(rep, f"weights.{group}", value, lo=PRIORITY.low, hi=PRIORITY.high,
+                                 what="a non-negative priority")
 
     costs = _table(rep, data, "costs")
     _unknown_keys(rep, costs, COST_SECTIONS, "costs")
@@ -238,6 +262,7 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
                             f'write [costs.{section}] then "fiber.per_km.plateau" = 1.2')
         for key, value in _flatten(table).items():
             target[key] = _number(rep, f"costs.{section}.{key}", value, lo=0.0,
+                                  hi=SCALE.high if section == "scale" else None,
                                   what="a non-negative factor" if section == "scale" else "a non-negative amount")
 
     rules = []
@@ -393,7 +418,14 @@ def scenario_overrides(scenario: Scenario, instance) -> dict:
                                 f"{_suggest(key, list(leaves))}")
             for p in matched:
                 base_value = _get_path(costs, p, leaves[p])
-                _set_path(costs, p, base_value * value if section == "scale" else value)
+                new = base_value * value if section == "scale" else value
+                limits = cost_limits(p)
+                if not limits.contains(new):
+                    raise rep.error(f"costs.{section}.{key}",
+                                    f"{p} would become {new:,.6g}, outside its allowed range {limits.text()}",
+                                    f"choose a {'factor' if section == 'scale' else 'value'} that keeps {p} "
+                                    f"within {limits.text()}")
+                _set_path(costs, p, new)
     if costs:
         overrides["costs"] = costs
 

@@ -12,15 +12,16 @@ import numpy as np
 
 from . import __version__
 from .backends import get_backend
-from .backends.base import SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
+from .backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
 from .formulation import builder
-from . import rootphase
+from . import exact_bound, rootphase
+from .exact_bound import PROBLEM_POSED
 from .formulation.prune import prune_idle
 from .plan import Plan
 from .plan_build import assemble
-from .schema import Objective
+from .schema import BUDGET, Objective
 from .verify import verify
 
 KEEP = object()  # "use the instance's own value"
@@ -60,7 +61,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say = progress or (lambda _msg: None)
     kind = _objective(objective or instance.objective)
     budget = instance.budget if budget is KEEP else budget
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget)
+    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget, seed=seed)
     backend = get_backend(solver)
 
     # time kept back for decoding, plan tables and verification, so the whole call meets its limit
@@ -72,7 +73,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say(f"building the model ({len(instance.villages)} villages, mode {mode})")
     first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
     form = builder.build(instance, objective_kind=first.value, budget=budget, mode=mode,
-                         integer_only=backend.requires_integer_columns)
+                         integer_only=backend.requires_integer_columns, bound_reductions=cuts)
     problems = structural_problems(form)
     if problems:
         raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
@@ -84,9 +85,15 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         say("root phase: directed cuts on the LP, a start from its support")
         root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
         form.stats.update(root_phase=root.stats, **form.model.stats())
+    if root is not None:
+        root.offer_bound(form.model, (form.stats["fiber"].get("dual_ascent") or {}).get("lower_bound"))
+        if warm_start:
+            root.offer_start(form.model, _heuristic_start(instance, form))
     result = root.proven(form.model, gap) if root is not None else None
     if result is None:
         start_x = root.start_x if root is not None else None
+        if start_x is None and warm_start:
+            start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
@@ -97,6 +104,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     stages = [_stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
+    cover_of = _objective_function(form.model)  # the first stage's objective, for the plan finally returned
     if kind is Objective.LEXICOGRAPHIC:
         coverage_value = result.objective
         cover = np.asarray(form.model.obj)
@@ -116,22 +124,32 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     if kind is Objective.MAX_COVERAGE:
         # coverage cannot tell a useful trench or site from an idle one: drop the idle ones
         decision = prune_idle(instance, decision)
+    head = stages[0]
+    if kind is Objective.LEXICOGRAPHIC:
+        # what the returned (second-stage) plan covers, against the coverage stage's bound: with a
+        # positive gap the second stage may cover more than the first stage's incumbent
+        objective = cover_of(result.x)
+        bound = head["bound"]
+        gap = relative_gap(objective, bound, "max", where="lexicographic coverage")
+    else:
+        objective, bound, gap = result.objective, result.bound, result.gap
     status = _overall_status(stages, result)
-    head = stages[0]  # lexicographic: objective, bound and gap are the coverage stage's
+    if kind is Objective.LEXICOGRAPHIC and status is Status.OPTIMAL and (gap is None or gap > PROOF_GAP):
+        status = Status.FEASIBLE
     summary = {
         "status": status.value,
-        "objective": head["objective"] if kind is Objective.LEXICOGRAPHIC else result.objective,
+        "objective": objective,
         "objective_kind": kind.value,
-        "bound": head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
-        "gap": head["gap"] if kind is Objective.LEXICOGRAPHIC else result.gap,
+        "bound": bound,
+        "gap": gap,
         "stages": stages,
         "budget": budget,
         "budget_measure": instance.budget_measure.value,
         "solver": backend.name,
         "solver_version": backend.version(),
         "mode": mode,
-        "gap_relative_to": "routes over the whole trench graph" if mode == "exact"
-                           else "routes restricted to a shortest-path tree from the backbone",
+        "gap_relative_to": PROBLEM_POSED,
+        "bound_source": "the solver's bound on the exact model" if mode == "exact" else "",
         "build_seconds": form.stats["build_seconds"],
         "solve_seconds": sum(s["seconds"] for s in stages) + (root.stats["total_seconds"] if root else 0.0),
         "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
@@ -150,6 +168,14 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         summary["cost_objective"] = stages[-1]["objective"]
         summary["cost_bound"] = stages[-1]["bound"]
         summary["cost_gap"] = stages[-1]["gap"]
+        if len(stages) > 1 and head["objective"] is not None and objective is not None \
+                and objective > head["objective"] + 1e-9 * max(1.0, abs(objective)):
+            summary["coverage_note"] = (
+                f"the coverage stage stopped within the gap at {head['objective']:,.6g}; the least-cost plan "
+                f"keeping at least that covers {objective:,.6g}, which is what this plan achieves")
+    if mode == "restricted":
+        summary.update(_exact_claims(instance, form, kind, budget, backend, remaining, seed, summary))
+        status = Status(summary["status"])
     plan = assemble(instance, decision, summary)
     report = verify(instance, decision, summary=summary)
     if not report.ok:
@@ -157,12 +183,50 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     plan.summary["verified"] = True
     plan.summary["verifier_warnings"] = list(report.warnings)
     plan.summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: objective {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+    say(f"{status.value}: objective {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
         f"gap {_pct(summary['gap'])}, verified")
     return plan
 
 
 # ----------------------------------------------------------------------------- helpers
+def _objective_function(model):
+    """The model's current objective as a function of the column values (a copy: later
+    objective changes do not touch it)."""
+    obj, offset = np.asarray(model.obj, dtype=float).copy(), float(model.obj_offset)
+    return lambda x: None if x is None else float(offset + obj @ np.asarray(x, dtype=float))
+
+
+def _exact_claims(instance, form, kind, budget, backend, remaining, seed, summary) -> dict:
+    """Restricted mode: status, bound and gap for the exact problem (allocator/exact_bound.py);
+    the restricted model's own figures under ``restricted_*``."""
+    identical = not form.columns.terminal  # no fiber route to choose: the restricted model is the exact one
+    first = "max-coverage" if kind is Objective.LEXICOGRAPHIC else kind.value
+    sense = "min" if kind is Objective.MIN_COST else "max"
+    exact = None if identical else exact_bound.monolithic(
+        instance, objective_kind=first, budget=budget, backend=backend, network=form.network,
+        remaining=remaining, seed=seed)
+    own_status = summary["stages"][0]["status"] if kind is Objective.LEXICOGRAPHIC else summary["status"]
+    out = exact_bound.claims(summary["objective"], summary["bound"], own_status, exact, sense,
+                             identical=identical, where="restricted mode")
+    if kind is Objective.LEXICOGRAPHIC and len(summary["stages"]) > 1:
+        cost, own_cost_bound = summary["cost_objective"], summary["cost_bound"]
+        second = None
+        if identical:
+            second = exact_bound.ExactBound(own_cost_bound, out["bound_source"])
+        elif out["status"] == Status.OPTIMAL.value:  # the exact coverage is proven: bound the cost keeping it
+            second = exact_bound.monolithic(instance, objective_kind="min-cost", budget=budget, backend=backend,
+                                            network=form.network, remaining=remaining, seed=seed,
+                                            keep_coverage=summary["objective"])
+        cost_claims = exact_bound.claims(cost, own_cost_bound, summary["stages"][-1]["status"], second, "min",
+                                         identical=identical, where="restricted mode, cost stage")
+        out.update(cost_bound=cost_claims["bound"], cost_gap=cost_claims["gap"],
+                   restricted_cost_bound=own_cost_bound, restricted_cost_gap=cost_claims["restricted_gap"])
+        if cost_claims["status"] != Status.OPTIMAL.value:
+            out["status"] = Status.FEASIBLE.value
+        out["restricted_status"] = summary["status"]
+    return out
+
+
 def _solve_model(backend, model, options, warm) -> SolveResult:
     if model.num_vars == 0:  # nothing to decide (every village connected or unreachable)
         return SolveResult(Status.OPTIMAL, np.zeros(0), model.obj_offset, model.obj_offset, 0.0,
@@ -178,7 +242,7 @@ def _objective(value) -> Objective:
                            fix="use one of: " + ", ".join(o.value for o in Objective)) from None
 
 
-def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
+def _check_options(*, mode, time_limit, gap, threads, budget, seed=0) -> None:
     if mode not in builder.MODES:
         raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES + ("decomposed", "decomposed-exact")))
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
@@ -188,8 +252,11 @@ def _check_options(*, mode, time_limit, gap, threads, budget) -> None:
         raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
-    if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
-        raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+    if budget is not None and not (isinstance(budget, (int, float)) and BUDGET.contains(budget)):
+        raise OptionsError(f"budget must be a non-negative number, got {budget!r} (allowed: {BUDGET.text()})",
+                           fix="pass e.g. --budget 1.2e9")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
+        raise OptionsError(f"seed must be a whole number from 0 to 2147483647, got {seed!r}", fix="pass e.g. --seed 1")
 
 
 def _fall_back_to_start(model, result: SolveResult, start_x) -> SolveResult:
@@ -223,7 +290,8 @@ def _overall_status(stages, result) -> Status:
 
 
 def _num(v) -> str:
-    return "n/a" if v is None else f"{v:,.6g}"
+    from .reports.numbers import number  # separators, never scientific notation
+    return "n/a" if v is None else number(v)
 
 
 def _pct(gap) -> str:
@@ -233,6 +301,8 @@ def _pct(gap) -> str:
 def _raise_without_solution(result, instance, form, budget, solver, remaining, mode) -> None:
     if result.x is not None:
         return
+    if result.status is Status.INFEASIBLE and mode == "restricted" and form.columns.terminal:
+        _raise_restricted_infeasible(instance, form, budget, solver, remaining)
     if result.status is Status.INFEASIBLE:
         why = _explain_infeasible(instance, form, budget, solver, remaining, mode)
         raise InfeasibleError(why.headline, explanation=why.text, min_budget=why.min_budget)
@@ -245,12 +315,50 @@ def _raise_without_solution(result, instance, form, budget, solver, remaining, m
                       "Try another solver (--solver highs, cbc, scip or cpsat).")
 
 
+def _raise_restricted_infeasible(instance, form, budget, solver, remaining) -> None:
+    """The restricted model has no plan. That proves nothing about the exact problem (a route off
+    the tree may be cheaper): re-check with the exact model's cut LP. Infeasible there: the exact
+    problem is infeasible, explained (smallest budget included) with the exact model. Otherwise a
+    SolverError saying what is known: the least restricted cost is only an upper bound on the
+    smallest sufficient budget."""
+    from .explain import restricted_min_cost as explain_restricted_cost
+
+    backend = get_backend(solver)
+    first = "max-coverage" if form.model.sense == "max" else "min-cost"
+    exact = exact_bound.monolithic(instance, objective_kind=first, budget=budget, backend=backend,
+                                   network=form.network, remaining=remaining, seed=0)
+    if exact.proven_infeasible:
+        why = _explain_infeasible(instance, form, budget, solver, remaining, "exact")
+        raise InfeasibleError(why.headline, explanation=why.text + f"\n(Proven for the exact problem: its "
+                              f"{exact.source} has no solution.)", min_budget=why.min_budget)
+    known = ("the exact problem's LP relaxation with directed cuts has a solution, so it may well have a plan"
+             if exact.value is not None else "the exact problem could not be checked in the time left")
+    upper = ""
+    if budget is not None:
+        cost = explain_restricted_cost(instance, form, solver=solver, remaining=remaining)
+        if cost.known:
+            upper = (f" The cheapest restricted plan meeting every floor and required facility costs "
+                     f"{cost.text(instance.currency)}: a budget of {cost.value:,.0f} {instance.currency} is enough "
+                     f"(an upper bound on the smallest sufficient budget; the exact problem may need less).")
+    raise SolverError("restricted mode found no plan (routes along a shortest-path tree from the backbone); this "
+                      f"does not prove the problem infeasible: {known}.{upper} Solve with --mode exact to decide.")
+
+
 def _explain_infeasible(instance, form, budget, solver, remaining, mode):
     """An :class:`~allocator.explain.Explanation` (headline, text, smallest budget or None): the floors
     re-solved at least cost without the budget, each floor on its own, or what conflicts."""
     from .explain import explain_infeasible
 
     return explain_infeasible(instance, form, budget=budget, solver=solver, mode=mode, remaining=remaining)
+
+
+def _heuristic_start(instance, form):
+    """Column values of the plan the model's build found (dual-ascent reduction), or None."""
+    if form.heuristic_plan is None:
+        return None
+    from .formulation.warmstart import encode
+    x = encode(form, instance, form.heuristic_plan)
+    return x if x is not None and form.model.max_violation(x) <= 1e-6 else None
 
 
 def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import AllocatorError, InfeasibleError, InputError
+from .errors import AllocatorError, InfeasibleError, InputError, file_error
+from .reports.numbers import number
 from .io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 
@@ -71,8 +72,8 @@ def _solve_one(base: str, name: str, description: str, overrides: dict, options:
         return failed("infeasible", err)
     except AllocatorError as err:  # solver trouble, bad overrides, a plan failing verification
         return failed("error", err)
-    write_plan(plan, plan_dir)  # replaces plan_dir as a whole: the record goes in after
-    _write_record(plan_dir, {**record, "status": str(plan.summary.get("status"))})
+    write_plan(plan, plan_dir, extra_files={SCENARIO_FILE: _record_text({**record,
+                                                                         "status": str(plan.summary.get("status"))})})
     groups = {str(g): {k: (None if pd.isna(v) else (bool(v) if k == "met" else float(v)))
                        for k, v in row.items()}
               for g, row in plan.groups[["poor_villages", "covered", "share", "floor", "met"]].iterrows()}
@@ -81,9 +82,12 @@ def _solve_one(base: str, name: str, description: str, overrides: dict, options:
                    groups=groups, people_covered=people, seconds=time.perf_counter() - start)
 
 
+def _record_text(record: dict) -> str:
+    return json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def _write_record(plan_dir, record: dict) -> None:
-    (Path(plan_dir) / SCENARIO_FILE).write_text(
-        json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    (Path(plan_dir) / SCENARIO_FILE).write_text(_record_text(record), encoding="utf-8")
 
 
 def prepare(base: str | Path, scenarios: list[Scenario], *, include_base: bool = True) -> list[tuple]:
@@ -122,7 +126,7 @@ def run_whatif(base: str | Path, scenarios: list[Scenario], out_dir: str | Path,
     jobs = prepare(base, scenarios, include_base=include_base)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     options = {**solve_options, "threads": 1} if workers > 1 else dict(solve_options)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="whatif") as tmp:
         say(f"solving {len(jobs)} scenarios with {workers} worker(s)")
         outcomes = []
         if workers == 1:
@@ -158,7 +162,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
     for o in outcomes:
         s = o.summary or {}
         put("status", o.name, o.status)
-        put("objective", o.name, "" if s.get("objective") is None else f"{float(s['objective']):,.6g}")
+        put("objective", o.name, "" if s.get("objective") is None else number(s["objective"]))
         put("objective kind", o.name, s.get("objective_kind", ""))
         put("gap", o.name, "" if s.get("gap") is None else f"{float(s['gap']):.4%}")
         put("total cost", o.name, _fmt_money(s.get("total_cost")))
@@ -214,8 +218,58 @@ def render_markdown(table: pd.DataFrame, outcomes: list[Outcome] | None = None) 
 
 
 def read_scenario_record(plan_dir: str | Path) -> dict | None:
-    """The scenario.json written next to a what-if plan, or None."""
+    """The scenario.json written next to a what-if plan, or None when the folder has none.
+
+    Raises
+    ------
+    InputError
+        The file is not UTF-8 JSON holding an object whose ``overrides`` (if any) is an object.
+    """
     path = Path(plan_dir) / SCENARIO_FILE
-    if not path.exists():
+    if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    fix = ("restore the scenario.json `allocator whatif` wrote, or delete it to treat the plan as one "
+           "made on the base instance")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON: {err.msg} (character {err.colno})", file=path, line=err.lineno,
+                         fix=fix) from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason})", file=path, fix=fix) from None
+    except OSError as err:
+        raise (file_error(err, path) or err) from None
+    if not isinstance(record, dict):
+        raise InputError("must hold one JSON object ({...})", file=path, line=1, fix=fix)
+    if not isinstance(record.get("base"), str) or not record["base"]:
+        raise InputError("'base' must be the path of the base instance", file=path, column="base", fix=fix)
+    if not isinstance(record.get("overrides") or {}, dict):
+        raise InputError("'overrides' must be a JSON object", file=path, column="overrides", fix=fix)
+    return record
+
+
+def instance_for_plan(base: str | Path, plan_dir: str | Path, *, ignore_scenario: bool = False):
+    """The instance a plan was solved on, and its scenario record (None for a plan of ``base`` itself).
+
+    A plan written by :func:`run_whatif` carries ``scenario.json``; its overrides are applied to
+    ``base`` exactly as the what-if run applied them (``load_instance(base, overrides=...)``), so the
+    scenario's budget, floors, prices and rules are the ones a check holds the plan to.
+    ``ignore_scenario`` loads ``base`` as it is (to see what a what-if plan breaks of the base rules).
+
+    Raises
+    ------
+    InputError
+        A malformed scenario.json, overrides the base cannot take, or a scenario that ended without a plan.
+    """
+    from .io import load_instance
+
+    record = None if ignore_scenario else read_scenario_record(plan_dir)
+    if record is None:
+        return load_instance(base), None
+    villages = Path(plan_dir) / "villages.csv"
+    if record.get("status") in ("infeasible", "error") and not villages.exists():
+        first = (str(record.get("message") or "").strip().splitlines() or [""])[0]
+        raise InputError(f"scenario '{record.get('name', '')}' ended {record['status']} and has no plan"
+                         + (f": {first}" if first else ""), file=Path(plan_dir) / SCENARIO_FILE, column="status",
+                         fix="verify the plan of a scenario that solved (comparison.md lists each status)")
+    return load_instance(base, overrides=record.get("overrides") or None), record

@@ -27,6 +27,8 @@ def _solver_list(text: str) -> list[str]:
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the ``bench`` options and its ``compare`` / ``report`` subcommands to ``parser``."""
+    from allocator.cli.options import Output, add_common_options, positive_int
+
     from .suites import SUITES
 
     parser.add_argument("--suite", choices=list(SUITES), default="smoke",
@@ -36,17 +38,18 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                              "'highs cbc' or 'highs,cbc')")
     parser.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve (default: the suite's)")
     parser.add_argument("--gap", type=float, metavar="G", help="relative gap every solver may stop at (default 0)")
-    parser.add_argument("-o", "--output", metavar="DIR", help="results directory (default: out/bench/<suite>); "
-                        "replaced as a whole, except a README.md in it, which is kept")
     parser.add_argument("--cases", metavar="REGEX", help="only cases whose name or family matches")
     parser.add_argument("--baselines", nargs="*", metavar="NAME",
-                        help="baselines to run (default: greedy fixed-tree; give none to skip them)")
-    parser.add_argument("--threads", type=int, metavar="N", help="solver threads (default: each solver's own)")
+                        help="baselines to run (default: greedy fixed-tree fixed-formulation restricted; give none to skip them)")
+    parser.add_argument("--threads", type=positive_int, metavar="N", help="solver threads (default: each solver's own)")
     parser.add_argument("--max-minutes", type=float, metavar="M",
                         help="stop starting runs after M minutes (the rest are recorded as skipped)")
     parser.add_argument("--keep-instances", metavar="DIR", help="keep the generated/imported instances here")
     parser.add_argument("--no-plots", action="store_true", help="skip the matplotlib plots")
-    parser.add_argument("--quiet", action="store_true", help="no live table or progress line")
+    add_common_options(parser, quiet_help="no live table or progress line", output=Output(
+        "bench results", "results directory (default: out/bench/<suite>); replaced as a whole if allocator "
+                         "wrote it, except a README.md in it, which is kept",
+        inputs=("keep_instances",), preserve=("README.md",)))
     parser.set_defaults(func=run_command)
 
     sub = parser.add_subparsers(dest="bench_command", metavar="{compare,report}")
@@ -63,8 +66,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     cmp_.add_argument("--gap-tol", type=float, default=1e-6, help="tolerated growth of the gap (default 1e-6)")
     cmp_.add_argument("--objective-tol", type=float, default=1e-6,
                       help="tolerated relative worsening of the objective (default 1e-6)")
-    cmp_.add_argument("--require-all", action="store_true",
-                      help="a run in the baseline but missing from the results is a regression")
+    cmp_.add_argument("--allow-missing", action="store_true",
+                      help="a run in the baseline but missing from the results is only listed (default: it is a "
+                           "regression); for comparing a deliberate subset of a suite")
+    cmp_.add_argument("--require-all", action="store_true", help=argparse.SUPPRESS)  # the default now
     cmp_.set_defaults(func=compare_command)
     rep = sub.add_parser("report", help="recompute the derived fields (ratios, agreement with optima) of a "
                                         "results directory and rewrite results.md and its plots")
@@ -74,18 +79,15 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args) -> int:
-    from allocator.errors import OptionsError
+    from allocator.io.atomic import check_output_dir
 
     from .runner import run_suite, select_cases
     from .suites import get_suite
 
     suite = select_cases(get_suite(args.suite), args.cases)
     solvers = [s for item in (args.solvers or []) for s in _solver_list(item)] or None
-    if args.threads is not None and args.threads < 1:
-        raise OptionsError(f"--threads must be >= 1, got {args.threads}")
     out = Path(args.output or Path("out") / "bench" / suite.name)
-    keep = out / "README.md"
-    readme = keep.read_text(encoding="utf-8") if keep.exists() else None
+    check_output_dir(out, kind="bench results", preserve=("README.md",))  # the default too, before the runs
     try:
         meta = run_suite(suite, out, solvers=solvers, time_limit=args.time_limit, gap=args.gap,
                          threads=args.threads,
@@ -93,18 +95,11 @@ def run_command(args) -> int:
                          max_minutes=args.max_minutes, keep_instances=args.keep_instances,
                          plots=not args.no_plots, quiet=args.quiet)
     except KeyboardInterrupt:
-        _restore(keep, readme)
         print(f"interrupted: the runs finished so far are in {out}", file=sys.stderr)
         return 130
-    _restore(keep, readme)
     print(f"{meta['runs_done']} runs in {meta['wall_seconds']:.0f} s; results in {out} "
           f"(results.jsonl, results.md, machine.json, plots/)", file=sys.stderr)
     return _exit_code(out)
-
-
-def _restore(path: Path, text: str | None) -> None:
-    if text is not None and path.parent.exists() and not path.exists():
-        path.write_text(text, encoding="utf-8")
 
 
 def _exit_code(out: Path) -> int:
@@ -128,7 +123,7 @@ def compare_command(args) -> int:
 
     th = Thresholds(time_ratio=args.time_ratio, min_seconds=args.min_seconds, gap_tol=args.gap_tol,
                     objective_rtol=args.objective_tol)
-    result = compare_files(args.baseline, args.results, thresholds=th, require_all=args.require_all)
+    result = compare_files(args.baseline, args.results, thresholds=th, allow_missing=args.allow_missing)
     print(result.text())
     return result.exit_code
 

@@ -1,4 +1,4 @@
-"""The two baselines every benchmark run measures the engine against.
+"""The baselines every benchmark run measures the engine against.
 
 ``greedy``
     The engine's own greedy heuristic (:func:`allocator.heuristics.greedy.greedy`),
@@ -21,7 +21,21 @@
     end up shared after the fact: its *realised* cost (what the verifier
     recomputes, and what the runner reports) is at most what its own MIP counted.
 
-Both return a :class:`BaselineResult` holding a :class:`~allocator.decision.Decision`
+``fixed-formulation``
+    The textbook exact model of the rooted (prize-collecting) Steiner problem:
+    directed multi-commodity flow (one commodity per village, arc binaries,
+    in-degree <= 1) solved by HiGHS through scipy ``milp``
+    (:func:`fixed_formulation`); instances with 4G, budgets or rules are
+    ``skipped``.
+
+``restricted``
+    The engine's own ``--mode restricted`` on the engine's default solver (HiGHS):
+    trenches shared, but the routes follow the shortest-path tree from the
+    backbone, the cheaper model a user might pick instead of the exact one. Its
+    status, bound and gap are those of the restricted model (what it proves about
+    itself); the exact problem's bound it also reports goes into the message.
+
+Each returns a :class:`BaselineResult` holding a :class:`~allocator.decision.Decision`
 that :func:`allocator.verify.verify` can check and price like any plan.
 """
 from __future__ import annotations
@@ -36,12 +50,13 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pulp
 
 from allocator.backends.base import Status, relative_gap, status_from_numbers
 from allocator.decision import Decision
 from allocator.errors import OptionsError
-from allocator.schema import NO_TECHNOLOGY, Objective, Technology
+from allocator.schema import ALL_POOR, NO_TECHNOLOGY, Objective, Technology
 
 FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
 TREES = ("spt", "mst")
@@ -421,3 +436,225 @@ def fixed_tree(instance, *, tree: str = "spt", objective=None, time_limit: float
     return BaselineResult(name="fixed-tree", decision=decision, status=Status(status).value, objective=obj,
                           bound=bound, gap=g, build_seconds=build, solve_seconds=solve_s, solver="cbc",
                           solver_version=cbc_version(), model_size=size, message=f"CBC: {raw or 'no result line'}")
+
+
+# --------------------------------------------------------------------------- fixed formulation
+def fixed_formulation_scope(instance) -> str | None:
+    """Why the textbook model cannot express ``instance`` (None: it can).
+
+    The model is the rooted (prize-collecting) Steiner tree problem: minimum
+    cost, no budget, every village covered by fiber or, where allowed, by
+    satellite at its price; no 4G, no technology rules, no school bandwidth."""
+    v = instance.villages
+    cand = v[(v["existing"].astype(str) == "none").to_numpy()]
+    pol = instance.policy
+    techs = cand["technologies"].map(lambda ts: {getattr(t, "value", t) for t in ts})
+    if Objective(getattr(instance.objective, "value", instance.objective)) is not Objective.MIN_COST:
+        return "objective is not min-cost"
+    if instance.budget is not None:
+        return "the instance has a budget"
+    if not instance.backbone_nodes:
+        return "no backbone node"
+    if len(instance.sites) or techs.map(lambda s: CELL in s).any():
+        return "the instance has 4G sites"
+    if pol.rules or pol.schools_required or pol.clinics_required:
+        return "technology rules or school/clinic requirements"
+    poor = v["poor"].astype(bool)
+    if any(f != 1.0 for f in pol.floors().values()) or not poor.all() or set(pol.floors()) != {ALL_POOR}:
+        return "coverage floors other than 'every village'"
+    if not techs.map(lambda s: bool(s & {FIBER, SAT})).all():
+        return "a village has neither fiber nor satellite"
+    sat = techs.map(lambda s: SAT in s).to_numpy(bool)
+    demand = cand["demand_mbps"].to_numpy(float)[sat]
+    load = pd.Series(demand).groupby(cand["beam"].astype(str).to_numpy()[sat]).sum()
+    cap = instance.beams["capacity_mbps"].reindex(load.index).to_numpy(float)
+    if (load.to_numpy() > np.nan_to_num(cap, nan=-1.0) + 1e-9).any():
+        return "satellite beams could run short"
+    return None
+
+
+def fixed_formulation(instance, *, time_limit: float | None = None, gap: float = 0.0,
+                      threads: int | None = None, seed: int = 0) -> BaselineResult:
+    """The textbook exact model an engineer writes in an afternoon: directed
+    multi-commodity flow, solved by HiGHS through :func:`scipy.optimize.milp`.
+
+    Every undirected trench ``{u, v}`` gives two arcs with binaries ``x_uv``,
+    ``x_vu`` (cost of the trench each); one commodity per village ``k`` sends
+    ``y_k`` units from the backbone (a super source joined to every backbone
+    node) to the village's node, ``0 <= f^k_a <= x_a``; every node has in-degree
+    ``<= 1``; ``y_k`` is 1 for a fiber-only village, binary otherwise, and a
+    village without fiber pays its satellite price (its prize). Minimise trench
+    costs + drops of fiber villages + satellite prices of the others
+    (Wong 1984; Ljubic et al. 2006 for the prize-collecting form).
+
+    Instances the model cannot express (4G sites, budgets, rules ...,
+    :func:`fixed_formulation_scope`) get status ``skipped`` and no plan.
+    ``threads`` is not settable through scipy's interface; ``seed`` is unused
+    (HiGHS's default seed, so runs are deterministic).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
+    version = _scipy_highs_version()
+    reason = fixed_formulation_scope(instance)
+    if reason is not None:
+        return BaselineResult(name="fixed-formulation", decision=None, status="skipped", solver="highs",
+                              solver_version=version, message=f"textbook Steiner model does not apply: {reason}")
+    t0 = time.perf_counter()
+    v = instance.villages
+    cand = v.index[(v["existing"].astype(str) == "none").to_numpy()]
+    g = instance.graph
+    src = "__fixed_formulation_source__"
+    backbone = set(instance.backbone_nodes)
+    # arcs: both directions of every trench, none into a backbone node; source -> backbone at 0
+    tails, heads, cost, edge_of = [], [], [], []
+    for u, w, d in g.edges(data=True):
+        c = float(instance.cost(d["capex"], d["opex"]))
+        for a, b in ((u, w), (w, u)):
+            if b not in backbone:
+                tails.append(a), heads.append(b), cost.append(c), edge_of.append(d["edge_id"])
+    for b in sorted(backbone):
+        tails.append(src), heads.append(b), cost.append(0.0), edge_of.append(None)
+    nodes = [src] + list(g.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    tail = np.array([index[a] for a in tails])
+    head = np.array([index[b] for b in heads])
+    n_arcs, n_nodes = len(tails), len(nodes)
+    # villages: fiber possible (node reachable) / satellite possible
+    techs = v.loc[cand, "technologies"].map(lambda ts: {getattr(t, "value", t) for t in ts})
+    vnode = v.loc[cand, "node"].fillna("").astype(str)
+    fiber_ok = np.array([FIBER in techs[k] and vnode[k] in index for k in cand], dtype=bool)
+    sat_ok = np.array([SAT in techs[k] for k in cand], dtype=bool)
+    drop = np.asarray(instance.cost(v.loc[cand, "fiber_capex"].to_numpy(float),
+                                    v.loc[cand, "fiber_opex"].to_numpy(float)), dtype=float)
+    price = np.asarray(instance.cost(v.loc[cand, "satellite_capex"].to_numpy(float),
+                                     v.loc[cand, "satellite_opex"].to_numpy(float)), dtype=float)
+    price = np.where(sat_ok, np.nan_to_num(price), 0.0)
+    # a village already at a backbone node needs no flow
+    at_backbone = np.array([vnode[k] in backbone for k in cand], dtype=bool)
+    comm = [i for i in range(len(cand)) if fiber_ok[i] and not at_backbone[i]]
+    K = len(comm)
+    n_y = len(cand)
+    # variable layout: x (n_arcs) | y (n_y) | f (K * n_arcs)
+    nx_, off_f = n_arcs, n_arcs + n_y
+    n_var = off_f + K * n_arcs
+    c = np.zeros(n_var)
+    c[:n_arcs] = cost
+    c[n_arcs:off_f] = np.where(fiber_ok, drop - price, 0.0)
+    constant = float(price.sum())
+    lb = np.zeros(n_var)
+    ub = np.ones(n_var)
+    # y: 1 when fiber is the only option, 0 when fiber is impossible
+    y_lb = np.where(fiber_ok & ~sat_ok, 1.0, 0.0)
+    y_ub = np.where(fiber_ok, 1.0, 0.0)
+    lb[n_arcs:off_f], ub[n_arcs:off_f] = y_lb, y_ub
+    integrality = np.zeros(n_var)
+    integrality[:off_f] = 1
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    r = 0
+    arcs = np.arange(n_arcs)
+    for j, i in enumerate(comm):
+        base = off_f + j * n_arcs
+        t = index[vnode[cand[i]]]
+        # conservation at every node: inflow - outflow = y (terminal), -y (source), 0 otherwise
+        rows += [r + head, r + tail]
+        cols += [base + arcs, base + arcs]
+        vals += [np.ones(n_arcs), -np.ones(n_arcs)]
+        rows += [np.array([r + t, r + index[src]])]
+        cols += [np.array([n_arcs + i, n_arcs + i])]
+        vals += [np.array([-1.0, 1.0])]
+        lo.append(np.zeros(n_nodes)), hi.append(np.zeros(n_nodes))
+        r += n_nodes
+        # coupling f^k_a <= x_a
+        rows += [r + arcs, r + arcs]
+        cols += [base + arcs, arcs]
+        vals += [np.ones(n_arcs), -np.ones(n_arcs)]
+        lo.append(np.full(n_arcs, -np.inf)), hi.append(np.zeros(n_arcs))
+        r += n_arcs
+    # in-degree <= 1
+    rows += [r + head]
+    cols += [arcs]
+    vals += [np.ones(n_arcs)]
+    lo.append(np.full(n_nodes, -np.inf)), hi.append(np.ones(n_nodes))
+    r += n_nodes
+    a = coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                  shape=(r, n_var)).tocsr()
+    build = time.perf_counter() - t0
+    options = {"disp": False, "mip_rel_gap": float(gap)}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    t1 = time.perf_counter()
+    res = milp(c, constraints=LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
+               integrality=integrality, bounds=Bounds(lb, ub), options=options)
+    solve = time.perf_counter() - t1
+    size = {"variables": n_var, "integer_variables": off_f, "constraints": r, "nonzeros": int(a.nnz)}
+    has_plan = res.x is not None
+    objective = float(res.fun) + constant if has_plan else None
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = float(dual) + constant if dual is not None and np.isfinite(dual) else None
+    if has_plan and res.status == 0:
+        bound = objective if bound is None else bound
+    g_rel = relative_gap(objective, bound, "min")
+    status = status_from_numbers(has_plan, g_rel, proven_infeasible=res.status == 2)
+    decision = None
+    if has_plan:
+        x = res.x
+        built = frozenset(edge_of[k] for k in range(n_arcs) if x[k] > 0.5 and edge_of[k] is not None)
+        y = x[n_arcs:off_f]
+        tech = {k: NO_TECHNOLOGY for k in v.index}
+        for i, k in enumerate(cand):
+            tech[k] = FIBER if fiber_ok[i] and y[i] > 0.5 else SAT
+        decision = Decision(technology=tech, built_edges=built)
+    return BaselineResult(name="fixed-formulation", decision=decision, status=Status(status).value,
+                          objective=objective, bound=bound, gap=g_rel, build_seconds=build, solve_seconds=solve,
+                          solver="highs", solver_version=version, model_size=size,
+                          message=f"scipy milp: {res.message}")
+
+
+def _scipy_highs_version() -> str:
+    import scipy
+    return f"HiGHS (scipy {scipy.__version__} milp)"
+
+
+# --------------------------------------------------------------------------- restricted mode
+#: the backend the restricted baseline runs on (the engine's default)
+RESTRICTED_SOLVER = "highs"
+
+
+#: the engine's mode of a case -> the restricted mode at the same scale
+RESTRICTED_MODE = {"exact": "restricted", "restricted": "restricted", "decomposed-exact": "decomposed",
+                   "decomposed": "decomposed"}
+
+
+def restricted_baseline(instance, *, mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
+                        threads: int | None = None, seed: int = 0,
+                        solver: str = RESTRICTED_SOLVER) -> BaselineResult:
+    """The restricted counterpart of the case's ``mode`` (monolithic restricted, or the decomposition
+    with restricted county models) on ``solver``: the restricted model's own status, bound and gap,
+    with the exact problem's bound and gap in the message."""
+    mode = RESTRICTED_MODE.get(mode, "restricted")
+    from allocator.errors import InfeasibleError, SolverError
+    from allocator.solve import solve
+
+    t0 = time.perf_counter()
+    common = dict(name="restricted", solver=f"restricted/{solver}")
+    try:
+        plan = solve(instance, solver=solver, mode=mode, time_limit=time_limit, gap=gap, threads=threads,
+                     seed=seed)
+    except InfeasibleError as err:
+        return BaselineResult(decision=None, status=Status.INFEASIBLE.value, solve_seconds=time.perf_counter() - t0,
+                              message=str(err).splitlines()[0], **common)
+    except SolverError as err:
+        text = str(err).splitlines()[0]
+        return BaselineResult(decision=None, status="time_limit" if "time limit" in text.lower() else "error",
+                              solve_seconds=time.perf_counter() - t0, message=text, **common)
+    s = plan.summary
+    exact_gap = s.get("gap")
+    message = (f"restricted model's own figures; for the problem posed: bound {s.get('bound')}, gap "
+               f"{'n/a' if exact_gap is None else format(exact_gap, '.4%')} ({s.get('bound_source')})")
+    own_status = s.get("restricted_status") or s.get("status")
+    return BaselineResult(decision=plan.decision, status=own_status, objective=s.get("objective"),
+                          bound=s.get("restricted_bound"), gap=s.get("restricted_gap"),
+                          build_seconds=s.get("build_seconds") or 0.0, solve_seconds=s.get("solve_seconds") or 0.0,
+                          solver_version=f"{s.get('solver_version')} (--mode {mode})",
+                          model_size=s.get("model_size") or {}, message=message, **common)

@@ -1,8 +1,10 @@
 """The benchmark suites, as data: which instances, which solvers, which limits.
 
-A :class:`Case` is one instance: a generator preset at a seed, or a published
-file from ``<repo>/../shared/external`` (SteinLib ``.stp``, OR-Library set
-covering) read through the project's importers. A :class:`Suite` runs every
+A :class:`Case` is one instance: a generator preset at a seed, an instance
+directory the repository ships (``instances/``), or a published file from
+``<repo>/../shared/external`` (SteinLib ``.stp``, OR-Library set covering) read
+through the project's importers. The smoke suite runs on what the project ships
+and adds the published files when they are present; the other suites need them. A :class:`Suite` runs every
 case with every solver it names (``None``: every installed backend) plus the
 baselines, all with the same time limit and gap.
 
@@ -22,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: engine backends in the order tables list them
 ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
 #: baselines every suite can run next to the engine
-BASELINES = ("greedy", "fixed-tree")
+BASELINES = ("greedy", "fixed-tree", "fixed-formulation", "restricted")
 GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
 
 
@@ -36,7 +38,8 @@ def external_dir() -> Path:
 class Case:
     """One benchmark instance.
 
-    kind: ``generated`` (preset + seed), ``stp`` or ``scp`` (file, relative to the
+    kind: ``generated`` (preset + seed), ``instance`` (a shipped instance directory,
+    ``file`` relative to the repository), ``stp`` or ``scp`` (file, relative to the
     external directory). family: the series it is reported under (``county``,
     ``steinlib-B``, ``scp4`` ...). mode: the engine's mode for this case.
     """
@@ -55,7 +58,9 @@ class Case:
     skip: tuple[tuple[str, str], ...] = ()
 
     def path(self) -> Path | None:
-        return external_dir() / self.file if self.file else None
+        if not self.file:
+            return None
+        return (REPO if self.kind == "instance" else external_dir()) / self.file
 
     def skip_reason(self, solver: str) -> str | None:
         """Why this case leaves ``solver`` out (None: it runs it)."""
@@ -96,10 +101,17 @@ def generated(preset: str, seeds, *, mode: str = "exact", gap: float | None = No
             for s in seeds]
 
 
+def shipped(names, *, gap: float | None = None) -> list[Case]:
+    """Instance directories of the repository's ``instances/`` (those present: a wheel install has none)."""
+    return [Case(name=n, family="shipped", kind="instance", file=f"instances/{n}", gap=gap)
+            for n in names if (REPO / "instances" / n / "instance.toml").is_file()]
+
+
 def steinlib(series: str, numbers=None) -> list[Case]:
-    """SteinLib series ``B``, ``C``, ``D`` or ``I080``; ``numbers`` picks files by their number
-    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series."""
-    prefix = {"B": "b", "C": "c", "D": "d", "I080": "i080-"}[series.upper()]
+    """SteinLib series ``B``, ``C``, ``D``, ``E`` or ``I080``; ``numbers`` picks files by their number
+    (``[1, 5]`` -> b01, b05; for I080 ``[1, 11]`` -> i080-001, i080-011), None = the whole series
+    (empty when the external directory holds none of it)."""
+    prefix = {"B": "b", "C": "c", "D": "d", "E": "e", "I080": "i080-"}[series.upper()]
     names = [r["name"] for r in manifest().values() if r["problem"] == "steiner_tree"
              and r["name"].startswith(prefix) and r["name"][len(prefix):].isdigit()]
     if numbers is not None:
@@ -111,6 +123,13 @@ def steinlib(series: str, numbers=None) -> list[Case]:
         names = [n for n in names if n in wanted]
     return [Case(name=n, family=f"steinlib-{series.upper()}", kind="stp", file=manifest()[n]["file"])
             for n in sorted(names)]
+
+
+def street() -> list[Case]:
+    """Rooted prize-collecting Steiner problems on real street networks (the DIMACS
+    Cologne FTTx files, ``rooted_pcstp`` in MANIFEST.csv): family ``street``."""
+    names = sorted(r["name"] for r in manifest().values() if r["problem"] == "rooted_pcstp")
+    return [Case(name=n, family="street", kind="stp", file=manifest()[n]["file"]) for n in names]
 
 
 def orlib_scp(series: str, numbers=None) -> list[Case]:
@@ -145,7 +164,7 @@ def manifest() -> dict[str, dict]:
 
 def known_optimum(case: Case) -> float | None:
     """The published proven optimum of a file case (None for generated ones)."""
-    if case.kind == "generated":
+    if case.kind in ("generated", "instance"):
         return None
     row = manifest().get(case.name)
     if not row or not row.get("known_optimum"):
@@ -154,13 +173,21 @@ def known_optimum(case: Case) -> float | None:
 
 
 # --------------------------------------------------------------------------- the suites
+#: shipped instances of the smoke suite (besides the county demo): the hand-checked tiny ones
+SMOKE_SHIPPED = ("tiny-trench", "tiny-4g", "tiny-floor", "tiny-mincost")
+
+
 def _smoke() -> Suite:
+    # published files only when present: the smoke suite runs in a clone without ../shared
+    published = steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) if manifest() else []
     return Suite(
         name="smoke",
-        description="CI: a few small instances of each kind, HiGHS and both baselines; < 2 min on 2 cores "
-                    "including instance generation and import.",
-        # county seed 3 at a 1% gap: proving its last 0.1% takes longer than CI should wait
-        cases=tuple(steinlib("B", [1, 7, 13]) + orlib_scp("4", [1]) + generated("county", [3], gap=0.01)),
+        description="CI: a few small instances of each kind, HiGHS and the baselines; < 2 min on 2 cores "
+                    "including instance generation and import. Runs on what the project ships (instances/, "
+                    "generator presets); SteinLib/OR-Library files are added when ../shared/external is present.",
+        # county seed 3 and the county demo at a 1% gap: proving the last 0.1% takes longer than CI should wait
+        cases=tuple(shipped(SMOKE_SHIPPED) + shipped(["county-demo"], gap=0.01) + published
+                    + generated("county", [3], gap=0.01)),
         time_limit=30.0,
         solvers=("highs",),
         target_minutes=2.0,
@@ -177,7 +204,7 @@ NATIONAL_STANDARD_LIMIT = 420.0
 def _standard() -> Suite:
     return Suite(
         name="standard",
-        description="Every family at a few instances, every installed backend and both baselines; < 30 min on "
+        description="Every family at a few instances, every installed backend and the baselines; < 30 min on "
                     "2 cores. Generated instances at a 1% gap; national (seed 1) in decomposed mode, 420 s per "
                     "solver.",
         cases=tuple(
@@ -185,7 +212,7 @@ def _standard() -> Suite:
             + generated("province", [1], gap=0.01)
             + steinlib("B") + steinlib("C", [1, 6, 11]) + steinlib("D", [1, 6])
             + steinlib("I080", [1, 11, 41]) + orlib_scp("4", [1, 2]) + orlib_scp("5", [1, 2])
-            + orlib_scp("6", [1, 2])
+            + orlib_scp("6", [1, 2]) + street()
             + generated("national", [1], mode="decomposed", gap=0.01, time_limit=NATIONAL_STANDARD_LIMIT)
         ),
         time_limit=60.0,
@@ -196,14 +223,14 @@ def _standard() -> Suite:
 def _full() -> Suite:
     return Suite(
         name="full",
-        description="Every published file of the seven series, every preset at five seeds (national at two, "
+        description="Every published file of every series (SteinLib E when present, the street networks), every preset at five seeds (national at two, "
                     "restricted mode, 1% gap, 30 min), every backend; as long as it needs.",
         cases=tuple(
             generated("county", range(1, 6)) + generated("prefecture", range(1, 6))
             + generated("province", range(1, 6))
             + generated("national", [1, 2], mode="restricted", gap=0.01, time_limit=1800.0)
-            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("I080")
-            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6")
+            + steinlib("B") + steinlib("C") + steinlib("D") + steinlib("E") + steinlib("I080")
+            + orlib_scp("4") + orlib_scp("5") + orlib_scp("6") + street()
         ),
         time_limit=600.0,
     )
@@ -218,7 +245,8 @@ def get_suite(name: str) -> Suite:
         build = SUITES[name]
     except KeyError:
         raise OptionsError(f"unknown suite {name!r}", fix=f"one of {', '.join(SUITES)}") from None
-    if not manifest():
+    if name != "smoke" and not manifest():
         raise OptionsError(f"published instances not found: {external_dir() / 'MANIFEST.csv'}",
-                           fix="set ALLOCATOR_EXTERNAL to the folder holding MANIFEST.csv")
+                           fix="set ALLOCATOR_EXTERNAL to the folder holding MANIFEST.csv (the smoke suite "
+                               "runs without it)")
     return build()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,8 +22,7 @@ from benchmarks.runner import ROW_FIELDS, plan_runs, score_rows
 from benchmarks.suites import (BASELINES, ENGINE_SOLVERS, GENERATOR_PRESETS, SUITES, Suite, external_dir, generated,
                                get_suite, known_optimum, manifest, steinlib)
 
-needs_external = pytest.mark.skipif(not (external_dir() / "MANIFEST.csv").exists(),
-                                    reason=f"published instances not found at {external_dir()}")
+needs_external = pytest.mark.external
 
 
 # --------------------------------------------------------------------------- compare
@@ -87,9 +87,32 @@ def test_compare_flags_a_rejected_plan_and_a_run_that_stopped_solving():
     assert _whats(compare_rows([feasible], [_row(status="time_limit", objective=None, gap=None)])) == {"status"}
 
 
-def test_compare_missing_runs_fail_only_when_required():
-    assert compare_rows([_row(), _row(solver="cbc")], [_row()]).exit_code == 0
-    assert compare_rows([_row(), _row(solver="cbc")], [_row()], require_all=True).exit_code == EXIT_REGRESSION
+def test_compare_a_missing_run_fails_unless_a_subset_is_allowed():
+    missing = compare_rows([_row(), _row(solver="cbc")], [_row()])
+    assert missing.exit_code == EXIT_REGRESSION and _whats(missing) == {"missing"}
+    assert compare_rows([_row(), _row(solver="cbc")], [_row()], allow_missing=True).exit_code == 0
+
+
+def test_compare_an_invalid_bound_fails_whatever_the_baseline_said():
+    """bound_valid false: the bound cuts off a published optimum, a false proof (issue 10)."""
+    bad = _row(bound_valid=False, known_optimum=100.0, bound=101.0)
+    result = compare_rows([_row(bound_valid=False)], [bad])
+    assert result.exit_code == EXIT_REGRESSION and "bound" in _whats(result)
+    assert "false proof" in result.text()
+    assert compare_rows([_row()], [_row(bound_valid=True)]).exit_code == 0
+
+
+def test_restricted_baseline_reports_its_own_model_and_the_exact_bound():
+    from benchmarks.baselines import restricted_baseline
+
+    from .test_claims import triangle
+
+    r = restricted_baseline(triangle("min-cost", None))
+    assert r.name == "restricted" and r.status == "optimal"          # optimal for the restricted model ...
+    assert r.objective == pytest.approx(20.0) and r.bound == pytest.approx(20.0)
+    assert "for the problem posed" in r.message and r.solver == "restricted/highs"   # ... not for the exact one
+    none = restricted_baseline(triangle("max-coverage", 15.0))
+    assert none.decision is None and none.status == "error" and "does not prove" in none.message
 
 
 def test_bench_compare_cli_exit_codes(tmp_path, capsys):
@@ -116,6 +139,8 @@ def test_suites_resolve_to_existing_files_with_known_optima():
         for case in suite.cases:
             if case.kind == "generated":
                 assert case.preset in GENERATOR_PRESETS and case.seed is not None
+            elif case.kind == "instance":
+                assert (case.path() / "instance.toml").is_file(), case.path()
             else:
                 assert case.path().is_file(), case.path()
                 assert known_optimum(case) == float(manifest()[case.name]["known_optimum"])
@@ -124,9 +149,13 @@ def test_suites_resolve_to_existing_files_with_known_optima():
 @needs_external
 def test_standard_and_full_cover_every_family_of_the_issue():
     wanted = {"county", "prefecture", "province", "national", "steinlib-B", "steinlib-C", "steinlib-D",
-              "steinlib-I080", "scp4", "scp5", "scp6"}
+              "steinlib-I080", "scp4", "scp5", "scp6", "street"}
     assert set(get_suite("standard").family_names()) == wanted
-    assert set(get_suite("full").family_names()) == wanted
+    # SteinLib E joins `full` when the external directory has its files
+    has_e = any(re.fullmatch(r"e\d+", name) for name in manifest())
+    assert set(get_suite("full").family_names()) == wanted | ({"steinlib-E"} if has_e else set())
+    street = [c for c in get_suite("standard").cases if c.family == "street"]
+    assert len(street) == 14 and {manifest()[c.name]["problem"] for c in street} == {"rooted_pcstp"}
     full = get_suite("full")
     assert {c.name for c in full.cases if c.kind != "generated"} == set(manifest())  # every published file
     smoke = get_suite("smoke")
@@ -152,6 +181,27 @@ def test_standard_solves_national_by_decomposition_within_its_half_hour():
     assert all(spec.time_limit == case.time_limit and spec.gap == 0.01 and spec.mode == case.mode
                for spec in specs.values())
     assert not any(spec.skip for c, cs in plan_runs(standard, list(ENGINE_SOLVERS)) if c is not case for spec in cs)
+
+
+def test_smoke_suite_runs_in_a_clone_without_the_published_instances(tmp_path, monkeypatch):
+    """A clone has no ../shared/external: the smoke suite is then what the project ships
+    (instances/ and generator presets), and a shipped case runs to its hand-worked optimum."""
+    import benchmarks.suites as suites
+    from benchmarks.runner import run_suite
+
+    monkeypatch.setenv("ALLOCATOR_EXTERNAL", str(tmp_path / "absent"))
+    monkeypatch.setattr(suites, "_MANIFEST", None)
+    smoke = get_suite("smoke")
+    assert {c.kind for c in smoke.cases} == {"instance", "generated"}
+    assert {"tiny-trench", "county-demo", "county-s3"} <= {c.name for c in smoke.cases}
+    with pytest.raises(OptionsError, match="published instances not found"):
+        get_suite("standard")
+    case = next(c for c in smoke.cases if c.name == "tiny-trench")
+    run_suite(replace(smoke, cases=(case,)), tmp_path / "out", plots=False, quiet=True)
+    rows = {r["solver"]: r for r in (json.loads(line) for line in
+                                     (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
+    assert rows["highs"]["status"] == "optimal" and rows["highs"]["objective"] == pytest.approx(82.0)
+    assert rows["highs"]["verified"] is True and rows["highs"]["source"] == "instances/tiny-trench"
 
 
 def test_a_case_can_leave_a_run_out_with_a_reason_unless_it_is_asked_for():
@@ -181,7 +231,8 @@ def test_a_skipped_run_is_a_row_with_its_reason_and_the_run_stays_complete(tmp_p
     assert rows["fixed-tree"]["message"] == "not run: left out on purpose"
     assert rows["fixed-tree"]["wall_seconds"] is None and rows["fixed-tree"]["villages"] == 8
     assert rows["highs"]["status"] == "optimal" and rows["greedy"]["status"] == "feasible"
-    assert meta["complete"] is True and meta["runs_done"] == 3
+    assert rows["restricted"]["status"] in ("optimal", "feasible") and rows["restricted"]["role"] == "baseline"
+    assert meta["complete"] is True and meta["runs_done"] == 4
     assert "fixed-tree: skipped: not run: left out on purpose" in (tmp_path / "out" / "results.md").read_text()
 
 
@@ -315,7 +366,7 @@ def test_results_file_schema(tmp_path):
                   solvers=("highs",))
     meta = run_suite(suite, tmp_path / "out", plots=False, quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree"]
+    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree", "restricted"]
     for r in rows:
         assert list(r)[:len(ROW_FIELDS)] == list(ROW_FIELDS)
         assert r["case"] == "b01" and r["family"] == "steinlib-B" and r["content_hash"]
@@ -326,7 +377,7 @@ def test_results_file_schema(tmp_path):
     assert highs["known_optimum"] == float(manifest()["b01"]["known_optimum"])
     assert highs["variables"] > 0 and highs["objective_vs_greedy"] is not None
     machine = json.loads((tmp_path / "out" / "machine.json").read_text())
-    assert machine["complete"] is True and machine["runs_done"] == 3 == meta["runs_done"]
+    assert machine["complete"] is True and machine["runs_done"] == 4 == meta["runs_done"]
     for key in ("cpu", "cores_usable", "memory_gb", "python", "backends", "reference_solve_seconds"):
         assert machine["machine"][key], key
     md = (tmp_path / "out" / "results.md").read_text()

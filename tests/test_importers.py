@@ -5,6 +5,7 @@ malformed files fail with messages naming file and line."""
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 from pathlib import Path
@@ -18,11 +19,13 @@ from allocator.cli import main as cli_main
 from allocator.errors import InputError
 from allocator.importers import (import_scp, import_stp, read_scp, read_stp, scp_tables,
                                  stp_tables)
+try:  # tests/ as a plain directory or as a package
+    from external import EXTERNAL, require_external
+except ImportError:
+    from tests.external import EXTERNAL, require_external
 
 REPO = Path(__file__).resolve().parents[1]
-EXTERNAL = REPO.parent / "shared" / "external"
-needs_shared = pytest.mark.skipif(not (EXTERNAL / "MANIFEST.csv").is_file(),
-                                  reason=f"published benchmark files not found at {EXTERNAL}")
+needs_shared = pytest.mark.external
 
 
 def _csv_rows(name: str) -> dict[str, dict]:
@@ -44,17 +47,24 @@ def _stp_facts(path: Path) -> dict:
     lines = [ln.split() for ln in path.read_bytes().decode("ascii").replace("\r", "").split("\n")]
     header = {p[0]: int(p[1]) for p in lines if len(p) == 2 and p[0] in ("Nodes", "Edges", "Terminals")}
     weights = [float(p[3]) for p in lines if p[:1] == ["E"]]
-    terminals = [int(p[1]) for p in lines if p[:1] == ["T"]]
-    return {"header": header, "weights": weights, "terminals": terminals}
+    terminals = [int(p[1]) for p in lines if p[:1] in (["T"], ["TP"])]
+    prizes = {int(p[1]): float(p[2]) for p in lines if p[:1] == ["TP"]}
+    root = next((int(p[1]) for p in lines if p[:1] == ["RootP"]), None)
+    # the backbone: the RootP node of a prize-collecting file, else the first terminal
+    backbone = root if root is not None else terminals[0]
+    villages = [t for t in terminals if t != backbone]
+    return {"header": header, "weights": weights, "terminals": terminals, "prizes": prizes,
+            "root": root, "backbone": backbone, "villages": villages}
 
 
 # --------------------------------------------------------------------------- every published file
 def test_manifest_lists_every_file_of_both_kinds():
-    if not MANIFEST:
-        pytest.skip(f"no MANIFEST.csv under {EXTERNAL}")
+    require_external()
     on_disk_stp = sorted(p.relative_to(EXTERNAL).as_posix() for p in EXTERNAL.rglob("*.stp"))
     on_disk_scp = sorted(p.relative_to(EXTERNAL).as_posix() for p in EXTERNAL.rglob("scp*.txt"))
-    assert on_disk_stp == STP_FILES and len(STP_FILES) == 158
+    assert on_disk_stp == STP_FILES and len(STP_FILES) == 172
+    assert sum(f.startswith("pcstp/") for f in STP_FILES) == 14
+    assert {MANIFEST[f]["problem"] for f in STP_FILES if f.startswith("pcstp/")} == {"rooted_pcstp"}
     assert on_disk_scp == SCP_FILES and len(SCP_FILES) == 25
 
 
@@ -69,20 +79,28 @@ def test_stp_file_reads_with_published_counts(file):
 
     assert stp.n_nodes == int(row["n_nodes_or_rows"]) == facts["header"]["Nodes"]
     assert len(stp.edges) == int(row["n_edges_or_cols"]) == facts["header"]["Edges"]
-    assert len(stp.terminals) == int(SOURCES[file]["terminals"]) == facts["header"]["Terminals"]
+    prize_collecting = row["problem"] == "rooted_pcstp"
+    # the DIMACS prize-collecting files count their RootP line in Terminals
+    declared = len(stp.terminals) + (1 if prize_collecting else 0)
+    assert declared == int(SOURCES[file]["terminals"]) == facts["header"]["Terminals"]
     assert stp.terminals == facts["terminals"]
-    assert not stp.prize_collecting and stp.backbone == facts["terminals"][0]
+    assert stp.prize_collecting == prize_collecting and stp.backbone == facts["backbone"]
+    assert stp.prizes == facts["prizes"] and bool(stp.prizes) == prize_collecting
 
     nodes, edges, villages = tables.nodes, tables.edges, tables.villages
     assert list(nodes["node_id"]) == [str(i) for i in range(1, stp.n_nodes + 1)]
-    assert list(nodes.loc[nodes["kind"] == "backbone", "node_id"]) == [str(facts["terminals"][0])]
-    assert sorted(nodes.loc[nodes["kind"] == "village", "node_id"]) == sorted(str(t) for t in facts["terminals"][1:])
+    assert list(nodes.loc[nodes["kind"] == "backbone", "node_id"]) == [str(facts["backbone"])]
+    assert sorted(nodes.loc[nodes["kind"] == "village", "node_id"]) == sorted(str(t) for t in facts["villages"])
     assert len(edges) == facts["header"]["Edges"]
-    assert edges["cost"].sum() == pytest.approx(sum(facts["weights"]), abs=0)
+    assert edges["cost"].sum() == pytest.approx(math.fsum(facts["weights"]), rel=1e-12)
     assert list(edges["cost"]) == facts["weights"]
     assert len(villages) == facts["header"]["Terminals"] - 1
-    assert list(villages["node"]) == [str(t) for t in facts["terminals"][1:]]
-    assert set(villages["technologies"]) == {"fiber"}
+    assert list(villages["node"]) == [str(t) for t in facts["villages"]]
+    if prize_collecting:
+        assert set(villages["technologies"]) == {"fiber;satellite"}
+        assert list(villages["satellite_capex"]) == [facts["prizes"][t] for t in facts["villages"]]
+    else:
+        assert set(villages["technologies"]) == {"fiber"}
     assert (villages["fiber_drop_capex"] == 0).all() and villages["poor"].all()
     assert tables.meta["name"] == row["name"]
     assert tables.meta["objective"] == "min-cost" and tables.meta.get("budget") is None
@@ -167,11 +185,16 @@ def test_published_files_import_and_load(tmp_path):
             facts = _stp_facts(path)
             assert len(inst.nodes) == int(row["n_nodes_or_rows"]), file
             assert len(inst.edges) == int(row["n_edges_or_cols"]), file
-            assert inst.edges["capex"].sum() == pytest.approx(sum(facts["weights"]), abs=0), file
+            assert inst.edges["capex"].sum() == pytest.approx(math.fsum(facts["weights"]), rel=1e-12), file
             assert (inst.edges["opex"] == 0).all(), file
-            assert inst.backbone_nodes == [str(facts["terminals"][0])], file
-            assert len(inst.villages) == len(facts["terminals"]) - 1, file
+            assert inst.backbone_nodes == [str(facts["backbone"])], file
+            assert len(inst.villages) == len(facts["villages"]), file
             assert (inst.villages["fiber_capex"] == 0).all() and (inst.villages["fiber_opex"] == 0).all(), file
+            if facts["prizes"]:  # a prize-collecting village: fiber, or satellite at its prize
+                assert (inst.villages["technologies"].map(set) == {"fiber", "satellite"}).all(), file
+                prizes = [facts["prizes"][t] for t in facts["villages"]]
+                assert list(inst.villages["satellite_capex"]) == prizes, file
+                continue
         else:
             assert len(inst.villages) == int(row["n_nodes_or_rows"]), file
             assert len(inst.sites) == int(row["n_edges_or_cols"]), file
@@ -215,7 +238,7 @@ def test_refuses_to_replace_a_directory_that_is_not_an_instance(tmp_path):
     (target / "notes.txt").write_text("keep me")
     stp = tmp_path / "tiny.stp"
     stp.write_text(TINY_PC)
-    with pytest.raises(InputError, match="not an instance directory"):
+    with pytest.raises(InputError, match="not written by allocator"):
         import_stp(stp, target)
     assert (target / "notes.txt").read_text() == "keep me"
 
@@ -292,6 +315,54 @@ def test_prize_collecting_stp_loads_with_prizes_as_satellite_cost(tmp_path):
     g = inst.graph
     assert g.number_of_edges() == 5 and g["1"]["4"]["capex"] == 7.0  # cheapest parallel edge kept
     assert inst.backbone_nodes == ["1"]
+
+
+# the DIMACS challenge's rooted prize-collecting layout: Terminals counts RootP, decimals
+DIMACS_PC = """33D32945 STP File, STP Format Version 1.0
+
+SECTION Comment
+Name "i00M0"
+Problem "Rooted Prize-Collecting Steiner Problem in Graphs"
+END
+
+SECTION Graph
+Nodes 4
+Edges 4
+E\t1\t2\t35203.250000
+E\t2\t3\t753.000000
+E\t3\t4\t0.125000
+E\t1\t4\t90000.5
+END
+
+SECTION Terminals
+Terminals 3
+RootP 1          
+TP 3\t\t113110.316273
+TP 4\t        30042.302618
+END
+
+EOF
+"""
+
+
+def test_dimacs_prize_collecting_file_counts_its_root_in_terminals(tmp_path):
+    path = tmp_path / "i00M0.stp"
+    path.write_text(DIMACS_PC)
+    stp = read_stp(path)
+    assert stp.declared["terminals"] == 3 and stp.terminals == [3, 4]
+    assert stp.prize_collecting and stp.root == 1 and stp.backbone == 1
+    assert stp.prizes == {3: 113110.316273, 4: 30042.302618}
+    assert stp.edges["weight"].tolist() == [35203.25, 753.0, 0.125, 90000.5]
+    from allocator.io import load_instance
+    inst = load_instance(import_stp(path, tmp_path / "i00M0"))
+    assert inst.backbone_nodes == ["1"] and list(inst.villages.index) == ["v3", "v4"]
+    assert inst.villages.loc["v3", "satellite_capex"] == 113110.316273
+    assert inst.graph["3"]["4"]["capex"] == 0.125
+    # a count that is neither the T/TP lines nor those plus RootP is still an error
+    path.write_text(DIMACS_PC.replace("Terminals 3", "Terminals 4"))
+    with pytest.raises(InputError, match="declares Terminals 4 but the file has 2") as err:
+        read_stp(path)
+    assert err.value.line == 18
 
 
 def test_root_line_and_symmetric_arcs(tmp_path):

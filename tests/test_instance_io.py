@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.errors import InputError
+from allocator.errors import InputError, InputWarning
 from allocator.io import load_instance, write_instance
 from allocator.io.tomlwrite import dumps
 from allocator.schema import ALL_POOR, TABLES, Technology
@@ -67,6 +67,20 @@ def test_writer_refuses_missing_required_column_and_leaves_nothing(tmp_path):
     with pytest.raises(InputError, match="sites.csv, column 'site_id'.*lacks required column"):
         write_instance(tmp_path / "x", meta={"name": "x"}, **tables)
     assert not (tmp_path / "x").exists()
+
+
+def test_writer_refuses_unknown_column_and_keeps_note_columns(tmp_path):
+    tables = {k: pd.DataFrame(v) for k, v in base_tables().items() if v is not None}
+    tables["villages"]["osm_id"] = "w1"
+    with pytest.raises(InputError, match="villages.csv, column 'osm_id': column 'osm_id' is not a column of "
+                                         "villages.csv\n  fix: rename it to 'x_osm_id'"):
+        write_instance(tmp_path / "x", meta={"name": "x"}, **tables)
+    assert not (tmp_path / "x").exists()
+    tables["villages"] = tables["villages"].rename(columns={"osm_id": "x_osm_id"})
+    d = write_instance(tmp_path / "x", meta={"name": "x", "cost_model": "models/costs/china-2018.toml",
+                                             "policy_model": "models/policy/miit-2018-2020.toml"}, **tables)
+    with pytest.warns(InputWarning, match="x_osm_id"):
+        assert (load_instance(d).villages["x_osm_id"] == "w1").all()
 
 
 def test_writer_overwrite_flag(tmp_path):
@@ -222,7 +236,7 @@ def test_content_hash_stable_and_sensitive(tmp_path):
 def test_content_hash_covers_the_model_file(tmp_path):
     models = tmp_path / "models" / "costs"
     models.mkdir(parents=True)
-    shutil.copy(REPO / "models/costs/china-2018.toml", models / "copy.toml")
+    shutil.copy(REPO / "allocator/models/costs/china-2018.toml", models / "copy.toml")
     d = make_instance_dir(tmp_path, meta={"cost_model": "models/costs/copy.toml"})
     h = load_instance(d).content_hash
     replace_in_file(models / "copy.toml", "drop_capex = 30000.0", "drop_capex = 30001.0")
@@ -255,7 +269,7 @@ def test_milestones_give_the_floors_of_the_base_year(tmp_path):
 
 
 def test_inline_models_only(tmp_path):
-    inline_costs = tomllib.loads((REPO / "models/costs/china-2018.toml").read_text(encoding="utf-8"))
+    inline_costs = tomllib.loads((REPO / "allocator/models/costs/china-2018.toml").read_text(encoding="utf-8"))
     d = make_instance_dir(tmp_path, meta={"cost_model": None, "policy_model": None, "costs": inline_costs,
                                           "policy": {"groups": {ALL_POOR: {"floor": 0.5},
                                                                      "deep-poverty": {"priority": 2.0}}}})
@@ -294,9 +308,31 @@ def _uncited_numbers(path: Path) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("model", ["models/costs/china-2018.toml", "models/policy/miit-2018-2020.toml"])
+SHIPPED_MODELS = ["allocator/models/costs/china-2018.toml", "allocator/models/policy/miit-2018-2020.toml"]
+
+
+@pytest.mark.parametrize("model", SHIPPED_MODELS)
 def test_every_shipped_number_cites_a_source(model):
     assert _uncited_numbers(REPO / model) == []
+
+
+@pytest.mark.parametrize("model", SHIPPED_MODELS)
+def test_shipped_models_cite_the_projects_own_sources(model):
+    """The sources a model cites ship with the project (docs/sources.md), not a folder beside the
+    clone that a user never sees."""
+    text = (REPO / model).read_text(encoding="utf-8")
+    assert "docs/sources.md" in text
+    assert "shared/" not in text and "/work/" not in text
+    assert (REPO / "docs" / "sources.md").is_file()
+
+
+def test_no_runtime_code_or_user_doc_points_outside_the_project():
+    """../shared exists only on the developers' machines: nothing a user reads or runs refers to
+    its reference notes (the published instances, absent from a clone, are for tests and benchmarks)."""
+    files = [*REPO.glob("allocator/**/*.py"), *REPO.glob("allocator/**/*.toml"), *REPO.glob("docs/*.md"),
+             REPO / "README.md", *REPO.glob("instances/**/*.toml"), *REPO.glob("instances/*.md")]
+    offenders = [str(f.relative_to(REPO)) for f in files if "shared/reference" in f.read_text(encoding="utf-8")]
+    assert offenders == []
 
 
 def test_uncited_number_is_detected(tmp_path):
@@ -307,7 +343,7 @@ def test_uncited_number_is_detected(tmp_path):
 
 
 def test_cost_model_sources_table_covers_every_parameter():
-    data = tomllib.loads((REPO / "models/costs/china-2018.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((REPO / "allocator/models/costs/china-2018.toml").read_text(encoding="utf-8"))
     cited = set(data["sources"])
     for section in ("fiber", "cellular", "satellite"):
         for key in data[section]:

@@ -112,8 +112,8 @@ def test_round_trip_preserves_decision_and_summary(tiny, tmp_path):
     plan = assemble(tiny, rich_decision(), dict(SOLVER_KEYS, gap=float("nan"), note="北京"))
     out = write_plan(plan, tmp_path / "plan")
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["villages.csv", "edges.csv", "sites.csv", "beams.csv", "groups.csv", "summary.json",
-                            *TOTAL_FILES])
+    assert names == sorted([".allocator-output", "villages.csv", "edges.csv", "sites.csv", "beams.csv",
+                            "groups.csv", "summary.json", *TOTAL_FILES])
     text = (out / "summary.json").read_text(encoding="utf-8")
     data = json.loads(text)
     assert list(data) == sorted(data)

@@ -150,7 +150,10 @@ def test_geojson_layers_and_map(tiny, tmp_path):
     layers = build_layers(inst, plan)
     paths = write_geojson(layers, tmp_path / "layers")
     data = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in paths}
-    assert set(data) == {"villages", "fiber_routes", "sites"}
+    # the instance has a point of presence with coordinates: the backbone context layer comes too
+    assert set(data) == {"villages", "fiber_routes", "sites", "backbone"}
+    assert [f["properties"]["node_id"] for f in data["backbone"]["features"]] == \
+        inst.nodes.index[inst.nodes["kind"].eq("backbone")].tolist()
     v = {f["id"]: f for f in data["villages"]["features"]}
     assert len(v) == 10 and v["v1"]["geometry"] == {"type": "Point", "coordinates": [98.6, 27.9]}
     assert v["v1"]["properties"]["technology"] == "fiber" and v["v8"]["properties"]["status"] == "not covered"
@@ -195,3 +198,66 @@ def test_prefecture_ranking_one_level_down(tiny):
     assert frame.loc["石家庄市", "share after"] == 1.0 and frame.loc["石家庄市", "rank"] == 1
     assert frame.loc["保定市", "rank"] == 3
     assert frame.loc["全国 (total)", "poor villages"] == 8
+
+
+# --------------------------------------------------------------------------- numbers and fonts for officials
+def test_summary_and_ledger_read_as_officials_expect(tiny, tmp_path):
+    """Large figures with separators and units, never 5.5921e+06, in the workbook and the HTML
+    report; the ledger says "no" for a village that is not registered poor (not a blank)."""
+    from openpyxl import load_workbook
+
+    from allocator.reports.excel import write_workbook
+    from allocator.reports.html import write_html_report
+    from allocator.reports.tables import report_tables
+
+    from dataclasses import replace
+
+    _, inst, _ = tiny
+    # v5 (not registered poor) left out, so the ledger lists a non-poor village
+    decision = replace(DECISION, technology={**DECISION.technology, "v5": "none"}, site_of={"v4": "S1"})
+    plan = assemble(inst, decision, {"status": "optimal", "objective": 5592100.0, "bound": 5328130.4, "gap": 0.0})
+    tables = report_tables(inst, plan)
+    wb = load_workbook(write_workbook(tables, tmp_path / "r.xlsx"))
+    summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=4) if r[0].value}
+    assert summary["objective"].endswith("5,592,100 (weighted coverage)")
+    assert summary["proven bound"] == "5,328,130 (weighted coverage)"
+    assert summary["total cost"].endswith(f"{inst.currency} ({inst.budget_measure.value})")
+    html = write_html_report(inst, plan, tables, tmp_path / "r.html").read_text(encoding="utf-8")
+    text = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)  # chart internals (path data) aside
+    assert not re.search(r"\d\.\d+e[+-]\d", text) and "5,592,100" in text
+    led = wb["Ledger"]
+    header = [c.value for c in led[4]]
+    poor = [led.cell(row=r, column=header.index("poor") + 1).value for r in range(5, led.max_row + 1)]
+    assert sorted(poor) == ["no", "yes", "yes", "yes"]
+
+
+def test_report_without_a_cjk_font_is_quiet(tiny, tmp_path, capfd, monkeypatch):
+    """A machine without a CJK font: the charts fall back to DejaVu Sans without a findfont line
+    or a missing-glyph warning per Chinese character on stderr."""
+    import logging
+    import warnings
+
+    from matplotlib import font_manager
+
+    from allocator.reports import fonts
+    from allocator.reports.html import write_html_report
+    from allocator.reports.tables import report_tables
+
+    _, inst, plan = tiny
+    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in fonts.CJK_CANDIDATES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
+    font_manager.fontManager._findfont_cached.cache_clear()  # matplotlib memoises lookups
+    fonts.cjk_font.cache_clear()
+    logging.getLogger("matplotlib.font_manager").addHandler(handler := logging.StreamHandler())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a glyph warning would fail the report
+            html = write_html_report(inst, plan, report_tables(inst, plan), tmp_path / "r.html")
+    finally:
+        logging.getLogger("matplotlib.font_manager").removeHandler(handler)
+        font_manager.fontManager._findfont_cached.cache_clear()
+        fonts.cjk_font.cache_clear()
+    assert "甲省" in html.read_text(encoding="utf-8")
+    err = capfd.readouterr().err
+    assert "findfont" not in err and "missing from" not in err
+    assert fonts.font_family() != ["Noto Sans CJK SC"]

@@ -40,11 +40,17 @@ def _error(tmp_path, text: str, instance=None) -> InputError:
 # --------------------------------------------------------------------------- errors on the file alone
 @pytest.mark.parametrize("text, key, words", [
     ('budjet = 1e9\n', "budjet", "unknown key 'budjet'"),
+    ('budjet = 1e9\n', "budjet", "did you mean 'budget'?"),
+    ('[[force]]\nscope = "county"\nvalue = "c1"\ntechnology = "fiber"\ntechnolgy = "4g"\n', "force.technolgy",
+     "did you mean 'technology'?"),
+    ('budget = 1e300\n', "budget", "budget = 1e+300 is out of range: must be in [0, 1,000,000,000,000,000]"),
+    ('[weights]\ndeep-poverty = 1e9\n', "weights.deep-poverty", "out of range: must be in [0, 1,000,000]"),
+    ('[costs.scale]\n"fiber.per_km" = 1e7\n', "costs.scale.fiber.per_km", "out of range: must be in [0, 1,000,000]"),
     ('budget = -5.0\n', "budget", "out of range"),
     ('budget = "1.2e9"\n', "budget", "must be a non-negative amount of money"),
     ('[floors]\ndeep-poverty = 1.5\n', "floors.deep-poverty", "out of range: must be in [0, 1]"),
     ('[floors]\ndeep-poverty = -0.1\n', "floors.deep-poverty", "out of range"),
-    ('[weights]\ndeep-poverty = -2\n', "weights.deep-poverty", "out of range: must be >= 0"),
+    ('[weights]\ndeep-poverty = -2\n', "weights.deep-poverty", "out of range: must be in [0, 1,000,000]"),
     ('[costs.scale]\n"fiber.per_km" = -1.2\n', "costs.scale.fiber.per_km", "out of range"),
     ('[costs.multiply]\n"fiber.per_km" = 1.2\n', "costs.multiply", "unknown key 'costs.multiply'"),
     ('objective = "max-happiness"\n', "objective", "unknown objective 'max-happiness'"),
@@ -97,6 +103,10 @@ def test_missing_file_is_input_error(tmp_path):
      "unknown cost parameter 'fiber.per_km.swamp'"),
     ('[costs.set]\n"satelite.terminal_capex" = 100\n', "costs.set.satelite.terminal_capex",
      "did you mean 'satellite.terminal_capex'"),
+    ('[costs.set]\n"satellite.terminal_capex" = 1e13\n', "costs.set.satellite.terminal_capex",
+     "satellite.terminal_capex would become 1e+13, outside its allowed range [0, 1,000,000,000,000] currency"),
+    ('[costs.scale]\n"quality.satellite" = 3\n', "costs.scale.quality.satellite",
+     "quality.satellite would become 3, outside its allowed range [0, 1]"),
 ])
 def test_unknown_name_in_the_base_is_a_clear_error(tmp_path, tiny, text, key, words):
     err = _error(tmp_path, text, instance=tiny[1])

@@ -18,10 +18,12 @@ from allocator.backends import available_backends
 from allocator.importers import import_scp, import_stp
 from allocator.io import load_instance
 from allocator.solve import solve
+try:  # tests/ as a plain directory or as a package
+    from external import EXTERNAL, MANIFEST, require_external
+except ImportError:
+    from tests.external import EXTERNAL, MANIFEST, require_external
 
 REPO = Path(__file__).resolve().parents[1]
-EXTERNAL = REPO.parent / "shared" / "external"
-MANIFEST = EXTERNAL / "MANIFEST.csv"
 
 STEINLIB_B = [f"b{i:02d}" for i in range(1, 19)]
 SCP4 = [f"scp4{i}" for i in range(1, 11)]
@@ -32,9 +34,7 @@ OTHER_LIMIT = 30.0
 
 
 def _manifest() -> dict[str, dict]:
-    if not MANIFEST.is_file():
-        pytest.skip(f"published benchmark files not found: {MANIFEST} is absent "
-                    "(they live in <repo>/../shared/external)")
+    require_external()
     with MANIFEST.open(encoding="utf-8", newline="") as f:
         return {row["name"]: row for row in csv.DictReader(f)}
 

@@ -159,6 +159,129 @@ def test_line_numbers_count_blank_lines_and_multiline_cells(inst):
                  problem="group 'nonexistent-group' is not defined", fix="known groups: all-poor, deep-poverty")
 
 
+# ------------------------------------------------------------------ unknown columns, empty tables
+def test_misspelt_optional_column_is_an_error_naming_the_nearest(inst):
+    """`shcool` for `school` used to be ignored: the schools' requirement silently vanished from the plan."""
+    replace_in_file(inst / "villages.csv", "school", "shcool")
+    assert_error(load_error(inst), file="villages.csv", line=1, column="shcool",
+                 problem="unknown column 'shcool'",
+                 fix="did you mean 'school'? Rename the column to 'school', or to 'x_shcool' to keep it as a note")
+
+
+def test_unknown_columns_are_all_named_and_derived_ones_explained(inst):
+    replace_in_file(inst / "network_edges.csv", "u,v,length_km,terrain,cost", "u,v,lenght_km,terrain,cost,colour")
+    assert_error(load_error(inst), file="network_edges.csv", line=1, column="lenght_km",
+                 problem="unknown column 'lenght_km' (also unknown: colour)", fix="did you mean 'length_km'?")
+    d = make_instance_dir(inst.parent, "derived")
+    replace_in_file(d / "villages.csv", "village_id,", "province,village_id,")
+    for line in range(2, 7):
+        text = (d / "villages.csv").read_text(encoding="utf-8").splitlines()
+        text[line - 1] = "x," + text[line - 1]
+        (d / "villages.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert_error(load_error(d), file="villages.csv", line=1, column="province",
+                 problem="unknown column 'province'", fix="'province' is computed by the loader")
+
+
+def test_note_columns_are_kept_with_a_warning(inst):
+    from allocator.errors import InputWarning
+    replace_in_file(inst / "villages.csv", "village_id,", "x_remark,village_id,")
+    text = (inst / "villages.csv").read_text(encoding="utf-8").splitlines()
+    text[1:] = ["已通电," + row for row in text[1:]]
+    (inst / "villages.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.warns(InputWarning, match="villages.csv: note column.s. x_remark kept as text; the model does not"):
+        villages = load_instance(inst).villages
+    assert (villages["x_remark"] == "已通电").all()
+
+
+def test_column_without_a_name(inst):
+    write_csv_text(inst, "counties.csv", "county_id,name,province,adcode,groups,\n"
+                                         "c1,甘孜县,四川,513328,deep-poverty,\nc2,平山县,河北,130131,,\n")
+    assert len(load_instance(inst).counties) == 2  # trailing commas: an empty column is dropped
+    write_csv_text(inst, "counties.csv", "county_id,name,province,adcode,groups,\n"
+                                         "c1,甘孜县,四川,513328,deep-poverty,\nc2,平山县,河北,130131,,note\n")
+    assert_error(load_error(inst), file="counties.csv", line=3, column=None,
+                 problem="column 6 has values but no name in the header", fix="name the column in the header")
+
+
+@pytest.mark.parametrize("table, what", [("villages.csv", "village"), ("counties.csv", "county")])
+def test_header_only_required_table_is_an_error(inst, table, what):
+    """A header-only villages.csv used to solve to 'optimal, 0 of 0 villages'."""
+    header = (inst / table).read_text(encoding="utf-8").splitlines()[0]
+    write_csv_text(inst, table, header + "\n\n")
+    assert_error(load_error(inst), file=table, line=None, column=None,
+                 problem=f"the file has a header but no {what}", fix=f"add one row per {what} below the header")
+
+
+def test_header_only_optional_tables(inst):
+    from allocator.errors import InputWarning
+    write_csv_text(inst, "beams.csv", "beam_id,capacity_mbps\n")
+    assert len(load_instance(inst).beams) == 2  # the same as no beams.csv: default capacity per beam
+    write_csv_text(inst, "coverage.csv", "site_id,village_id\n")
+    with pytest.warns(InputWarning, match="coverage.csv has no rows, so none of the 1 sites in sites.csv covers"):
+        assert load_instance(inst).coverage.empty
+
+
+# ------------------------------------------------------------------ ranges
+@pytest.mark.parametrize("table, old, new, line, column, problem, fix", [
+    ("villages.csv", "扎科村,100,31.6,", "扎科村,100,200,", 2, "lat",
+     "200 is above the maximum 90: lat must lie in [-90, 90] degrees",
+     "write a value >= -90 and <= 90, in degrees; check that lon and lat are not swapped"),
+    ("villages.csv", "北庄村,114.02,", "北庄村,-181,", 6, "lon",
+     "-181 is below the minimum -180: lon must lie in [-180, 180] degrees", "decimal degrees, WGS84"),
+    ("villages.csv", "扎科村,100,31.6,300", "扎科村,100,31.6,1e308", 2, "population",
+     "1e308 is above the maximum 1,000,000: population must lie in [0, 1,000,000] people",
+     "write a value >= 0 and <= 1,000,000, in people"),
+    ("network_edges.csv", "b0,j1,2,", "b0,j1,1e308,", 2, "length_km",
+     "1e308 is above the maximum 10,000: length_km must lie in [0, 10,000] km",
+     "write a value >= 0 and <= 10,000, in km (check for a typo"),
+    ("network_edges.csv", "n3,n4,2.5,hills,100000", "n3,n4,2.5,hills,2e12", 5, "cost",
+     "2e12 is above the maximum 1,000,000,000,000", "or leave the cell empty to use the model's price"),
+    ("network_nodes.csv", "b0,backbone,99.98,31.58", "b0,backbone,99.98,-95", 2, "lat",
+     "-95 is below the minimum -90", "lon and lat are not swapped"),
+])
+def test_number_outside_its_range(inst, table, old, new, line, column, problem, fix):
+    replace_in_file(inst / table, old, new)
+    assert_error(load_error(inst), file=table, line=line, column=column, problem=problem, fix=fix)
+
+
+def test_range_errors_count_the_other_bad_rows(tmp_path):
+    villages = base_tables()["villages"]
+    for v in villages[1:4]:
+        v["population"] = 5e6
+    d = make_instance_dir(tmp_path, villages=villages)
+    assert_error(load_error(d), file="villages.csv", line=3, column="population",
+                 problem="5000000 is above the maximum 1,000,000: population must lie in [0, 1,000,000] people "
+                         "(and 2 more rows)", fix="write a value >= 0 and <= 1,000,000")
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_numbers_at_their_limits_load_solve_and_verify_without_overflow(tmp_path):
+    """The largest value of every range together: no numpy/pandas overflow warning (raised as errors
+    here) reaches the user, and the plan is verified."""
+    from allocator.schema import LENGTH_KM, MONEY, POPULATION
+    from allocator.solve import solve
+    tables = base_tables()
+    for v in tables["villages"]:
+        v["population"] = POPULATION.high
+    for e in tables["edges"]:
+        e["length_km"] = LENGTH_KM.high
+    tables["edges"][3]["cost"] = MONEY.high
+    tables["sites"][0]["capex"] = MONEY.high
+    d = make_instance_dir(tmp_path, meta={"budget": None}, **{k: tables[k] for k in ("villages", "edges", "sites")})
+    plan = solve(load_instance(d))
+    assert plan.summary["villages_covered"] == 5
+
+
+def test_population_of_1e308_is_bad_input_not_a_solver_failure(inst, capsys):
+    from allocator.cli import main
+    replace_in_file(inst / "villages.csv", "扎科村,100,31.6,300", "扎科村,100,31.6,1e308")
+    assert main(["solve", str(inst), "-o", str(inst.parent / "plan")]) == 2
+    err = capsys.readouterr().err
+    assert "villages.csv, line 2, column 'population': 1e308 is above the maximum" in err
+    assert "overflow" not in err and "Warning" not in err
+    assert not (inst.parent / "plan").exists()
+
+
 # ------------------------------------------------------------------ ids and references
 def test_duplicate_ids(inst):
     replace_in_file(inst / "villages.csv", "v3,c1", "v2,c1")
@@ -318,7 +441,7 @@ def test_floor_above_one_in_a_model_file_copy(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     models = tmp_path / "models" / "policy"
     models.mkdir(parents=True)
-    text = (repo / "models/policy/miit-2018-2020.toml").read_text(encoding="utf-8")
+    text = (repo / "allocator/models/policy/miit-2018-2020.toml").read_text(encoding="utf-8")
     text = text.replace("deep-poverty = 0.90", "deep-poverty = 1.5")
     (models / "edited.toml").write_text(text, encoding="utf-8")
     d = make_instance_dir(tmp_path, meta={"policy_model": "models/policy/edited.toml"})
@@ -368,6 +491,45 @@ def test_bad_instance_toml_values(tmp_path, meta, column, problem, fix):
     d = make_instance_dir(tmp_path, meta=meta)
     key = next(iter(meta))
     assert_error(load_error(d), file="instance.toml", line=line_of(d / "instance.toml", f"{key} ="),
+                 column=column, problem=problem, fix=fix)
+
+
+@pytest.mark.parametrize("meta, column, problem, fix", [
+    ({"budget": 1e308}, "budget", "budget must be >= 0 and <= 1,000,000,000,000,000, got 1e+308",
+     "write a budget in [0, 1,000,000,000,000,000] currency"),
+    ({"horizon_years": 1000}, "horizon_years", "horizon_years must be a whole number in [0, 100] years",
+     "whole years"),
+    ({"budjet": 3.0}, "budjet", "unknown key 'budjet'", "did you mean 'budget'?"),
+    ({"polcy_model": "x"}, "polcy_model", "unknown key 'polcy_model'", "did you mean 'policy_model'?"),
+])
+def test_instance_toml_ranges_and_nearest_key(tmp_path, meta, column, problem, fix):
+    d = make_instance_dir(tmp_path, meta=meta)
+    key = next(iter(meta))
+    assert_error(load_error(d), file="instance.toml", line=line_of(d / "instance.toml", f"{key} ="),
+                 column=column, problem=problem, fix=fix)
+
+
+@pytest.mark.parametrize("meta, needle, column, problem, fix", [
+    ({"costs": {"fiber": {"per_km": {"hills": 1e300}}}}, "hills = 1e+300", "fiber.per_km.hills",
+     "'fiber.per_km.hills' must be at most 1,000,000,000,000, got 1e+300 (allowed: [0, 1,000,000,000,000] "
+     "currency/km)", "write a number between 0 and 1,000,000,000,000 currency/km"),
+    ({"costs": {"cellular": {"radius_km": {"plain": 5000.0}}}}, "plain = 5000.0", "cellular.radius_km.plain",
+     "must be at most 200", "between 0 and 200 km"),
+    ({"costs": {"satellite": {"fee_yaer": 1.0}}}, "fee_yaer", "satellite.fee_yaer",
+     "unknown key 'fee_yaer' in [satellite]", "did you mean 'fee_year'?"),
+    ({"policy": {"schools": {"requried": True}}}, "requried", "schools.requried",
+     "unknown key 'requried' in [schools]", "did you mean 'required'?"),
+    ({"policy": {"groups": {"deep-poverty": {"priority": 1e9}}}}, "priority = 1000000000",
+     "groups.deep-poverty.priority", "must be at most 1,000,000", "between 0 and 1,000,000"),
+    ({"rollout": {"years": [2019, 2020], "budgets": [1e8, 1e8], "cary_over": True}}, "cary_over",
+     "rollout.cary_over", "unknown key 'cary_over' in [rollout]", "did you mean 'carry_over'?"),
+    ({"rollout": {"years": [2019, 2020], "budgets": [1e8, 1e300]}}, "budgets",
+     "rollout.budgets", "the budget of 2020 must be a finite number >= 0 and <= 1,000,000,000,000,000",
+     "write non-negative numbers"),
+])
+def test_model_values_ranges_and_nearest_key(tmp_path, meta, needle, column, problem, fix):
+    d = make_instance_dir(tmp_path, meta=meta)
+    assert_error(load_error(d), file="instance.toml", line=line_of(d / "instance.toml", needle),
                  column=column, problem=problem, fix=fix)
 
 

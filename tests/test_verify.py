@@ -418,3 +418,83 @@ def test_verifier_agrees_with_the_independent_oracle(case):
     # the plan tables price the same decision the same way
     plan = assemble(inst, decision, {})
     assert plan.summary["total_cost"] == pytest.approx(cost, rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- what-if plans (scenario.json)
+@pytest.fixture(scope="module")
+def whatif_plans(tmp_path_factory):
+    """Two what-if plans on the tiny what-if instance: cheaper fiber, and Nujiang forced to satellite."""
+    from allocator.scenario import parse_scenario
+    from allocator.whatif import run_whatif
+    try:
+        from whatif_tiny import write_tiny
+    except ImportError:  # pragma: no cover
+        from tests.whatif_tiny import write_tiny
+
+    root = tmp_path_factory.mktemp("whatif-verify")
+    base = write_tiny(root / "tiny")
+    cheap = root / "cheap.toml"
+    cheap.write_text('name = "cheap-fiber"\n[costs.scale]\n"fiber.per_km" = 0.1\n"fiber.drop_capex" = 0.1\n',
+                     encoding="utf-8")
+    sat = root / "sat.toml"
+    sat.write_text('name = "nujiang-sat"\ndescription = "Nujiang on satellite"\n[[force]]\nscope = "prefecture"\n'
+                   'value = "怒江傈僳族自治州"\ntechnology = "satellite"\n', encoding="utf-8")
+    run_whatif(base, [parse_scenario(cheap), parse_scenario(sat)], root / "out", include_base=False, workers=1,
+               objective="lexicographic")
+    return base, root / "out"
+
+
+def test_whatif_plan_verifies_under_its_scenario(whatif_plans, capsys):
+    """Priced under the scenario's cheaper fiber, the plan keeps every rule; under the base prices its
+    stated cost is wrong (exit 5), which is what `verify` said of every what-if plan before."""
+    from allocator.cli import main
+
+    base, out = whatif_plans
+    assert main(["verify", str(base), str(out / "cheap-fiber")]) == 0
+    text = capsys.readouterr().out
+    assert "keeps every rule of instance 'tiny-whatif' under scenario 'cheap-fiber'" in text
+    assert f"scenario 'cheap-fiber' applied (from {out / 'cheap-fiber' / 'scenario.json'})" in text
+    assert main(["verify", str(base), str(out / "cheap-fiber"), "--ignore-scenario"]) == 5
+    assert "cost_objective mismatch" in capsys.readouterr().err
+
+
+def test_whatif_plan_breaking_the_scenario_rule_fails_naming_it(whatif_plans, tmp_path, capsys):
+    import shutil
+
+    from allocator.cli import main
+    try:
+        from builders import replace_in_file
+    except ImportError:  # pragma: no cover
+        from tests.builders import replace_in_file
+
+    base, out = whatif_plans
+    plan = shutil.copytree(out / "nujiang-sat", tmp_path / "edited")
+    replace_in_file(plan / "villages.csv", "v1,丙中洛村,c1,甲省,怒江傈僳族自治州,True,800.0,none,satellite",
+                    "v1,丙中洛村,c1,甲省,怒江傈僳族自治州,True,800.0,none,none")
+    assert main(["verify", str(base), str(plan)]) == 5
+    err = capsys.readouterr().err
+    assert "village v1: the policy forces satellite in prefecture 怒江傈僳族自治州, but the plan gives it none" in err
+    assert "scenario 'nujiang-sat' applied" in err
+    # the base has no such rule: without the scenario, the rule goes unchecked
+    assert main(["verify", str(base), str(plan), "--ignore-scenario"]) == 5
+    assert "forces satellite" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must hold one JSON object"),
+    ('{"name": "x", "overrides": {}}', "'base' must be the path of the base instance"),
+    ('{"name": "x", "base": "b", "overrides": [1]}', "'overrides' must be a JSON object"),
+    ('{"name": "x", "base": "b", "status": "infeasible", "message": "floors cannot be met\\nmore"}',
+     "scenario 'x' ended infeasible and has no plan: floors cannot be met"),
+])
+def test_bad_scenario_record_is_input_error(whatif_plans, tmp_path, capsys, text, problem):
+    from allocator.cli import main
+
+    base, _ = whatif_plans
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "scenario.json").write_text(text, encoding="utf-8")
+    assert main(["verify", str(base), str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert str(plan / "scenario.json") in err and problem in err and "fix:" in err

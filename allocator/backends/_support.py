@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from ..formulation.linear import LinearModel
+from ..errors import CrossedBoundError
 from .base import Backend, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 
 #: an integer column whose value is this close to an integer is snapped to it
@@ -177,6 +178,8 @@ class GuardedBackend(Backend):
             return make_result(model, proven_infeasible=True, raw_status="bounds cross", message=empty, **common)
         try:
             return self._solve(model, options, warm_start, deadline, common)
+        except CrossedBoundError:  # the solver's bound beats its own plan: an engine error (exit 1)
+            raise
         except Exception as exc:  # solver trouble is reported, never raised
             return self._failure(model, exc, common)
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
+from ..errors import CrossedBoundError
 from ..formulation.linear import LinearModel
 
 #: relative gap under which a solution counts as proven optimal
 PROOF_GAP = 1e-6
+#: how far (relative to max(1, |objective|)) a bound may lie on the wrong side of an objective
+#: before it is an engine error: the verifier's objective tolerance (verify.OBJECTIVE_RTOL)
+CROSSING_TOL = 1e-6
 
 
 class Status(str, Enum):
@@ -39,6 +44,9 @@ class SolveOptions:
     gap: relative gap at which the solver may stop (0 = prove optimality).
     threads: solver threads (None = solver default).
     seed: random seed handed to the solver (determinism).
+    progress: called now and then during a MIP solve with a dict of ``seconds``,
+    ``objective`` (incumbent, None before one), ``bound`` and ``gap`` (None when not
+    known), by the backends that can report it (HiGHS); the caller throttles.
     """
 
     time_limit: float | None = None
@@ -46,6 +54,7 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -63,17 +72,22 @@ class SolveResult:
     extra: dict = field(default_factory=dict)
 
 
-def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
+def relative_gap(objective: float | None, bound: float | None, sense: str, *, where: str = "") -> float | None:
     """|objective - bound| / max(|objective|, 1e-9); 0 when equal; None without both.
 
-    The bound must not be on the wrong side of the objective by more than noise;
-    when it is (a solver reporting a bound tighter than its incumbent), the gap is 0."""
+    A bound on the wrong side of the objective by at most :data:`CROSSING_TOL`
+    (relative to max(1, |objective|)) is solver noise: gap 0. Beyond that, one of
+    the two numbers is wrong and :class:`~allocator.errors.CrossedBoundError` is
+    raised (exit 1 with both numbers): never a gap of 0 that would read as a proof."""
     if objective is None or bound is None or not math.isfinite(objective):
         return None
-    if not math.isfinite(bound):
+    if not math.isfinite(bound):  # no bound yet (solvers differ in the sign of "none")
         return math.inf
     diff = (objective - bound) if sense == "min" else (bound - objective)
-    diff = max(diff, 0.0)
+    if diff < 0.0:
+        if -diff > CROSSING_TOL * max(1.0, abs(objective)):
+            raise CrossedBoundError(objective, bound, sense, where=where)
+        return 0.0
     if diff == 0.0:
         return 0.0
     return diff / max(abs(objective), 1e-9)

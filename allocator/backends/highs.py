@@ -71,7 +71,17 @@ class HighsBackend(GuardedBackend):
             if any(model.integer) and remaining < _FJ_SECONDS_PER_NONZERO * model.stats()["nonzeros"]:
                 h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
                 extra["feasibility_jump"] = "off: could outlast the time limit"
+        # the plain binding's callback API (highspy.Highs wraps the same calls); the two
+        # functions must outlive run(): HiGHS holds no reference of its own to them
+        callback = user = None
+        if options.progress is not None and any(model.integer):
+            callback = lambda _type, _msg, data_out, _data_in, report: report(data_out)  # noqa: E731
+            user = lambda data: _report(options.progress, data)  # noqa: E731
+            h.setCallback(callback, user)
+            h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         run_status = h.run()
+        if callback is not None:
+            h.setCallback(None, None)  # stops the callbacks
         model_status = h.getModelStatus()
         raw = h.modelStatusToString(model_status)
         info = h.getInfo()
@@ -154,6 +164,13 @@ class HighsBackend(GuardedBackend):
         return h
 
 
+def _report(progress, data) -> None:
+    """Hand HiGHS's MIP state (called back many times a second) to a progress function."""
+    finite = lambda v: float(v) if v is not None and np.isfinite(v) else None  # noqa: E731
+    progress({"seconds": float(data.running_time), "objective": finite(data.mip_primal_bound),
+              "bound": finite(data.mip_dual_bound), "gap": finite(data.mip_gap)})
+
+
 def _consistent(model: LinearModel, x: np.ndarray, info) -> bool:
     """HiGHS's own objective agrees with the objective of the solution it returned."""
     mine = model.objective_value(x)
@@ -169,6 +186,7 @@ class LpRelaxation:
     def __init__(self, model: LinearModel, *, seed: int = 0, drop_rows=None):
         self._h = HighsBackend()._load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
         self._h.setOptionValue("presolve", "off")  # re-solves start from the basis; presolve would drop it
+        self.safe_bound: float | None = None  # safe dual bound of the last LP solved to optimality
 
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
         """(column values, objective) of an optimal LP solution, None otherwise."""
@@ -177,8 +195,16 @@ class LpRelaxation:
         self._h.run()
         if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
+        from ..safe_bound import highs_dual_bound
+        # the bound every later proof rests on: from the duals, not the primal value (allocator/safe_bound.py)
+        self.safe_bound = highs_dual_bound(self._h)
         return (np.asarray(self._h.getSolution().col_value, dtype=float),
                 float(self._h.getInfo().objective_function_value))
+
+    @property
+    def infeasible(self) -> bool:
+        """HiGHS proved the last LP solved infeasible."""
+        return self._h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
 
     def add_rows(self, lower, upper, starts, index, value) -> None:
         """Rows in CSR pieces: row i has entries index[starts[i]:starts[i+1]]."""

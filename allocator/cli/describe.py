@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from .options import add_common_options
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -12,6 +14,7 @@ def register(subparsers) -> None:
                     "against the cost of covering everything.")
     parser.add_argument("instance", metavar="DIR", help="instance directory (holding instance.toml)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_common_options(parser, quiet_help="no progress messages (describe has none; accepted for consistency)")
     parser.set_defaults(func=run)
 
 

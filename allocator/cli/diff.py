@@ -1,7 +1,7 @@
 """``allocator diff PLAN_A PLAN_B``: villages whose technology changed, and why."""
 from __future__ import annotations
 
-from pathlib import Path
+from .options import Output, add_common_options, non_negative_int
 
 
 def register(sub) -> None:
@@ -15,8 +15,9 @@ def register(sub) -> None:
     p.add_argument("--instance", metavar="DIR", help="instance directory of PLAN_A (and of PLAN_B unless "
                                                      "--instance-b)")
     p.add_argument("--instance-b", metavar="DIR", help="instance directory of PLAN_B")
-    p.add_argument("-o", "--output", metavar="FILE.csv", help="write every changed village to this CSV")
-    p.add_argument("--limit", type=int, default=50, help="villages listed on screen (default 50; 0: all)")
+    p.add_argument("--limit", type=non_negative_int, default=50, help="villages listed on screen (default 50; 0: all)")
+    add_common_options(p, output=Output("file", "write every changed village to this CSV", metavar="FILE.csv",
+                                        inputs=("plan_a", "plan_b", "instance", "instance_b"), file=True))
     p.set_defaults(func=run)
 
 
@@ -38,6 +39,7 @@ def _instance_for(plan_dir: str, explicit: str | None):
 
 def run(args) -> int:
     from ..diff import diff_plans, render_diff
+    from ..io.csv_output import write_csv
     from ..plan_io import read_plan
 
     inst_a, how_a = _instance_for(args.plan_a, args.instance)
@@ -51,7 +53,6 @@ def run(args) -> int:
           f"villages covered {sa.get('villages_covered')} -> {sb.get('villages_covered')}\n")
     print(render_diff(table, limit=args.limit or None))
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.output, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(table, args.output)
         print(f"\nwritten: {args.output} ({len(table)} villages)")
     return 0

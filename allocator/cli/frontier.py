@@ -1,6 +1,7 @@
 """``allocator frontier DIR --from X --to Y``: weighted coverage against budget, traced and plotted."""
 from __future__ import annotations
 
+from .options import Output, positive_int
 from .whatif import add_solve_options, progress_printer, solve_options
 
 
@@ -13,34 +14,54 @@ def register(sub) -> None:
     p.add_argument("instance", metavar="DIR", help="instance directory")
     p.add_argument("--from", dest="budget_from", type=float, required=True, metavar="X", help="smallest budget")
     p.add_argument("--to", dest="budget_to", type=float, required=True, metavar="Y", help="largest budget")
-    p.add_argument("--points", type=int, default=11, help="budgets sampled, ends included (default 11)")
+    p.add_argument("--points", type=positive_int, default=11, help="budgets sampled, ends included (default 11)")
     p.add_argument("--exact", action="store_true",
                    help="find the exact breakpoints (lexicographic solves; about two per breakpoint)")
-    p.add_argument("--max-solves", type=int, default=60, help="--exact: give up after this many solves (default 60)")
-    p.add_argument("-o", "--output", metavar="OUT", help="output directory (default: frontier-<instance name>)")
-    add_solve_options(p)
+    p.add_argument("--max-solves", type=positive_int, default=60,
+                   help="--exact: give up after this many solves (default 60)")
+    add_solve_options(p, output=Output("frontier", "output folder (default: frontier-<instance name>)",
+                                       metavar="OUT", inputs=("instance",)))
     p.set_defaults(func=run)
+
+
+def frontier_table(points, currency: str) -> str:
+    """The frontier as a terminal table: money with separators, shares as percentages, no
+    scientific notation (allocator.reports.numbers)."""
+    from ..reports.numbers import money, number, share
+
+    columns = {f"budget ({currency})": ("budget", money), "weighted coverage": ("objective", number),
+               "bound": ("bound", number), "gap": ("gap", lambda x: share(x, 2)), "status": ("status", str),
+               f"cost ({currency})": ("cost", money), "poor covered": ("poor_share", share),
+               "kind": ("kind", str), "carried from": ("carried_from", money)}
+    rows = [[fmt(r[key]) if key in r and r[key] is not None else "" for key, fmt in columns.values()]
+            for _, r in points.iterrows()]
+    rows = [["" if cell in ("None", "nan") else cell for cell in row] for row in rows]
+    widths = [max(len(h), *(len(row[j]) for row in rows)) if rows else len(h) for j, h in enumerate(columns)]
+    text = lambda j, cell: cell.ljust(widths[j]) if list(columns.values())[j][1] is str else cell.rjust(widths[j])  # noqa: E731
+    lines = ["  ".join(h.rjust(widths[j]) for j, h in enumerate(columns))]
+    lines += ["  ".join(text(j, cell) for j, cell in enumerate(row)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def run(args) -> int:
     from ..frontier import trace_frontier, write_frontier
     from ..io import load_instance
+    from ..io.atomic import check_output_dir
 
     say = progress_printer(args)
     instance = load_instance(args.instance)
+    out = args.output or f"frontier-{instance.name}"
+    check_output_dir(out, kind="frontier")  # before the solves
     if say:
         say(f"tracing {instance.name} from {args.budget_from:,.0f} to {args.budget_to:,.0f} {instance.currency}"
             + (" (exact breakpoints)" if args.exact else f" at {args.points} budgets"))
     frontier = trace_frontier(instance, budget_from=args.budget_from, budget_to=args.budget_to, points=args.points,
                               exact=args.exact, max_solves=args.max_solves, workers=args.jobs,
                               **solve_options(args))
-    out = args.output or f"frontier-{instance.name}"
     write_frontier(frontier, out, title=f"Budget frontier: {instance.name}", currency=instance.currency,
                    meta={"instance": instance.name, "content_hash": instance.content_hash,
                          "from": args.budget_from, "to": args.budget_to})
-    shown = frontier.points[["budget", "objective", "bound", "gap", "status", "cost", "poor_share", "kind",
-                             "carried_from"]]
-    print(shown.to_string(index=False, float_format=lambda x: f"{x:,.6g}"))
+    print(frontier_table(frontier.points, instance.currency))
     for _, row in frontier.points.iterrows():
         if row["message"]:
             print(f"budget {row['budget']:,.0f}: {row['message']}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+from .options import Output, add_common_options
+
 
 def register(subparsers) -> None:
     from ..generator.presets import PRESETS
@@ -17,9 +19,10 @@ def register(subparsers) -> None:
         epilog="presets:\n" + "\n".join(lines),
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     parser.add_argument("preset", metavar="PRESET", help=", ".join(PRESETS))
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("-o", "--output", metavar="DIR", required=True, help="instance directory to write")
     parser.add_argument("--no-overwrite", action="store_true", help="fail if DIR exists")
+    add_common_options(parser, seed_default=1, quiet_help="print nothing on success", output=Output(
+        "instance", "instance folder to write (an existing one is replaced only if allocator wrote it)",
+        required=True))
     parser.set_defaults(func=run)
 
 
@@ -28,13 +31,12 @@ def run(args) -> int:
     from ..generator import generate, get_preset
 
     preset = get_preset(args.preset)
-    if args.seed < 0:
-        raise OptionsError(f"--seed must be >= 0, got {args.seed}", fix="give a non-negative integer seed")
     start = time.perf_counter()
     try:
         path = generate(preset, seed=args.seed, directory=args.output, overwrite=not args.no_overwrite)
     except FileExistsError:
         raise OptionsError(f"{args.output} exists", fix="choose another directory, or drop --no-overwrite") from None
-    print(f"wrote {path} ({preset.name}, seed {args.seed}) in {time.perf_counter() - start:.1f} s; "
-          f"see it with: allocator describe {path}", file=sys.stdout)
+    if not args.quiet:
+        print(f"wrote {path} ({preset.name}, seed {args.seed}) in {time.perf_counter() - start:.1f} s; "
+              f"see it with: allocator describe {path}", file=sys.stdout)
     return 0

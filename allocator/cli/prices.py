@@ -1,6 +1,7 @@
 """``allocator prices DIR``: what each floor and the budget cost at the margin (by re-solving)."""
 from __future__ import annotations
 
+from .options import Output
 from .whatif import add_solve_options, solve_options
 
 
@@ -15,13 +16,14 @@ def register(sub) -> None:
     p.add_argument("--budget", type=float, help="budget to price at (default: the instance's)")
     p.add_argument("--budget-step", type=float, help="money step (default: 1%% of the budget)")
     p.add_argument("--no-budget-price", action="store_true", help="price the floors only")
-    p.add_argument("-o", "--output", metavar="FILE.csv", help="write the floor prices to this CSV")
-    add_solve_options(p)
+    add_solve_options(p, output=Output("file", "write the floor prices to this CSV", metavar="FILE.csv",
+                                       inputs=("instance",), file=True))
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..io import load_instance
+    from ..io.csv_output import write_csv
     from ..policy_prices import budget_price, floor_prices, render_prices
 
     instance = load_instance(args.instance)
@@ -32,6 +34,6 @@ def run(args) -> int:
         budget = budget_price(instance, budget=args.budget, budget_step=args.budget_step, **options)
     print(render_prices(floors, budget, instance.currency))
     if args.output:
-        floors.to_csv(args.output, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(floors, args.output)
         print(f"\nwritten: {args.output}")
     return 0

@@ -1,6 +1,8 @@
 """``allocator report DIR PLAN_DIR -o OUT``: Excel workbook, HTML report, HTML map and GIS layers of a plan."""
 from __future__ import annotations
 
+from .options import Output, add_common_options
+
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="write report.xlsx, report.html, map.html and layers/ for a plan",
@@ -11,9 +13,10 @@ def register(sub) -> None:
                                    "pan-and-click HTML map and GeoJSON layers for QGIS.")
     p.add_argument("instance", metavar="DIR", help="instance directory (the base, for a what-if plan)")
     p.add_argument("plan", metavar="PLAN_DIR", help="plan directory")
-    p.add_argument("-o", "--output", metavar="OUT", required=True, help="output directory (replaced as a whole)")
     p.add_argument("--frontier", metavar="FRONTIER_DIR", help="add the frontier written by `allocator frontier`")
     p.add_argument("--title", help="report title")
+    add_common_options(p, output=Output("report", "output folder (replaced as a whole if allocator wrote it)",
+                                        metavar="OUT", required=True, inputs=("instance", "plan", "frontier")))
     p.set_defaults(func=run)
 
 

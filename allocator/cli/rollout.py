@@ -6,6 +6,8 @@ import math
 import sys
 import time
 
+from .options import Output, add_common_options, positive_int
+
 
 def register(sub) -> None:
     p = sub.add_parser("rollout", help="plan a multi-year rollout (budget and milestone floors per year)",
@@ -14,8 +16,6 @@ def register(sub) -> None:
                                    "Years and budgets default to the instance's [rollout] table "
                                    "(docs/rollout.md). Every year's plan is verified before anything is written.")
     p.add_argument("instance", metavar="DIR", help="instance directory")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="write OUT/<year>/ plan directories, OUT/rollout.csv and OUT/summary.json")
     p.add_argument("--check", metavar="OUT",
                    help="do not solve: re-check a rollout directory written before (exit 5 on a violation)")
     p.add_argument("--years", type=_years, metavar="Y1,Y2,..", help="e.g. 2018,2019,2020")
@@ -35,9 +35,10 @@ def register(sub) -> None:
                    help="exact: routes over the whole trench graph (default); restricted: shortest-path tree")
     p.add_argument("--time-limit", type=float, metavar="S", help="wall-clock seconds for the whole solve")
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop at this relative gap (default 0: prove)")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--threads", type=positive_int, metavar="N", help="solver threads")
+    add_common_options(p, seed_default=0, output=Output(
+        "rollout", "write OUT/<year>/ plan directories, OUT/rollout.csv and OUT/summary.json",
+        metavar="OUT", inputs=("instance", "check")))
     p.set_defaults(func=run)
 
 

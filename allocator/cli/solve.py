@@ -5,12 +5,13 @@ import argparse
 import sys
 import time
 
+from .options import Output, add_common_options, positive_int
+
 
 def register(sub) -> None:
     p = sub.add_parser("solve", help="solve an instance and write a verified plan",
                        description="Solve an instance directory; the plan is verified before it is written.")
     p.add_argument("instance", metavar="DIR", help="instance directory")
-    p.add_argument("-o", "--output", metavar="PLAN_DIR", help="write the plan here (CSV tables + summary.json)")
     p.add_argument("--objective", choices=["max-coverage", "min-cost", "lexicographic"],
                    help="default: the instance's own")
     p.add_argument("--budget", type=_budget, default=argparse.SUPPRESS, help="budget in the instance's currency; 'none' for no budget")
@@ -21,14 +22,16 @@ def register(sub) -> None:
                         "for national scale (docs/scale.md)")
     p.add_argument("--time-limit", type=float, metavar="S", help="wall-clock seconds for the whole solve")
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop at this relative gap (default 0: prove)")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=positive_int, metavar="N",
+                   help="solver threads (decomposed modes: worker processes)")
     p.add_argument("--no-warm-start", action="store_true",
                    help="do not start the solver from a heuristic plan (LP support, restricted mode or greedy)")
     p.add_argument("--no-cuts", action="store_true",
                    help="exact mode: skip the root phase (directed cuts on the LP, LP-support start; "
                         "docs/solving.md)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    add_common_options(p, seed_default=0, output=Output(
+        "plan", "write the plan here (CSV tables + summary.json); an existing folder is replaced only "
+                "if allocator wrote it (see --force)", metavar="PLAN_DIR", inputs=("instance",)))
     p.set_defaults(func=run)
 
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 import sys
 import time
 
+from .options import Output, add_common_options, positive_int
 
-def add_solve_options(p, *, with_threads: bool = False) -> None:
-    """Solver options shared by whatif, frontier and prices."""
+
+def add_solve_options(p, *, output: Output | None = None) -> None:
+    """Solver options shared by whatif, frontier and prices (with the common options)."""
     p.add_argument("--solver", default="highs", help="highs (default), cbc, scip or cpsat")
     p.add_argument("--mode", default="exact", choices=["exact", "restricted"],
                    help="exact: routes over the whole trench graph (default); restricted: shortest-path tree")
     p.add_argument("--time-limit", type=float, metavar="S", help="wall-clock seconds per solve")
     p.add_argument("--gap", type=float, default=0.0, metavar="G", help="stop each solve at this relative gap "
                                                                        "(default 0: prove optimality)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, metavar="N", help="parallel solves (default: the number of cores)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--jobs", type=positive_int, metavar="N", help="parallel solves (default: the number of cores)")
+    add_common_options(p, seed_default=0, output=output)
 
 
 def solve_options(args) -> dict:
@@ -43,11 +44,11 @@ def register(sub) -> None:
                                    "docs/whatif.md) and write a side-by-side comparison.")
     p.add_argument("base", metavar="BASE", help="base instance directory (wins over a scenario's own 'base')")
     p.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario TOML files")
-    p.add_argument("-o", "--output", metavar="DIR", required=True, help="output directory (replaced as a whole)")
     p.add_argument("--no-base", action="store_true", help="do not solve the base instance as a scenario")
     p.add_argument("--objective", choices=["max-coverage", "min-cost", "lexicographic"],
                    help="objective of every solve (default: the instance's, or the scenario's own)")
-    add_solve_options(p)
+    add_solve_options(p, output=Output("whatif", "output folder (replaced as a whole if allocator wrote it)",
+                                       required=True, inputs=("base", "scenarios")))
     p.set_defaults(func=run)
 
 
@@ -62,7 +63,9 @@ def run(args) -> int:
     table = run_whatif(args.base, scenarios, args.output, include_base=not args.no_base, workers=args.jobs,
                        progress=progress_printer(args), **options)
     shown = table.copy()
-    shown.loc["note"] = [v if len(v) <= 60 else v[:57] + "..." for v in shown.loc["note"]]
+    for column in shown.columns:  # cell by cell: a one-column frame rejects a row assigned as a whole
+        note = shown.at["note", column]
+        shown.at["note", column] = note if len(note) <= 60 else note[:57] + "..."
     print(shown.to_string())
     print(f"\nwritten: {args.output}/comparison.csv, comparison.md and one plan folder per scenario")
     bad = [c for c in table.columns if table.at["status", c] not in ("optimal", "feasible")]

@@ -53,7 +53,7 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
     y = getattr(cols, "arc", None)
     z = getattr(cols, "terminal", None) or {}
     stats = {"rounds": 0, "cuts_found": 0, "cuts_kept": 0, "lp_bound_before": None, "lp_bound_after": None,
-             "seconds": 0.0}
+             "lp_safe_bound": None, "seconds": 0.0}
     if y is None or not z:
         return stats
     arcs = np.flatnonzero(y >= 0)
@@ -104,6 +104,8 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
             break
     stats["cuts_found"] = len(cuts)
     stats["lp_bound_after"] = history[-1] if history else None
+    # the last optimal LP's safe dual bound (allocator/safe_bound.py): what a proof may use
+    stats["lp_safe_bound"] = getattr(relaxation, "safe_bound", None) if history else None
     if cuts and last_x is not None:
         # keep the cuts tight at the last LP solved (dropping slack rows keeps its optimum); cuts
         # found after it were never checked against an LP, and a stalled loop can find thousands

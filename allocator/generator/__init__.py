@@ -56,7 +56,7 @@ def generate(preset: str | Preset, *, seed: int, directory, overwrite: bool = Tr
         ``directory`` exists and ``overwrite`` is false.
     """
     from ..io import load_instance
-    from ..io.atomic import atomic_output_dir
+    from ..io.atomic import MARKER, atomic_output_dir
     from ..io.writer import instance_toml, write_instance
     from .reference import budget_for
 
@@ -66,12 +66,13 @@ def generate(preset: str | Preset, *, seed: int, directory, overwrite: bool = Tr
     directory = Path(directory)
     if directory.exists() and not overwrite:
         raise FileExistsError(directory)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="instance", overwrite=overwrite) as tmp:
         draft = write_instance(tmp / "draft", meta=instance_meta(preset, seed), **_frames(tables))
         instance = load_instance(draft)
         budget = budget_for(instance, share=preset.params.budget_share)
         meta = instance_meta(preset, seed, budget=budget)
         (draft / "instance.toml").write_text(instance_toml(meta), encoding="utf-8")
+        (draft / MARKER).unlink()  # tmp has its own (locked) marker
         for item in sorted(draft.iterdir()):
             shutil.move(str(item), tmp / item.name)
         draft.rmdir()

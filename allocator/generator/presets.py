@@ -1,6 +1,6 @@
 """Preset parameters of the synthetic instance generator, as data.
 
-Numbers marked *programme* come from ``shared/reference/programme.md`` (the
+Numbers marked *programme* come from docs/sources.md, "The programme" (the
 MIIT 2018-2020 plan and the figures reported around it); everything else is a
 plausible assumption, kept here as a parameter so that it can be changed and
 is never hidden in code.

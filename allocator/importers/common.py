@@ -119,23 +119,15 @@ def single_county(name: str, province: str) -> pd.DataFrame:
     return pd.DataFrame({"county_id": [COUNTY_ID], "name": [name], "province": [province]})
 
 
-def write_imported(tables: ImportedTables, directory: str | Path, *, overwrite: bool = True) -> Path:
+def write_imported(tables: ImportedTables, directory: str | Path, *, overwrite: bool = True,
+                   extra_files: dict | None = None) -> Path:
     """Write ``tables`` as an instance directory, all at once or not at all.
 
-    Refuses to replace an existing directory that is not an instance (no
-    ``instance.toml``), so ``-o .`` can never wipe a working tree.
+    An existing directory is replaced only if allocator wrote it as an instance
+    (allocator.io.atomic), so ``-o .`` can never wipe a working tree.
     """
-    directory = Path(directory)
-    if directory.exists():
-        if not directory.is_dir():
-            raise InputError("output exists and is not a directory", file=directory,
-                             fix="choose a new directory name")
-        if any(directory.iterdir()) and not (directory / "instance.toml").exists():
-            raise InputError("output directory exists and is not an instance directory; "
-                             "refusing to replace it", file=directory,
-                             fix="choose a new or empty directory")
     return write_instance(
         directory, meta=tables.meta, counties=tables.counties, villages=tables.villages,
         nodes=tables.nodes, edges=tables.edges, sites=tables.sites, coverage=tables.coverage,
-        overwrite=overwrite,
+        overwrite=overwrite, extra_files=extra_files,
     )

@@ -12,6 +12,8 @@ Mapping (see docs/importers.md):
 - prize-collecting extension (``RootP r``, ``TP v prize``): ``r`` is the
   backbone, a ``TP`` terminal is a village that gets fiber or pays its prize
   as its satellite capex; ``T`` terminals in the same file stay fiber-only.
+  Weights and prizes may be decimals; ``Terminals N`` may count the
+  ``RootP`` line (as the DIMACS challenge's files do) or not.
 
 Format reference: T. Koch, A. Martin, S. Vo&szlig;, "SteinLib: An Updated
 Library on Steiner Tree Problems in Graphs" (ZIB-Report 00-37), and the 11th
@@ -273,7 +275,7 @@ class _Reader:
         edges = self._edges()
         self._check_count("edges", len(self.etok), "edge (E) lines")
         self._check_count("arcs", len(self.arcs), "arc (A) lines")
-        self._check_count("terminals", len(self.terminals), "terminal (T/TP) lines")
+        self._check_terminal_count()
         if len(edges):
             bad = ~(edges["u"].between(1, n) & edges["v"].between(1, n))
             if bad.any():
@@ -304,6 +306,16 @@ class _Reader:
             coordinates=dict(self.coordinates), comment=dict(self.comment),
             declared=dict(self.declared),
         )
+
+    def _check_terminal_count(self) -> None:
+        """``Terminals N`` counts the T/TP lines; the DIMACS prize-collecting files
+        (11th DIMACS Challenge, RPCSTP) count their ``RootP`` line too, when the
+        root is not also listed as a terminal. Both readings are accepted."""
+        found = len(self.terminals)
+        root_counted = (self.root_key.lower() == "rootp" and self.root not in self.terminal_line
+                        and self.declared.get("terminals") == found + 1)
+        if not root_counted:
+            self._check_count("terminals", found, "terminal (T/TP) lines")
 
     def _check_count(self, key: str, found: int, what: str) -> None:
         if key in self.declared and self.declared[key] != found:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 import sys
 
-from ..schema import ALL_POOR, OPTIONAL_FILES, TABLES, Column
+from ..schema import (ALL_POOR, BANDWIDTH, BEAM_CAPACITY, BUDGET, HORIZON_YEARS, MONEY, NONEMPTY_FILES,
+                      NOTE_PREFIX, OPTIONAL_FILES, PRIORITY, RADIUS_KM, SCALE, SHARE, TABLES, Column,
+                      format_number)
 from .reader import DEFAULT_DISCOUNT_RATE, DEFAULT_HORIZON_YEARS
 
 TABLE_INTRO = {
@@ -45,8 +47,9 @@ def _kind(col: Column) -> str:
             "list": "list (`;`-separated)"}[col.kind]
     if col.choices:
         kind += ": " + " \\| ".join(f"`{c}`" for c in col.choices)
-    if col.minimum is not None:
-        kind += f", >= {col.minimum:g}"
+    if col.limits is not None:
+        lim = col.limits
+        kind += f", in [{format_number(lim.low)}, {format_number(lim.high)}]"
     return kind
 
 
@@ -55,6 +58,13 @@ def column_table(name: str) -> str:
     for col in TABLES[name]:
         rows.append(f"| `{col.name}` | {_kind(col)} | {col.unit} | {_default(col)} | {col.description} |")
     return "\n".join(rows)
+
+
+_NONEMPTY = " and ".join(f"`{f}`" for f in NONEMPTY_FILES)
+
+
+def _range(lim) -> str:
+    return f"[{format_number(lim.low)}, {format_number(lim.high)}]" + (f" {lim.unit}" if lim.unit else "")
 
 
 HEAD = f"""# Instance format
@@ -74,7 +84,18 @@ my-instance/
   sites.csv            optional: candidate 4G sites
   coverage.csv         optional: which villages each site covers (else: from radius)
   beams.csv            optional: satellite beam capacities
+  import-report.json   written by `allocator import osm|gis`: counts, assumptions, warnings (not read)
 ```
+
+**Geometry.** Instances made from real data carry their road geometry in the CSVs themselves, as
+WKT text in WGS84 lon/lat, so the core install (without the `gis` extra) still reads every
+instance and one folder holds everything: `network_edges.csv` `geometry` is the route a trench
+follows (`LINESTRING (lon lat, ...)`), `counties.csv` `boundary` the county outline
+(`POLYGON`/`MULTIPOLYGON`). Both are optional and only drawn: `allocator report` and
+`allocator export` draw a trench along its geometry (straight between its nodes when empty), the
+HTML map draws the road network and county outlines underneath the plan. QGIS opens such a CSV
+directly (Add Delimited Text Layer, geometry definition WKT). A malformed cell is an error (exit
+2) naming the file, line and column when a report or export reads it.
 
 Load and check one with `allocator check DIR` (exit code 2 and a message naming the file, line,
 column and a fix on bad input), or from Python with `allocator.io.load_instance(DIR)`. Programs
@@ -84,11 +105,23 @@ write instances with `allocator.io.write_instance(DIR, meta=..., counties=..., v
 
 - UTF-8, with or without the byte-order mark Excel writes ("CSV UTF-8"); Chinese names are welcome.
   Files saved as GBK are refused with a hint.
-- First line is the header. Columns are matched by name, in any order; unknown columns (notes)
-  are kept as text and ignored. A column with a default may be left out entirely.
+- First line is the header. Columns are matched by name, in any order. A column with a default may
+  be left out entirely.
+- **Unknown columns are errors**, naming the nearest known column: a misspelt optional column
+  (`shcool` for `school`) would otherwise be ignored and change the plan without a word. Your own
+  notes (an English name, a remark) go in columns whose name starts with `{NOTE_PREFIX}` (`{NOTE_PREFIX}name_en`,
+  `{NOTE_PREFIX}remark`): they are kept as text in the loaded table, the model never reads them, and
+  every command names them in one `warning:` line. A column with neither a header name nor any
+  value (trailing commas) is dropped.
+- {_NONEMPTY} need at least one data row. A header-only optional table means
+  the same as an absent one, except `coverage.csv`: present and empty, it says that no site covers
+  any village (a warning says so; delete the file to compute coverage from `radius_km`).
 - An empty cell takes the column's default; an empty cell in a required column is an error, and
   so are `NaN`, `null` and `#N/A` there. Rows whose cells are all empty are skipped.
-- Numbers are plain (`1500`, `2.5`, `1e6`): no thousands separators, no units. `inf` is refused.
+- Numbers are plain (`1500`, `2.5`, `1e6`): no thousands separators, no units. `inf` is refused,
+  and every number must lie in its column's range (the tables below): coordinates within
+  [-180, 180] / [-90, 90] degrees, and a plausible range for people, lengths, money and bandwidth,
+  so that a typo (`1e308`, a latitude of 200, a cost in the wrong unit) is named instead of planned.
 - true/false cells accept `true`/`false`, `1`/`0`, `yes`/`no`, `是`/`否` (any case).
 - Lists are `;`-separated in one cell: `deep-poverty;designated`.
 - Values with a fixed set of choices (terrain, kind, existing, backhaul) are case-insensitive.
@@ -126,21 +159,24 @@ floor = 0.95
 | `currency` | text | cost model's | must equal the cost model's currency |
 | `cost_model` | path | none | cost model file (see below); or give `[costs]` inline |
 | `policy_model` | path | none | policy model file; or give `[policy]` inline |
-| `budget` | number >= 0 | unlimited | money available, in `budget_measure` |
+| `budget` | number in {_range(BUDGET)} | unlimited | money available, in `budget_measure` |
 | `budget_measure` | `capex` \\| `tco` | `capex` | what the budget and `min-cost` count: capital cost, or capex + opex x annuity |
 | `objective` | `max-coverage` \\| `min-cost` \\| `lexicographic` | `max-coverage` | default objective (the CLI may override it) |
-| `horizon_years` | whole number >= 0 | {DEFAULT_HORIZON_YEARS} | years of opex in `tco` |
+| `horizon_years` | whole number in {_range(HORIZON_YEARS)} | {DEFAULT_HORIZON_YEARS} | years of opex in `tco` |
 | `discount_rate` | number in [0, 1) | {DEFAULT_DISCOUNT_RATE:g} | yearly rate; annuity = (1 - (1+r)^-n) / r, or n when r = 0 |
 | `base_year` | year | none | floors in force that year (policy milestones) |
 | `[costs]` | table | none | deep-merged over the cost model file (or the whole model, inline) |
 | `[policy]` | table | none | deep-merged over the policy model file (or the whole model, inline) |
 | `[rollout]` | table | none | multi-year plan: `years`, `budgets` (one per year), `carry_over`, `required_by`; see [rollout.md](rollout.md) |
 
-Unknown keys are errors (a misspelt `budjet` would otherwise be ignored silently).
+Unknown keys are errors naming the nearest known key (a misspelt `budjet` would otherwise be
+ignored silently); so are unknown keys of the cost and policy models, of `[rollout]` and of what-if
+scenario files.
 
 **Model paths** are looked up relative to the instance directory, then to each of its parent
-directories (so `instances/x/` finds the repository's `models/`), then to the root of the installed
-`allocator` package. **Merging**: inline tables are merged key by key over the file's values; any
+directories (a `models/` folder of your own beside your instances wins), then among the models
+shipped inside the `allocator` package (`allocator/models/`, installed as package data), so
+`models/costs/china-2018.toml` works in a clone and in a wheel install alike. **Merging**: inline tables are merged key by key over the file's values; any
 other value (a number, a string, the `rules` list) replaces the file's. What-if scenarios pass the
 same kind of dict as `overrides` to `load_instance`, merged over instance.toml before the models
 are resolved, e.g. `{{"budget": 1e9, "policy": {{"groups": {{"deep-poverty": {{"floor": 0.95}}}}}}}}`.
@@ -159,10 +195,16 @@ Files marked optional may be absent: {optional}.
 MODELS = f"""
 ## Cost model (`models/costs/*.toml`)
 
-Every number of the shipped `models/costs/china-2018.toml` carries a comment citing its source
-(`/work/shared/reference/costs.md`) or saying it is an assumption; the `[sources]` table repeats
+Every number of the shipped `allocator/models/costs/china-2018.toml` carries a comment citing its
+source (listed in [sources.md](sources.md)) or saying it is an assumption; the `[sources]` table repeats
 the citations for reports. Copy the file to change prices. All keys are required (an inline-only
-model must give them all); money in `currency`, opex per year.
+model must give them all); money in `currency`, opex per year. Every number must be finite and
+>= 0 (bandwidths and radii > 0) and at most: prices {format_number(MONEY.high)} (per item, per km or
+per year), radius {_range(RADIUS_KM)}, bandwidth {_range(BANDWIDTH)}, beam capacity
+{_range(BEAM_CAPACITY)}, quality factors {_range(SHARE)}. In the policy model, floors and milestones
+lie in {_range(SHARE)}, `priority` and `weights.non_poor` in {_range(PRIORITY)}, `min_mbps` in
+{_range(BANDWIDTH)}. A what-if scenario's factors in `[costs.scale]` lie in {_range(SCALE)}, and the
+parameter it scales or sets must stay within these ranges.
 
 | key | unit | meaning |
 |---|---|---|
@@ -181,6 +223,8 @@ model must give them all); money in `currency`, opex per year.
 | `satellite.mbps` | Mbit/s | bandwidth satellite delivers |
 | `quality.fiber`, `quality.4g`, `quality.satellite` | in [0, 1] | quality factor of each technology in the `max-coverage` objective |
 | `sources` | table | parameter -> citation |
+| `roads.factor` | multiplier | optional, read only by `allocator import osm\\|gis`: trench cost per km of a road class (OpenStreetMap `highway=*` names) = `fiber.per_km[terrain]` x factor; classes absent carry no trench |
+| `roads.off_road_factor` | multiplier | optional, importers only: the straight link from a village or point of presence to its nearest road costs `fiber.per_km[terrain]` x this |
 
 **Prices of rows** (added by the loader, `allocator/pricing.py`): an edge costs its `cost` when
 given, else `length_km` x `fiber.per_km[terrain]`; its opex is `length_km` x
@@ -192,7 +236,7 @@ model's.
 
 ## Policy model (`models/policy/*.toml`)
 
-The programme's targets as data (`models/policy/miit-2018-2020.toml`, each number citing the
+The programme's targets as data (`allocator/models/policy/miit-2018-2020.toml`, each number citing the
 plan's section). Budget officers edit copies of it, or override single values inline.
 
 ```toml
@@ -260,15 +304,17 @@ villages get `groups` (their county's groups, plus `{ALL_POOR}` when poor), `pro
 ## What the loader checks
 
 Every failure names the file, the line, the column and what would fix it:
-missing file or column; a value of the wrong type; empty or NaN in a required column; a negative
-or non-finite number where the schema gives a minimum; a value outside its choices; duplicate ids;
+missing file or column; an unknown column (with the nearest known name); counties.csv or
+villages.csv without a data row; a value of the wrong type; empty or NaN in a required column; a
+non-finite number, or a number outside its column's range (stated with its unit); a value outside its
+choices; duplicate ids;
 a reference to an unknown county, node, site or village; an edge from a node to itself; an edge
 with neither length nor cost; a site with no coordinates when coverage.csv is absent; a village
 that nothing can cover (no existing connection, its node cannot reach any backbone node, no usable
 4G site covers it, and satellite is not allowed); a county group the policy does not define; an
 instance floor, rule or milestone naming a group no village belongs to; a floor outside [0, 1]; a
 negative budget; an unknown objective, budget measure or key; a model path that does not exist; a
-cost model value that is missing, negative or not a number.
+cost model value that is missing, negative, above its range or not a number.
 """
 
 

@@ -7,8 +7,9 @@ instances refer to, merged with the instance's own inline tables.
     policy_model = "models/policy/miit-2018-2020.toml"
 
 A path is looked up relative to the instance directory, then relative to each
-parent directory (so ``instances/x/`` finds the repository's ``models/``),
-then relative to the root of the installed package. Inline ``[costs]`` and
+parent directory (a user's own ``models/`` next to their instances wins), then
+among the models shipped inside the package (``allocator/models/``, package
+data, so a wheel install finds them too). Inline ``[costs]`` and
 ``[policy]`` tables in instance.toml (and what-if ``overrides``) are deep-merged
 over the file's values: tables merge key by key, any other value (numbers,
 strings, the ``rules`` list) is replaced whole. An instance may also give its
@@ -28,7 +29,9 @@ from typing import Any, Mapping
 from ..errors import InputError
 from ..instance import (CellularCosts, CostModel, FiberCosts, GroupPolicy, Policy, SatelliteCosts,
                         TechRule)
-from ..schema import ALL_POOR, TERRAINS, Technology
+from ..schema import (ALL_POOR, BANDWIDTH, PRIORITY, SHARE, TERRAINS, Limits, Technology, cost_limits,
+                      format_number)
+from ..spelling import unknown_key_fix
 from .tomlsource import find_line, read_toml
 
 RULE_SCOPES = ("county", "prefecture", "province", "group")
@@ -40,7 +43,8 @@ _COST_KEYS = {
     "cellular": ("site_capex", "site_opex_year", "radius_km", "microwave_capex", "microwave_opex_year", "mbps"),
     "satellite": ("terminal_capex", "fee_year", "beam_capacity_mbps", "mbps"),
 }
-_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources")
+_COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources",
+             "roads")  # [roads]: read by the road importers only (allocator/importers/roadcosts.py)
 _POLICY_TOP = ("name", "description", "groups", "schools", "clinics", "weights", "rules", "milestones")
 
 
@@ -109,10 +113,14 @@ def _get(data: Mapping, keys):
     return cur
 
 
-def _number(data, keys, origins: Origins, *, positive=False, upper: float | None = None,
+def _number(data, keys, origins: Origins, *, positive=False, limits: Limits | None = None,
             unit: str = "") -> float:
+    """The number at ``keys``: finite, >= 0 (> 0 when ``positive``) and within ``limits`` (default: the
+    cost model's declared limits of that parameter, see schema.COST_MODEL_LIMITS)."""
     value = _get(data, keys)
     name = ".".join(keys)
+    if limits is None and keys and keys[0] in _COST_KEYS | {"quality": ()}:
+        limits = cost_limits(name)
     if value is None:
         raise origins.error(keys, f"missing value '{name}'", f"add '{keys[-1]} = <number{unit}>' to the model")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -124,9 +132,12 @@ def _number(data, keys, origins: Origins, *, positive=False, upper: float | None
     if value < 0 or (positive and value == 0):
         raise origins.error(keys, f"'{name}' must be {'> 0' if positive else '>= 0'}, got {value:g}",
                             f"write a {'positive' if positive else 'non-negative'} number{unit}")
-    if upper is not None and value > upper:
-        raise origins.error(keys, f"'{name}' must be at most {upper:g}, got {value:g}",
-                            f"write a number between 0 and {upper:g}")
+    if limits is not None and value > limits.high:
+        shown = f" {limits.unit}" if limits.unit else unit
+        raise origins.error(keys, f"'{name}' must be at most {format_number(limits.high)}, got {value:g} "
+                                  f"(allowed: {limits.text()})",
+                            f"write a number between {format_number(limits.low)} and "
+                            f"{format_number(limits.high)}{shown}")
     return value
 
 
@@ -139,7 +150,7 @@ def _by_terrain(data, keys, origins: Origins, *, positive=False) -> dict[str, fl
     unknown = sorted(set(table) - set(TERRAINS))
     if unknown:
         raise origins.error(keys + [unknown[0]], f"unknown terrain '{unknown[0]}'",
-                            f"use one of {', '.join(TERRAINS)}")
+                            unknown_key_fix(unknown[0], TERRAINS, what="terrain"))
     return {t: _number(data, keys + [t], origins, positive=positive) for t in TERRAINS}
 
 
@@ -147,7 +158,7 @@ def _check_keys(data: Mapping, allowed, keys, origins: Origins, what: str) -> No
     for key in data:
         if key not in allowed:
             raise origins.error(list(keys) + [key], f"unknown key '{key}' in {what}",
-                                f"use one of {', '.join(allowed)} (or correct the spelling)")
+                                unknown_key_fix(key, allowed))
 
 
 # --------------------------------------------------------------------------- cost model
@@ -186,7 +197,7 @@ def build_cost_model(data: Mapping, origins: Origins, *, path: str | None = None
         raise origins.error(["quality"], "cost model has no [quality] table",
                             "add [quality] with fiber, 4g and satellite factors in [0, 1]")
     _check_keys(quality_table, TECHNOLOGIES, ["quality"], origins, "[quality]")
-    quality = {t: _number(data, ["quality", t], origins, upper=1.0) for t in TECHNOLOGIES}
+    quality = {t: _number(data, ["quality", t], origins) for t in TECHNOLOGIES}
     sources = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
     currency = data.get("currency")
     if not isinstance(currency, str) or not currency.strip():
@@ -223,8 +234,8 @@ def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) ->
         _check_keys(table, ("label", "priority", "floor"), keys, origins, f"[groups.{name}]")
         floor = None
         if table.get("floor") is not None:
-            floor = _number(data, keys + ["floor"], origins, upper=1.0)
-        priority = _number(data, keys + ["priority"], origins) if "priority" in table else 1.0
+            floor = _number(data, keys + ["floor"], origins, limits=SHARE)
+        priority = _number(data, keys + ["priority"], origins, limits=PRIORITY) if "priority" in table else 1.0
         groups[name] = GroupPolicy(name=name, label=str(table.get("label", "")), priority=priority, floor=floor)
     groups.setdefault(ALL_POOR, GroupPolicy(ALL_POOR, label="registered poor villages (建档立卡贫困村)"))
 
@@ -234,9 +245,9 @@ def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) ->
             if not isinstance(data[section], Mapping):
                 raise origins.error([section], f"'{section}' must be a table", f"write [{section}]")
             _check_keys(data[section], allowed, [section], origins, f"[{section}]")
-    school_min = (_number(data, ["schools", "min_mbps"], origins, unit=" (Mbit/s)")
+    school_min = (_number(data, ["schools", "min_mbps"], origins, limits=BANDWIDTH)
                   if _get(data, ["schools", "min_mbps"]) is not None else 0.0)
-    non_poor = (_number(data, ["weights", "non_poor"], origins)
+    non_poor = (_number(data, ["weights", "non_poor"], origins, limits=PRIORITY)
                 if _get(data, ["weights", "non_poor"]) is not None else 1.0)
 
     rules = []
@@ -282,7 +293,7 @@ def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) ->
                 raise origins.error(keys + [group], f"milestone {year} names group '{group}', which the policy "
                                                     f"does not define",
                                     f"define [groups.{group}] or use one of {', '.join(groups)}")
-            floors[str(group)] = _number(data, keys + [group], origins, upper=1.0)
+            floors[str(group)] = _number(data, keys + [group], origins, limits=SHARE)
         milestones[year] = floors
 
     return Policy(name=str(data.get("name") or (Path(path).stem if path else "inline")), groups=groups,
@@ -317,12 +328,22 @@ def floors_in_force(policy: Policy, base_year: int | None, pinned: set[str]) -> 
 
 # --------------------------------------------------------------------------- resolution
 def package_root() -> Path:
-    import allocator
-    return Path(allocator.__file__).resolve().parents[1]
+    """The folder shipped model paths are relative to: the installed ``allocator`` package,
+    which carries ``models/`` as package data (``allocator/models/costs/...``), so
+    ``models/costs/china-2018.toml`` resolves in a wheel install as in a clone."""
+    from importlib.resources import files
+    return Path(str(files("allocator")))
+
+
+def shipped_models() -> list[str]:
+    """The model files the package ships, as the paths instance.toml names them by."""
+    root = package_root()
+    return sorted(p.relative_to(root).as_posix() for p in (root / "models").glob("*/*.toml"))
 
 
 def find_model_file(ref: str, instance_dir: Path) -> Path | None:
-    """Resolve a model path: the instance dir, then its parents, then the package root."""
+    """Resolve a model path: the instance dir, then its parents (a user's own ``models/``
+    wins), then the models shipped inside the package."""
     ref_path = Path(ref)
     if ref_path.is_absolute():
         return ref_path if ref_path.is_file() else None
@@ -373,8 +394,7 @@ def resolve_models(meta: Mapping, *, instance_dir: Path, toml_file: Path, toml_t
                                  fix=f"write {key} = \"models/...\"")
             found = find_model_file(ref, instance_dir)
             if found is None:
-                shipped = sorted(p.relative_to(package_root()).as_posix()
-                                 for p in (package_root() / "models").glob("*/*.toml"))
+                shipped = shipped_models()
                 raise InputError(f"{what} '{ref}' does not exist (looked in the instance directory, its parents "
                                  f"and {package_root()})", file=toml_file, line=find_line(toml_text, [key]),
                                  column=key,

@@ -17,7 +17,8 @@ from .. import checks, pricing
 from ..errors import InputError
 from ..instance import Instance
 from ..rollout_spec import read_rollout_table  # the optional [rollout] table (docs/rollout.md)
-from ..schema import OPTIONAL_FILES, TABLES, CostMeasure, Objective
+from ..schema import BUDGET, HORIZON_YEARS, OPTIONAL_FILES, TABLES, CostMeasure, Objective, format_number
+from ..spelling import unknown_key_fix
 from .models import deep_merge, floors_in_force, resolve_models
 from .tables import CsvTable, empty_table, read_table
 from .tomlsource import find_line, read_toml
@@ -103,7 +104,7 @@ def _check_meta_keys(meta: Mapping, toml_text: str, overrides) -> None:
     for key in meta:
         if key not in META_KEYS:
             raise InputError(f"unknown key '{key}'", **_where(key, toml_text, overrides),
-                             fix=f"use one of {', '.join(META_KEYS)} (or correct the spelling)")
+                             fix=unknown_key_fix(key, META_KEYS))
 
 
 def _meta_fields(meta: Mapping, toml_text: str, overrides, model_currency: str, directory: Path) -> dict:
@@ -125,9 +126,11 @@ def _meta_fields(meta: Mapping, toml_text: str, overrides, model_currency: str, 
         return value
 
     budget = number("budget", None)
-    if budget is not None and budget < 0:
-        raise err("budget", f"budget must be >= 0, got {budget:g}",
-                  "write a non-negative budget, or remove the key for an unlimited budget")
+    if budget is not None and not BUDGET.contains(budget):
+        raise err("budget", f"budget must be >= 0 and <= {format_number(BUDGET.high)}, got {budget:g} "
+                            f"(allowed: {BUDGET.text()})",
+                  f"write a budget in {BUDGET.text()} in the instance currency, or remove the key for an "
+                  f"unlimited budget")
     objective = text("objective", Objective.MAX_COVERAGE.value)
     if objective not in {o.value for o in Objective}:
         raise err("objective", f"unknown objective '{objective}'",
@@ -137,8 +140,9 @@ def _meta_fields(meta: Mapping, toml_text: str, overrides, model_currency: str, 
         raise err("budget_measure", f"unknown budget_measure '{measure}'",
                   f"use one of {', '.join(m.value for m in CostMeasure)}")
     horizon = number("horizon_years", DEFAULT_HORIZON_YEARS)
-    if horizon < 0 or int(horizon) != horizon:
-        raise err("horizon_years", f"horizon_years must be a whole number >= 0, got {horizon!r}",
+    if not HORIZON_YEARS.contains(horizon) or int(horizon) != horizon:
+        raise err("horizon_years", f"horizon_years must be a whole number in {HORIZON_YEARS.text()}, "
+                                   f"got {horizon!r}",
                   "write the planning horizon in whole years, e.g. horizon_years = 10")
     rate = number("discount_rate", DEFAULT_DISCOUNT_RATE)
     if not 0 <= rate < 1:

@@ -12,19 +12,24 @@ import csv
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..schema import Column, TABLES, Technology
+from ..errors import InputError, InputWarning, file_error
+from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, Technology, format_number
+from ..spelling import nearest
+from .writer import DERIVED_COLUMNS
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "1.0")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "0.0")
 #: text a spreadsheet or pandas writes for a missing value
 MISSING_WORDS = ("nan", "null", "#n/a", "n/a")
+#: prefix of the temporary name of a column with an empty header cell (no header can hold a NUL)
+UNNAMED = "\0unnamed-"
 #: allowed items of list columns, by (file, column)
 ITEM_CHOICES = {("villages.csv", "technologies"): tuple(t.value for t in Technology)}
 
@@ -92,6 +97,8 @@ def read_table(path: Path, name: str | None = None) -> CsvTable:
         raise InputError("file not found", file=name,
                          fix=f"create {name} with the header {','.join(c.name for c in columns if c.required)} "
                              f"(see docs/format.md)") from None
+    except OSError as err:  # a folder where the file should be, unreadable, ...
+        raise (file_error(err, path) or err) from None
     text = _decode(raw, name)
     first = next(csv.reader(io.StringIO(text, newline="")), None)
     if not first or not any(c.strip() for c in first):
@@ -112,7 +119,10 @@ def read_table(path: Path, name: str | None = None) -> CsvTable:
         raise InputError(f"cannot parse CSV: {err}", file=name, line=int(m.group(1)) if m else None,
                          fix="make every row have as many comma-separated cells as the header "
                              "(quote cells that contain commas)") from None
-    df.columns = [str(c).strip() for c in df.columns]
+    # pandas names an empty header cell 'Unnamed: 3'; keep the file's own names, and give empty ones a
+    # name no header can have until _check_header has looked at their cells
+    names = header if len(df.columns) == len(header) else [str(c).strip() for c in df.columns]
+    df.columns = [c if c else f"{UNNAMED}{k}" for k, c in enumerate(names, start=1)]
     df = df.fillna("")
     for c in df.columns:  # once: spreadsheets pad cells with spaces
         df[c] = df[c].str.strip()
@@ -125,8 +135,56 @@ def read_table(path: Path, name: str | None = None) -> CsvTable:
             df = df.loc[~empty].reset_index(drop=True)
     table = CsvTable(name=name, path=path, df=df, raw=raw, text=text, records=records,
                      present=frozenset(df.columns))
+    _check_header(table, columns)
     table.df = _typed(table, columns)
+    if name in NONEMPTY_FILES and len(table.df) == 0:
+        what = {"villages.csv": "village", "counties.csv": "county"}.get(name, "row")
+        raise InputError(f"the file has a header but no {what} (an instance plans for at least one village)",
+                         file=name, fix=f"add one row per {what} below the header (see docs/format.md)")
     return table
+
+
+def _check_header(table: CsvTable, columns) -> None:
+    """Refuse a header name the schema does not know (a misspelt optional column would otherwise be
+    ignored and change the plan silently); keep note columns (prefix ``x_``) with a warning; drop
+    columns with neither a name nor a value (a spreadsheet's trailing commas)."""
+    known = [c.name for c in columns]
+    df = table.df
+    for col in [c for c in df.columns if c.startswith(UNNAMED)]:
+        filled = df[col].ne("")
+        if filled.any():
+            i = table.first(filled)
+            position = col[len(UNNAMED):]
+            raise table.error(i, None, f"column {position} has values but no name in the header (line 1)",
+                              f"name the column in the header (one of {', '.join(known)}, or "
+                              f"{NOTE_PREFIX}<name> for a note), or delete its values")
+        df = df.drop(columns=col)
+    table.df = df
+    table.present = frozenset(df.columns)
+    header = list(df.columns)
+    for col in columns:  # a required column missing comes first: its misspelling is then named as such
+        if col.required and col.name not in table.present:
+            raise _missing_column(table, col)
+    unknown = [c for c in header if c and c not in known and not c.startswith(NOTE_PREFIX)]
+    if unknown:
+        col = unknown[0]
+        others = f" (also unknown: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
+        derived = DERIVED_COLUMNS.get(table.name, ())
+        if col in derived:
+            fix = (f"delete the column ('{col}' is computed by the loader, not read), or rename it to "
+                   f"'{NOTE_PREFIX}{col}' to keep it as a note")
+        else:
+            near = nearest(col, known)
+            fix = (f"did you mean '{near}'? Rename the column to '{near}', or to '{NOTE_PREFIX}{col}' to keep "
+                   f"it as a note the model does not read" if near else
+                   f"correct the spelling, or rename it to '{NOTE_PREFIX}{col}' to keep it as a note the model "
+                   f"does not read")
+            fix += f" (known columns: {', '.join(known)})"
+        raise InputError(f"unknown column '{col}'{others}", file=table.name, line=1, column=col, fix=fix)
+    notes = [c for c in header if c.startswith(NOTE_PREFIX)]
+    if notes:
+        warnings.warn(InputWarning(f"{table.name}: note column(s) {', '.join(notes)} kept as text; the model "
+                                   f"does not read them (prefix {NOTE_PREFIX}, docs/format.md)"), stacklevel=3)
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -140,7 +198,8 @@ def empty_table(name: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- conversion
 def _missing_column(table: CsvTable, col: Column) -> InputError:
-    near = [c for c in table.df.columns if c.lower().replace(" ", "_") == col.name]
+    known = {c.name for c in TABLES[table.name]}
+    near = [c for c in table.df.columns if c not in known and nearest(c, [col.name]) == col.name]
     fix = (f"rename column '{near[0]}' to '{col.name}'" if near
            else f"add a column '{col.name}' ({col.description or col.kind}) to the header row")
     return InputError(f"required column '{col.name}' is missing", file=table.name, line=1, column=col.name, fix=fix)
@@ -156,9 +215,9 @@ def _typed(table: CsvTable, columns) -> pd.DataFrame:
             out[col.name] = _default_series(col, len(df))
             continue
         out[col.name] = _convert(table, col, df[col.name])
-    extra = [c for c in df.columns if c not in out and c]
-    for c in extra:  # kept as text: notes columns an engineer added
-        out[c] = df[c]
+    for c in df.columns:  # kept as text: the user's note columns (x_...), checked by _check_header
+        if c.startswith(NOTE_PREFIX):
+            out[c] = df[c]
     return pd.DataFrame(out, index=df.index)
 
 
@@ -172,6 +231,33 @@ def _default_series(col: Column, n: int) -> pd.Series:
     if col.kind == "list":
         return pd.Series([()] * n, dtype=object)
     return pd.Series([str(col.default)] * n, dtype=object)
+
+
+def _check_limits(table: CsvTable, col: Column, text: pd.Series, values: np.ndarray) -> None:
+    """Every filled value within the column's declared limits (schema.Limits)."""
+    lim = col.limits
+    low, high = values < lim.low, values > lim.high  # NaN (an empty cell) compares False: not out of range
+    out = low | high
+    if not out.any():
+        return
+    i = table.first(out)
+    side = (f"below the minimum {format_number(lim.low)}" if low[i]
+            else f"above the maximum {format_number(lim.high)}")
+    rows = int(out.sum())
+    more = f" (and {rows - 1} more rows)" if rows > 1 else ""
+    problem = f"{text.iloc[i]} is {side}: {col.name} must lie in {lim.text()}{more}"
+    fix = f"write a value >= {format_number(lim.low)} and <= {format_number(lim.high)}"
+    if lim.unit:
+        fix += f", in {lim.unit}"
+    if col.name == "lat" and "lon" in table.df.columns:  # lon/lat swapped is the usual cause
+        fix += "; check that lon and lat are not swapped (lat is north-south, within +-90)"
+    elif lim.unit == "degrees":
+        fix += " (decimal degrees, WGS84)"
+    else:
+        fix += " (check for a typo, a missing decimal point or a value in another unit)"
+    if "override" in col.description:
+        fix += ", or leave the cell empty to use the model's price"
+    raise table.error(i, col.name, problem, fix)
 
 
 def _convert(table: CsvTable, col: Column, text: pd.Series) -> pd.Series:
@@ -205,14 +291,8 @@ def _convert(table: CsvTable, col: Column, text: pd.Series) -> pd.Series:
             i = table.first(nonfinite)
             raise table.error(i, col.name, f"'{text.iloc[i]}' is not a finite number",
                               f"write a finite '{col.name}'" + (f" in {col.unit}" if col.unit else ""))
-        if col.minimum is not None:
-            low = values < col.minimum
-            if low.any():
-                i = table.first(low)
-                raise table.error(i, col.name, f"{text.iloc[i]} is below the minimum {col.minimum:g}",
-                                  f"write a value >= {col.minimum:g}" + (f" ({col.unit})" if col.unit else "")
-                                  + (" or leave the cell empty to use the model's price"
-                                     if "override" in col.description else ""))
+        if col.limits is not None:
+            _check_limits(table, col, text, values)
         if col.kind == "int":
             frac = ~empty.to_numpy() & (np.mod(np.nan_to_num(values), 1) != 0)
             if frac.any():

@@ -10,7 +10,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, file_error
 
 
 def split_key(text: str) -> list[str]:
@@ -70,6 +70,8 @@ def read_toml(path: Path, *, what: str) -> tuple[dict, bytes, str]:
     except FileNotFoundError:
         raise InputError(f"{what} not found", file=path,
                          fix=f"create {path.name} or correct the path") from None
+    except OSError as err:  # a folder where the file should be, unreadable, ...
+        raise (file_error(err, path) or err) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -13,7 +13,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import TABLES
+from ..schema import NOTE_PREFIX, TABLES
 from . import tomlwrite
 from .atomic import atomic_output_dir
 
@@ -70,9 +70,10 @@ def _cell(value, kind: str) -> str:
 
 
 def table_to_text(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Columns of ``df`` in schema order (extra columns after), every cell as text.
+    """Columns of ``df`` in schema order (note columns, prefix ``x_``, after), every cell as text.
 
-    The id column may be the index. Columns the loader derives are dropped."""
+    The id column may be the index. Columns the loader derives are dropped; any other column the
+    schema does not know is an error (the loader would refuse the file)."""
     columns = TABLES[name]
     id_col = ID_COLUMNS.get(name)
     if id_col and id_col not in df.columns and df.index.name == id_col:
@@ -88,6 +89,13 @@ def table_to_text(name: str, df: pd.DataFrame) -> pd.DataFrame:
     derived = set(DERIVED_COLUMNS.get(name, ()))
     ordered = [c.name for c in columns if c.name in df.columns]
     extra = [c for c in df.columns if c not in kinds and c not in derived]
+    unknown = [c for c in extra if not str(c).startswith(NOTE_PREFIX)]
+    if unknown:  # the loader would refuse the file: say so now, to the program that writes it
+        raise InputError(f"column '{unknown[0]}' is not a column of {name}"
+                         + (f" (also: {', '.join(map(str, unknown[1:]))})" if len(unknown) > 1 else ""),
+                         file=name, column=str(unknown[0]),
+                         fix=f"rename it to '{NOTE_PREFIX}{unknown[0]}' to keep it as a note the model does not "
+                             f"read, or drop it (columns: docs/format.md)")
     out = {}
     for col in ordered + extra:
         kind = kinds.get(col, "str")
@@ -107,7 +115,7 @@ def instance_toml(meta: Mapping) -> str:
 
 
 def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edges=None, sites=None,
-                   coverage=None, beams=None, overwrite: bool = True) -> Path:
+                   coverage=None, beams=None, overwrite: bool = True, extra_files: Mapping | None = None) -> Path:
     """Write an instance directory atomically and return its path.
 
     Parameters
@@ -122,6 +130,7 @@ def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edg
         list columns may hold tuples; NaN becomes an empty cell). ``None``
         leaves the optional file out.
     overwrite : replace an existing directory (else raise FileExistsError).
+    extra_files : file name -> UTF-8 text written beside the tables (an importer's report).
 
     Files are UTF-8 without BOM, no index column; the directory appears all at
     once or not at all.
@@ -132,8 +141,10 @@ def write_instance(directory, *, meta: dict, counties, villages, nodes=None, edg
     texts = {name: table_to_text(name, df) for name, df in tables.items() if df is not None}
     toml_text = instance_toml(meta)
     directory = Path(directory)
-    with atomic_output_dir(directory, overwrite=overwrite) as tmp:
+    with atomic_output_dir(directory, kind="instance", overwrite=overwrite) as tmp:
         (tmp / "instance.toml").write_text(toml_text, encoding="utf-8")
         for name, df in texts.items():
             df.to_csv(tmp / name, index=False, encoding="utf-8", lineterminator="\n")
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
     return directory

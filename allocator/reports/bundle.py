@@ -4,15 +4,19 @@
       report.xlsx      one sheet per table, formatted for printing
       report.html      summary, charts (inline SVG) and the tables, self-contained
       map.html         pan/zoom/click map of villages, trenches and sites, self-contained
-      layers/          villages.geojson, fiber_routes.geojson, sites.geojson (+ layers.gpkg with fudgeo)
+      layers/          villages.geojson, fiber_routes.geojson, sites.geojson (+ roads, backbone, counties when
+                       the instance has them) and layers.gpkg (the `allocator export` layers; needs the
+                       gis extra, or fudgeo for the three plan layers)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io.atomic import atomic_output_dir
+from ..io.atomic import MARKER, atomic_output_dir
+from ..importers.gisdeps import gis_available
 from .excel import write_workbook
+from .export import export_plan
 from .geo import build_layers, write_geojson, write_geopackage, geopackage_available
 from .html import write_html_report
 from .map import write_map
@@ -33,18 +37,21 @@ def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: s
     tables = report_tables(instance, plan)
     layers = build_layers(instance, plan)
     result = ReportFiles(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="report") as tmp:
         subtitle = f"{plan.summary.get('status', '')} plan, {plan.summary.get('objective_kind', '')}"
         write_workbook(tables, tmp / "report.xlsx", title=title, subtitle=subtitle)
         write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title)
         write_map(instance, plan, tmp / "map.html", layers=layers, title=title.replace("report", "map"))
         write_geojson(layers, tmp / "layers")
-        if geopackage_available():
+        if gis_available():
+            export_plan(instance, plan, tmp / "layers" / "layers.gpkg", fmt="gpkg")
+        elif geopackage_available():
             write_geopackage(layers, tmp / "layers" / "layers.gpkg")
         else:
             result.notes.append("GeoPackage not written: install the optional pure-Python writer "
-                                "with `pip install fudgeo` (GeoJSON layers are written either way)")
-        result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+                                "with `pip install fudgeo`, or the GIS extra with `pip install \"allocator[gis]\"` "
+                                "(GeoJSON layers are written either way)")
+        result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p.name != MARKER)
     result.notes += [f"{n} {name} without coordinates left out of the layers"
                      for name, n in layers.skipped.items() if n]
     return result

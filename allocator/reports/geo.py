@@ -8,7 +8,11 @@ GeoPackage is skipped and the report says so. (GDAL-based writers,
 pyogrio and fiona, are well kept but not pure Python.)
 
 A village without coordinates takes its network node's; one with neither is
-left out of the layers (and counted in the result).
+left out of the layers (and counted in the result). A trench follows its
+``geometry`` (WKT, written by the OSM/GIS importers) when the instance has one,
+else the straight line between its nodes. Instances with road geometry, points
+of presence or county outlines also give the context layers ``roads`` (every
+candidate trench), ``backbone`` and ``counties`` (the HTML map draws them).
 """
 from __future__ import annotations
 
@@ -19,7 +23,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
+from ..wkt import to_geojson
+
 LAYERS = ("villages", "fiber_routes", "sites")
+#: drawn on the map and exported when the instance has them
+CONTEXT_LAYERS = ("roads", "backbone", "counties")
 
 
 @dataclass
@@ -87,17 +96,19 @@ def build_layers(instance, plan) -> LayerSet:
     out.features["villages"], out.skipped["villages"] = feats, skipped
 
     feats, skipped = [], 0
+    edge_geom = _edge_geometries(instance)
+    road_class = instance.edges["road_class"] if "road_class" in instance.edges else None
     for eid, row in zip(plan.edges.index, plan.edges.to_dict("records")):
-        a, b = node_xy.get(str(row["u"])), node_xy.get(str(row["v"]))
-        if a is None or b is None:
+        geom = edge_geom.get(eid) or _straight(node_xy, row["u"], row["v"])
+        if geom is None:
             skipped += 1
             continue
         props = {"edge_id": _clean(eid), "u": str(row["u"]), "v": str(row["v"]),
                  "length_km": _clean(float(row["length_km"])), "terrain": str(row["terrain"]),
+                 "road_class": str(road_class.get(eid, "")) if road_class is not None else "",
                  "capex": _clean(float(row["capex"])), "cost": _clean(float(row["cost"])),
                  "served": _clean(int(row["served"]))}
-        feats.append({"type": "Feature", "id": str(eid), "properties": props,
-                      "geometry": {"type": "LineString", "coordinates": [list(a), list(b)]}})
+        feats.append({"type": "Feature", "id": str(eid), "properties": props, "geometry": geom})
     out.features["fiber_routes"], out.skipped["fiber_routes"] = feats, skipped
 
     feats, skipped = [], 0
@@ -115,7 +126,68 @@ def build_layers(instance, plan) -> LayerSet:
         feats.append({"type": "Feature", "id": str(sid), "properties": props,
                       "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]}})
     out.features["sites"], out.skipped["sites"] = feats, skipped
+    _context_layers(instance, out, node_xy, edge_geom)
     return out
+
+
+def _straight(node_xy: dict, u, v) -> dict | None:
+    a, b = node_xy.get(str(u)), node_xy.get(str(v))
+    return None if a is None or b is None else {"type": "LineString", "coordinates": [list(a), list(b)]}
+
+
+def _edge_geometries(instance) -> dict:
+    """edge_id -> GeoJSON LineString from the instance's WKT ``geometry`` column (empty cells left out)."""
+    edges = instance.edges
+    if "geometry" not in edges or not len(edges):
+        return {}
+    out = {}
+    for row, (eid, text) in enumerate(zip(edges.index, edges["geometry"].tolist())):
+        if isinstance(text, str) and text.strip():
+            out[eid] = _parse(text, "network_edges.csv", row, "geometry", ("LineString",))
+    return out
+
+
+def _parse(text: str, file: str, row: int, column: str, kinds: tuple) -> dict | None:
+    try:
+        geom = to_geojson(text)
+    except ValueError as err:
+        raise InputError(str(err), file=file, line=row + 2, column=column,
+                         fix="write WKT in lon/lat, e.g. LINESTRING (101.1 27.9, 101.2 28.0), or leave it empty") from None
+    if geom is not None and geom["type"] not in kinds:
+        raise InputError(f"a {geom['type']} where {' or '.join(kinds)} is expected", file=file, line=row + 2,
+                         column=column, fix=f"write a {' or '.join(kinds)} in WKT, or leave the cell empty")
+    return geom
+
+
+def _context_layers(instance, out: LayerSet, node_xy: dict, edge_geom: dict) -> None:
+    """roads (candidate trenches along real geometry), backbone points, county outlines, where present."""
+    if edge_geom:
+        edges = instance.edges
+        rc = edges["road_class"] if "road_class" in edges else pd.Series("", index=edges.index)
+        out.features["roads"] = [
+            {"type": "Feature", "id": str(eid), "geometry": edge_geom.get(eid) or _straight(node_xy, u, v),
+             "properties": {"edge_id": _clean(eid), "road_class": str(rc.get(eid, "")),
+                            "length_km": _clean(float(km))}}
+            for eid, u, v, km in zip(edges.index, edges["u"], edges["v"], edges["length_km"])
+            if edge_geom.get(eid) or _straight(node_xy, u, v)]
+    nodes = instance.nodes
+    if len(nodes):
+        bb = nodes[nodes["kind"].eq("backbone")]
+        out.features["backbone"] = [
+            {"type": "Feature", "id": str(n), "properties": {"node_id": str(n)},
+             "geometry": {"type": "Point", "coordinates": [float(x), float(y)]}}
+            for n, x, y in zip(bb.index, bb["lon"], bb["lat"]) if _finite(x, y)]
+    counties = instance.counties
+    if "boundary" in counties:
+        feats = []
+        for row, (cid, name, text) in enumerate(zip(counties.index, counties["name"], counties["boundary"])):
+            geom = (_parse(text, "counties.csv", row, "boundary", ("Polygon", "MultiPolygon"))
+                    if isinstance(text, str) else None)
+            if geom is not None:
+                feats.append({"type": "Feature", "id": str(cid), "geometry": geom,
+                              "properties": {"county_id": str(cid), "name": str(name)}})
+        if feats:
+            out.features["counties"] = feats
 
 
 def feature_collection(features: list, name: str) -> dict:
@@ -123,11 +195,11 @@ def feature_collection(features: list, name: str) -> dict:
 
 
 def write_geojson(layers: LayerSet, directory: str | Path) -> list[Path]:
-    """One ``<layer>.geojson`` per layer in ``directory``."""
+    """One ``<layer>.geojson`` per layer in ``directory`` (context layers when present)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in LAYERS:
+    for name in LAYERS + tuple(n for n in CONTEXT_LAYERS if layers.features.get(n)):
         path = directory / f"{name}.geojson"
         path.write_text(json.dumps(feature_collection(layers.features.get(name, []), name), ensure_ascii=False,
                                    allow_nan=False) + "\n", encoding="utf-8")

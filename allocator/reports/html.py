@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .fonts import font_family, quiet_missing_glyphs
+from .numbers import money, number, share
 from .tables import ReportTable, format_cell
 
 TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#9aa5b1",
@@ -53,7 +55,7 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plt.rcParams["svg.fonttype"] = "none"
-    plt.rcParams["font.family"] = ["Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
+    plt.rcParams["font.family"] = font_family()  # installed fonts only: no findfont flood
     plt.rcParams["axes.unicode_minus"] = False
     return plt
 
@@ -181,12 +183,12 @@ def _kpis(instance, plan) -> str:
     v = plan.villages
     poor = v[v["poor"].astype(bool)]
     items = [
-        (f"{float(s.get('total_cost', 0)):,.0f}", f"total cost ({instance.currency}, {instance.budget_measure.value})"),
-        ("none" if s.get("budget") is None else f"{float(s['budget']):,.0f}", f"budget ({instance.currency})"),
-        (f"{int(v['covered'].sum()):,} / {len(v):,}", "villages covered"),
-        (f"{poor['covered'].mean():.1%}" if len(poor) else "-", "registered poor villages covered"),
-        (f"{int(s.get('villages_new', 0)):,}", "villages newly connected"),
-        (str(s.get("status", "")) + ("" if s.get("gap") is None else f", gap {float(s['gap']):.3%}"), "solve status"),
+        (money(s.get("total_cost", 0)), f"total cost ({instance.currency}, {instance.budget_measure.value})"),
+        ("none" if s.get("budget") is None else money(s["budget"]), f"budget ({instance.currency})"),
+        (f"{number(v['covered'].sum(), 0)} / {number(len(v), 0)}", "villages covered"),
+        (share(poor["covered"].mean()) if len(poor) else "-", "registered poor villages covered"),
+        (number(s.get("villages_new", 0), 0), "villages newly connected"),
+        (str(s.get("status", "")) + ("" if s.get("gap") is None else f", gap {share(s['gap'], 3)}"), "solve status"),
     ]
     return '<div class="kpis">' + "".join(f"<div class='kpi'><b>{html.escape(a)}</b><span>{html.escape(b)}</span></div>"
                                           for a, b in items) + "</div>"
@@ -201,9 +203,10 @@ def write_html_report(instance, plan, tables: list[ReportTable], path: str | Pat
     ranking = province_ranking(instance, plan)
     if len(ranking) == 1 and instance.villages["prefecture"].nunique() > 1:
         ranking = province_ranking(instance, plan, level="prefecture")  # one province: chart its prefectures
-    charts = [chart_groups(instance, plan), chart_technology(instance, plan), chart_ranking(ranking)]
-    if frontier is not None:
-        charts.append(chart_frontier(frontier, instance.currency))
+    with quiet_missing_glyphs():  # no CJK font installed: the browser still draws the names (SVG text)
+        charts = [chart_groups(instance, plan), chart_technology(instance, plan), chart_ranking(ranking)]
+        if frontier is not None:
+            charts.append(chart_frontier(frontier, instance.currency))
     nav = "".join(f'<a href="#{_anchor(t.key)}">{html.escape(t.key)}</a>' for t in tables)
     parts = [
         "<!DOCTYPE html><html lang='zh-Hans'><head><meta charset='utf-8'>",

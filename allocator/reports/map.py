@@ -7,7 +7,9 @@ plan's own layers (villages coloured by technology, fiber trenches built,
 attributes, tick boxes to show or hide layers. Coordinates are WGS84 drawn in
 an equirectangular projection scaled by cos(latitude) at the centre, which is
 close to true shape at county to province scale. The data is embedded; the
-file opens offline in any browser.
+file opens offline in any browser. When the instance has them, the road
+network (every candidate trench, thin grey), the points of presence and the
+county outlines are drawn underneath, so a fiber tree has its context.
 """
 from __future__ import annotations
 
@@ -41,7 +43,35 @@ def map_data(layers: LayerSet) -> dict:
     s = layers.features.get("sites", [])
     skeys = ["site_id", "backhaul", "villages", "cost", "radius_km"]
     return {"villages": _columns(v, vkeys), "routes": _columns(e, ekeys), "sites": _columns(s, skeys),
-            "colors": TECH_COLORS, "labels": TECH_LABELS}
+            "colors": TECH_COLORS, "labels": TECH_LABELS, **context_data(layers)}
+
+
+def _rounded(coords, digits: int = 6):
+    """Coordinates to 6 decimals (~0.1 m): the page stays small."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(c), digits) for c in coords]
+    return [_rounded(c, digits) for c in coords]
+
+
+def _lines(geom: dict) -> list:
+    return [geom["coordinates"]] if geom["type"] == "LineString" else list(geom["coordinates"])
+
+
+def _rings(geom: dict) -> list:
+    polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    return [ring for poly in polys for ring in poly]
+
+
+def context_data(layers: LayerSet) -> dict:
+    """Roads as polylines, backbone points, county outlines as rings (empty lists when absent)."""
+    roads = [_rounded(line) for f in layers.features.get("roads", []) for line in _lines(f["geometry"])]
+    backbone = layers.features.get("backbone", [])
+    counties = layers.features.get("counties", [])
+    return {"roads": roads,
+            "backbone": {"columns": ["node_id"], "rows": [[f["properties"]["node_id"]] for f in backbone],
+                         "xy": [f["geometry"]["coordinates"] for f in backbone]},
+            "counties": [{"name": f["properties"]["name"], "rings": _rounded(_rings(f["geometry"]))}
+                         for f in counties]}
 
 
 PAGE = """<!DOCTYPE html>
@@ -77,14 +107,14 @@ background:#222;color:#fff;padding:2px 6px;border-radius:3px;font-size:12px;disp
 "use strict";
 const DATA = __DATA__;
 const canvas = document.getElementById("map"), ctx = canvas.getContext("2d");
-const V = DATA.villages, R = DATA.routes, S = DATA.sites;
+const V = DATA.villages, R = DATA.routes, S = DATA.sites, B = DATA.backbone, ROADS = DATA.roads, C = DATA.counties;
 const col = (layer, name) => layer.columns.indexOf(name);
 const SHOWN = col(V, "shown_as");
-const show = {routes: true, sites: true};
+const show = {routes: true, sites: true, roads: true, backbone: true, counties: true};
 Object.keys(DATA.colors).forEach(k => show[k] = true);
 // projection: equirectangular, x scaled by cos(latitude of the centre)
 let lons = [], lats = [];
-[V, S].forEach(L => L.xy.forEach(p => { lons.push(p[0]); lats.push(p[1]); }));
+[V, S, B].forEach(L => L.xy.forEach(p => { lons.push(p[0]); lats.push(p[1]); }));
 R.xy.forEach(l => l.forEach(p => { lons.push(p[0]); lats.push(p[1]); }));
 if (!lons.length) { lons = [0]; lats = [0]; }
 const lo = a => a.reduce((m, x) => x < m ? x : m, Infinity), hi = a => a.reduce((m, x) => x > m ? x : m, -Infinity);
@@ -107,6 +137,18 @@ function radius() { return Math.max(2.5, Math.min(7, 1.2 + Math.log2(1 + scale /
 function draw() {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  const path = l => { ctx.moveTo(sx(l[0][0]), sy(l[0][1])); for (let i = 1; i < l.length; i++) ctx.lineTo(sx(l[i][0]), sy(l[i][1])); };
+  if (show.counties && C.length) {
+    ctx.strokeStyle = "#9a7fb5"; ctx.lineWidth = 1.2; ctx.setLineDash([6, 4]); ctx.beginPath();
+    C.forEach(c => c.rings.forEach(path)); ctx.stroke(); ctx.setLineDash([]);
+  }
+  if (show.roads && ROADS.length) {
+    ctx.strokeStyle = "#a3a9ae"; ctx.lineWidth = 0.7; ctx.beginPath(); ROADS.forEach(path); ctx.stroke();
+  }
+  if (show.backbone && B.xy.length) {
+    ctx.fillStyle = "#111"; ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+    B.xy.forEach(p => { const x = sx(p[0]), y = sy(p[1]); ctx.beginPath(); ctx.rect(x - 5, y - 5, 10, 10); ctx.fill(); ctx.stroke(); });
+  }
   if (show.routes) {
     ctx.strokeStyle = DATA.colors.fiber; ctx.lineWidth = 2.2; ctx.beginPath();
     R.xy.forEach(l => { ctx.moveTo(sx(l[0][0]), sy(l[0][1])); for (let i = 1; i < l.length; i++) ctx.lineTo(sx(l[i][0]), sy(l[i][1])); });
@@ -148,6 +190,9 @@ function legend() {
   });
   h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors.fiber}"></span>fiber trenches built (${R.rows.length.toLocaleString()})</label>`;
   h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>4G sites opened (${S.rows.length.toLocaleString()})</label>`;
+  if (B.xy.length) h += `<label><input type="checkbox" data-k="backbone" checked> <span class="ln" style="background:#111;height:9px;width:9px"></span>points of presence (${B.xy.length.toLocaleString()})</label>`;
+  if (ROADS.length) h += `<label><input type="checkbox" data-k="roads" checked> <span class="ln" style="background:#a3a9ae;height:1px"></span>road network (${ROADS.length.toLocaleString()} trenches)</label>`;
+  if (C.length) h += `<label><input type="checkbox" data-k="counties" checked> <span class="ln" style="background:#9a7fb5;height:2px"></span>county boundaries (${C.length.toLocaleString()})</label>`;
   const box = document.getElementById("layers"); box.innerHTML = h;
   box.querySelectorAll("input").forEach(el => el.addEventListener("change", () => { show[el.dataset.k] = el.checked; draw(); }));
 }
@@ -163,12 +208,14 @@ function pick(mx, my) {
     if (!visible(i)) return; const dx = sx(p[0]) - mx, dy = sy(p[1]) - my, d = dx * dx + dy * dy;
     if (d <= bestD) { bestD = d; best = {layer, i, kind}; } });
   if (show.sites) test(S, "4G site", () => true);
+  if (show.backbone) test(B, "point of presence", () => true);
   test(V, "village", i => show[V.rows[i][SHOWN]]);
   if (!best && show.routes) {  // a trench: distance to the segment
-    R.xy.forEach((l, i) => { const ax = sx(l[0][0]), ay = sy(l[0][1]), bx = sx(l[1][0]), by = sy(l[1][1]);
+    R.xy.forEach((l, i) => { for (let k = 1; k < l.length; k++) {
+      const ax = sx(l[k - 1][0]), ay = sy(l[k - 1][1]), bx = sx(l[k][0]), by = sy(l[k][1]);
       const vx = bx - ax, vy = by - ay, t = Math.max(0, Math.min(1, ((mx - ax) * vx + (my - ay) * vy) / (vx * vx + vy * vy || 1)));
       const dx = ax + t * vx - mx, dy = ay + t * vy - my, d = dx * dx + dy * dy;
-      if (d <= 25 && (!best || d < bestD)) { bestD = d; best = {layer: R, i, kind: "fiber trench", line: true}; } });
+      if (d <= 25 && (!best || d < bestD)) { bestD = d; best = {layer: R, i, kind: "fiber trench", line: true}; } } });
   }
   return best;
 }

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..plan_build import NEW_TECHS, totals
 from .ledger import ledger, ledger_by_county
+from .numbers import money, number, points, share
 from .ranking import national_row, province_ranking
 
 FORMATS = ("money", "share", "int", "float", "pp", "text")
@@ -36,12 +37,13 @@ def summary_table(instance, plan) -> ReportTable:
     rows = [
         ("instance", s.get("instance", instance.name)),
         ("status", s.get("status", "")),
-        ("objective", f"{s.get('objective_kind', '')}: {_num(s.get('objective'))}"),
-        ("proven bound", _num(s.get("bound"))),
-        ("gap", "" if s.get("gap") is None else f"{float(s['gap']):.4%}"),
-        ("total cost", f"{_num(s.get('total_cost'), 0)} {_money_unit(instance)}"),
-        ("budget", "none" if s.get("budget") is None else f"{_num(s.get('budget'), 0)} {instance.currency}"),
-        ("capex / opex per year", f"{_num(s.get('total_capex'), 0)} / {_num(s.get('total_opex'), 0)}"),
+        ("objective", f"{s.get('objective_kind', '')}: {_objective(s.get('objective'), s, instance)}"),
+        ("proven bound", _objective(s.get("bound"), s, instance)),
+        ("gap", "" if s.get("gap") is None else share(s["gap"], 4)),
+        ("total cost", money(s.get("total_cost"), _money_unit(instance))),
+        ("budget", "none" if s.get("budget") is None else money(s.get("budget"), instance.currency)),
+        ("capex / opex per year", f"{money(s.get('total_capex'))} / {money(s.get('total_opex'))} "
+                                  f"{instance.currency}"),
         ("villages covered", f"{s.get('villages_covered', 0):,} of {s.get('villages_total', 0):,} "
                              f"({s.get('villages_new', 0):,} newly connected)"),
         ("solver", f"{s.get('solver', '')} {s.get('solver_version', '')}, mode {s.get('mode', '')}"),
@@ -51,10 +53,12 @@ def summary_table(instance, plan) -> ReportTable:
     return ReportTable("Summary", "Plan summary", frame)
 
 
-def _num(x, digits: int | None = None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f"{float(x):,.{digits}f}" if digits is not None else f"{float(x):,.6g}"
+def _objective(x, s: dict, instance) -> str:
+    """An objective value with its unit: money for min-cost, weighted coverage otherwise."""
+    if s.get("objective_kind") == "min-cost":
+        return money(x, _money_unit(instance))
+    text = number(x)
+    return f"{text} (weighted coverage)" if text else ""
 
 
 def ranking_table(instance, plan, *, level: str = "province") -> ReportTable:
@@ -168,7 +172,7 @@ def ledger_tables(instance, plan) -> tuple[ReportTable, ReportTable]:
     frame = villages.drop(columns=["prefecture"]).rename(columns={
         "county_id": "county id", "village_id": "village id", "cheapest_cost": "cheapest cost",
         "fiber": "fiber cost", "4g": "4g cost", "satellite": "satellite cost"})
-    frame["poor"] = frame["poor"].map(lambda p: "yes" if p else "")
+    frame["poor"] = frame["poor"].map(lambda p: "yes" if p else "no")
     detail = ReportTable("Ledger", "Ledger (台账): every village still without broadband, with its cheapest option",
                          frame, {"population": "int", "cheapest cost": "money", "fiber cost": "money",
                                  "4g cost": "money", "satellite cost": "money"},
@@ -211,13 +215,13 @@ def format_cell(value, fmt: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if fmt == "money":
-        return f"{float(value):,.0f}"
+        return money(value)
     if fmt == "share":
-        return f"{float(value):.1%}"
+        return share(value)
     if fmt == "int":
-        return f"{int(round(float(value))):,}"
+        return number(round(float(value)), 0)
     if fmt == "float":
-        return f"{float(value):,.2f}"
+        return number(value, 2)
     if fmt == "pp":
-        return f"{float(value):+.1f}"
+        return points(value)
     return str(value)
