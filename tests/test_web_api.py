@@ -180,9 +180,16 @@ def test_downloads(served):
     assert "<canvas" in c.get(f"/api/jobs/{jid}/map").text
     assert c.get(f"/api/jobs/{jid}/report").status_code == 200
     assert parse_scenario(text=c.get(f"/api/jobs/{jid}/scenario.toml").text).name == "cut"
+    from allocator.importers.gisdeps import gis_available
     g = c.get(f"/api/jobs/{jid}/geopackage")
-    if g.status_code == 200:
-        assert g.content[:16] == b"SQLite format 3\x00"
+    if gis_available():  # the [gis] extra is part of [test]: allocator export's layers
+        assert g.status_code == 200 and g.content[:16] == b"SQLite format 3\x00"
+        import pyogrio
+        path = served["data"] / "plan.gpkg"
+        path.write_bytes(g.content)
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        assert "villages" in layers
+        assert len(pyogrio.read_dataframe(path, layer="villages")) == 150
     else:
         assert g.status_code == 404 and "[gis]" in g.json()["detail"]
 
@@ -307,10 +314,10 @@ def test_interrupted_jobs_are_queued_again(tmp_path):
     jid = store.add_job(kind="run", instance_id=iid, scenario_id=None, name="base", toml='name = "base"\n',
                         options={"solver": "highs", "mode": "exact"})
     assert store.claim(jid)  # "running" when the server died
-    (store.jobs_dir / f".{jid}.half").mkdir()  # a half-written folder of the killed job
+    (store.jobs_dir / f".{jid}.allocator-new-x1").mkdir()  # the killed job's folder, just begun
     store.close()
     with TestClient(create_app(instances, tmp_path, workers=1), base_url=LOCAL) as c:
-        assert not (tmp_path / "jobs" / f".{jid}.half").exists()
+        assert not (tmp_path / "jobs" / f".{jid}.allocator-new-x1").exists()
         assert wait(c, jid)["state"] == "done"
 
 

@@ -418,13 +418,30 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return Response(buffer.getvalue(), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{row["name"]}.zip"'})
 
+    gpkg_lock = threading.Lock()
+
     @app.get("/api/jobs/{jid}/geopackage")
     def job_geopackage(jid: str):
+        """The plan as a GeoPackage: the report's when one was written, else `allocator export`'s
+        (the [gis] extra), made on the first request and kept."""
         row = job_row(jid)
-        path = geopackage_of(done_dir(jid, "run"))
+        folder = done_dir(jid, "run")
+        path = geopackage_of(folder)
         if path is None:
-            raise HTTPException(404, "no GeoPackage: install the [gis] extra (pip install 'allocator[gis]'); "
-                                     "the GeoJSON layers are in the zip under report/layers/")
+            from ..importers.gisdeps import gis_available
+            if not gis_available():
+                raise HTTPException(404, "no GeoPackage: install the [gis] extra (pip install 'allocator[gis]'); "
+                                         "the GeoJSON layers are in the zip under report/layers/")
+            path = store.cache_dir / f"plan-{jid}.gpkg"
+            with gpkg_lock:
+                if not path.is_file():
+                    from ..io import load_instance
+                    from ..plan_io import read_plan
+                    from ..reports.export import export_plan
+                    from ..whatif import read_scenario_record
+                    record = read_scenario_record(folder / "plan")
+                    instance = load_instance(record["base"], overrides=record.get("overrides") or None)
+                    export_plan(instance, read_plan(folder / "plan", instance), path, fmt="gpkg")
         return FileResponse(path, filename=f"{row['name']}.gpkg", media_type="application/geopackage+sqlite3")
 
     @app.get("/api/jobs/{jid}/frontier")
@@ -503,9 +520,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
 
 
 def geopackage_of(folder: Path) -> Path | None:
-    """The plan's GeoPackage when one was written (the report writes it when a GeoPackage writer is
-    installed). Hook for ``allocator export`` (the [gis] extra): when it exists, a plan folder exported
-    to ``report/layers/layers.gpkg`` is served here unchanged."""
+    """The GeoPackage the run's report wrote (when a GeoPackage writer was installed), or None."""
     path = folder / "report" / "layers" / "layers.gpkg"
     return path if path.is_file() else None
 
