@@ -371,3 +371,42 @@ def test_generate_a_preset_from_the_page(tmp_path):
     # served again after a restart, without being named on the command line
     with TestClient(create_app(discover([TINY]), tmp_path, workers=1), base_url=LOCAL) as c:
         assert iid in [e["id"] for e in c.get("/api/instances").json()]
+
+
+def test_cli_serve_on_another_host_prints_a_token_and_requires_it(tmp_path):
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "allocator", "serve", str(TINY), "--host", "0.0.0.0",
+                             "--port", str(port), "--data", str(tmp_path / "data"), "--workers", "1"],
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        line = ""
+        while "open http" not in line:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "the server ended before printing its address"
+        token = re.search(r"\?token=(\S+)", line).group(1)
+        url = f"http://127.0.0.1:{port}/api/instances"
+        deadline = time.time() + 120
+        while True:
+            try:
+                r = httpx.get(url, timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline, "the server does not answer"
+                time.sleep(0.3)
+        assert r.status_code == 401
+        ok = httpx.get(url, headers={"X-Allocator-Token": token}, timeout=10)
+        assert ok.status_code == 200 and ok.json()[0]["name"] == "tiny-floor"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
