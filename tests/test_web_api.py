@@ -294,6 +294,19 @@ def test_token_and_host_checks(tmp_path):
     local = create_app(discover([TINY]), tmp_path / "b", workers=1, allowed_hosts=("127.0.0.1",))
     with TestClient(local, base_url="http://evil.example") as c:
         assert c.get("/api/instances").status_code == 400  # DNS rebinding: another site's name for 127.0.0.1
+    local = create_app(discover([TINY]), tmp_path / "c", workers=1, allowed_hosts=("127.0.0.1",))
+    with TestClient(local, base_url=LOCAL) as c:
+        iid = c.get("/api/instances").json()[0]["id"]
+        upload = {"data": {"instance_id": iid}, "files": {"file": ("x.toml", b'name = "x"\n')}}
+        # a form on another site posting here through the user's browser
+        r = c.post("/api/scenarios/upload", headers={"Origin": "http://evil.example"}, **upload)
+        assert r.status_code == 403
+        r = c.post("/api/scenarios/upload", headers={"Sec-Fetch-Site": "cross-site"}, **upload)
+        assert r.status_code == 403
+        assert c.get("/api/scenarios").json() == []
+        r = c.post("/api/scenarios/upload", headers={"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"},
+                   **upload)
+        assert r.status_code == 201
 
 
 def test_results_survive_a_restart(served, tmp_path):

@@ -88,6 +88,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     # ------------------------------------------------------------------ security
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        if request.method not in ("GET", "HEAD") and not same_origin(request):
+            # a page of another site posting a form here (upload, cancel) with the user's browser
+            return JSONResponse({"detail": "cross-site request refused"}, status_code=403)
         if allowed_hosts is not None:
             host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
             if host not in allowed_hosts:  # a page of another site reaching 127.0.0.1 by DNS rebinding
@@ -517,6 +520,16 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return body
 
     return app
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from a page of another site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return origin.split("://", 1)[-1].rstrip("/") == (request.headers.get("host") or "")
 
 
 def geopackage_of(folder: Path) -> Path | None:
