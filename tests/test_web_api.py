@@ -180,9 +180,16 @@ def test_downloads(served):
     assert "<canvas" in c.get(f"/api/jobs/{jid}/map").text
     assert c.get(f"/api/jobs/{jid}/report").status_code == 200
     assert parse_scenario(text=c.get(f"/api/jobs/{jid}/scenario.toml").text).name == "cut"
+    from allocator.importers.gisdeps import gis_available
     g = c.get(f"/api/jobs/{jid}/geopackage")
-    if g.status_code == 200:
-        assert g.content[:16] == b"SQLite format 3\x00"
+    if gis_available():  # the [gis] extra is part of [test]: allocator export's layers
+        assert g.status_code == 200 and g.content[:16] == b"SQLite format 3\x00"
+        import pyogrio
+        path = served["data"] / "plan.gpkg"
+        path.write_bytes(g.content)
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        assert "villages" in layers
+        assert len(pyogrio.read_dataframe(path, layer="villages")) == 150
     else:
         assert g.status_code == 404 and "[gis]" in g.json()["detail"]
 
@@ -287,6 +294,19 @@ def test_token_and_host_checks(tmp_path):
     local = create_app(discover([TINY]), tmp_path / "b", workers=1, allowed_hosts=("127.0.0.1",))
     with TestClient(local, base_url="http://evil.example") as c:
         assert c.get("/api/instances").status_code == 400  # DNS rebinding: another site's name for 127.0.0.1
+    local = create_app(discover([TINY]), tmp_path / "c", workers=1, allowed_hosts=("127.0.0.1",))
+    with TestClient(local, base_url=LOCAL) as c:
+        iid = c.get("/api/instances").json()[0]["id"]
+        upload = {"data": {"instance_id": iid}, "files": {"file": ("x.toml", b'name = "x"\n')}}
+        # a form on another site posting here through the user's browser
+        r = c.post("/api/scenarios/upload", headers={"Origin": "http://evil.example"}, **upload)
+        assert r.status_code == 403
+        r = c.post("/api/scenarios/upload", headers={"Sec-Fetch-Site": "cross-site"}, **upload)
+        assert r.status_code == 403
+        assert c.get("/api/scenarios").json() == []
+        r = c.post("/api/scenarios/upload", headers={"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"},
+                   **upload)
+        assert r.status_code == 201
 
 
 def test_results_survive_a_restart(served, tmp_path):
@@ -307,10 +327,10 @@ def test_interrupted_jobs_are_queued_again(tmp_path):
     jid = store.add_job(kind="run", instance_id=iid, scenario_id=None, name="base", toml='name = "base"\n',
                         options={"solver": "highs", "mode": "exact"})
     assert store.claim(jid)  # "running" when the server died
-    (store.jobs_dir / f".{jid}.half").mkdir()  # a half-written folder of the killed job
+    (store.jobs_dir / f".{jid}.allocator-new-x1").mkdir()  # the killed job's folder, just begun
     store.close()
     with TestClient(create_app(instances, tmp_path, workers=1), base_url=LOCAL) as c:
-        assert not (tmp_path / "jobs" / f".{jid}.half").exists()
+        assert not (tmp_path / "jobs" / f".{jid}.allocator-new-x1").exists()
         assert wait(c, jid)["state"] == "done"
 
 
@@ -364,3 +384,42 @@ def test_generate_a_preset_from_the_page(tmp_path):
     # served again after a restart, without being named on the command line
     with TestClient(create_app(discover([TINY]), tmp_path, workers=1), base_url=LOCAL) as c:
         assert iid in [e["id"] for e in c.get("/api/instances").json()]
+
+
+def test_cli_serve_on_another_host_prints_a_token_and_requires_it(tmp_path):
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "allocator", "serve", str(TINY), "--host", "0.0.0.0",
+                             "--port", str(port), "--data", str(tmp_path / "data"), "--workers", "1"],
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        line = ""
+        while "open http" not in line:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "the server ended before printing its address"
+        token = re.search(r"\?token=(\S+)", line).group(1)
+        url = f"http://127.0.0.1:{port}/api/instances"
+        deadline = time.time() + 120
+        while True:
+            try:
+                r = httpx.get(url, timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline, "the server does not answer"
+                time.sleep(0.3)
+        assert r.status_code == 401
+        ok = httpx.get(url, headers={"X-Allocator-Token": token}, timeout=10)
+        assert ok.status_code == 200 and ok.json()[0]["name"] == "tiny-floor"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

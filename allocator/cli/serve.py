@@ -23,7 +23,7 @@ def register(sub) -> None:
                    help="where scenarios, jobs and plans are kept (default ./allocator-data)")
     p.add_argument("--workers", type=positive_int, metavar="N", help="jobs run at once (default: the number of cores)")
     p.add_argument("--token", help="access token (default: generated when --host is not local)")
-    add_common_options(p, quiet_help="accepted for consistency (the address to open is always printed)")
+    add_common_options(p, quiet_help="print nothing at start (a generated token's address is still printed)")
     p.set_defaults(func=run)
 
 
@@ -41,8 +41,6 @@ def run(args) -> int:
                            fix="pip install 'allocator[web]'") from None
     from ..web.instances import default_paths, discover
 
-    if args.workers is not None and args.workers < 1:
-        raise OptionsError(f"--workers must be >= 1, got {args.workers}", column="--workers", fix="e.g. --workers 2")
     if not 0 < args.port < 65536:
         raise OptionsError(f"--port {args.port} is not a port", column="--port", fix="e.g. --port 8000")
     paths = args.instances or default_paths()
@@ -56,7 +54,9 @@ def run(args) -> int:
     app = create_app(instances, args.data, token=token, workers=args.workers, allowed_hosts=allowed)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
-    print(f"allocator workspace: {len(instances)} instance(s), data in {args.data}", file=sys.stderr)
-    print(f"open {url}", file=sys.stderr)
+    if not args.quiet:
+        print(f"allocator workspace: {len(instances)} instance(s), data in {args.data}", file=sys.stderr)
+    if not args.quiet or (token and not args.token):  # a generated token is known from here only
+        print(f"open {url}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -8,10 +8,13 @@ the ``X-Allocator-Token`` header.
 """
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import io
 import json
 import math
+import os
+import threading
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -22,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import AllocatorError, InputError
+from ..scenario import parse_scenario
 from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
                     scenario_to_form, toml_of)
 from .instances import Baselines, Entry, discover
@@ -32,6 +36,7 @@ TOKEN_COOKIE = "allocator_token"
 TOKEN_HEADER = "x-allocator-token"
 JOB_KINDS = ("run", "frontier", "prices")
 PRESET_JOB = "generate"
+MAX_DIFF_ROWS = 20000  # villages listed on the page; the transitions count them all
 SOLVERS = ("highs", "cbc", "scip", "cpsat")
 
 
@@ -57,8 +62,18 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     refresh()
     queue = JobQueue(store, lambda iid: instances[iid].path if iid in instances else None, max_running=workers)
 
+    def precompute() -> None:
+        """Baselines of every instance before anyone asks (the national one takes a minute, once)."""
+        for e in list(instances.values()):
+            try:
+                baselines.files(e)
+            except Exception:  # noqa: BLE001 - the page asks again and shows the error then
+                import traceback
+                traceback.print_exc()
+
     @asynccontextmanager
     async def lifespan(_app):
+        threading.Thread(target=precompute, name="allocator-baselines", daemon=True).start()
         queue.start()
         try:
             yield
@@ -73,6 +88,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     # ------------------------------------------------------------------ security
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        if request.method not in ("GET", "HEAD") and not same_origin(request):
+            # a page of another site posting a form here (upload, cancel) with the user's browser
+            return JSONResponse({"detail": "cross-site request refused"}, status_code=403)
         if allowed_hosts is not None:
             host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
             if host not in allowed_hosts:  # a page of another site reaching 127.0.0.1 by DNS rebinding
@@ -210,7 +228,6 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return scenario_view(store.scenario(sid))
 
     def scenario_view(row: dict) -> dict:
-        from ..scenario import parse_scenario
         scenario = parse_scenario(text=row["toml"])
         return {"id": row["id"], "instance_id": row["instance_id"], "name": row["name"], "toml": row["toml"],
                 "created": row["created"], "updated": row["updated"], "form": scenario_to_form(scenario)}
@@ -332,8 +349,6 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             e = entry(str(payload.get("instance_id", "")))
             name, text, sid = "base", 'name = "base"\n', None
         if payload.get("budget") is not None:  # a frontier point opened as a plan: the scenario at that budget
-            from ..scenario import parse_scenario
-            import dataclasses
             try:
                 budget = float(payload["budget"])
             except (TypeError, ValueError):
@@ -406,13 +421,30 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return Response(buffer.getvalue(), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{row["name"]}.zip"'})
 
+    gpkg_lock = threading.Lock()
+
     @app.get("/api/jobs/{jid}/geopackage")
     def job_geopackage(jid: str):
+        """The plan as a GeoPackage: the report's when one was written, else `allocator export`'s
+        (the [gis] extra), made on the first request and kept."""
         row = job_row(jid)
-        path = geopackage_of(done_dir(jid, "run"))
+        folder = done_dir(jid, "run")
+        path = geopackage_of(folder)
         if path is None:
-            raise HTTPException(404, "no GeoPackage: install the [gis] extra (pip install 'allocator[gis]'); "
-                                     "the GeoJSON layers are in the zip under report/layers/")
+            from ..importers.gisdeps import gis_available
+            if not gis_available():
+                raise HTTPException(404, "no GeoPackage: install the [gis] extra (pip install 'allocator[gis]'); "
+                                         "the GeoJSON layers are in the zip under report/layers/")
+            path = store.cache_dir / f"plan-{jid}.gpkg"
+            with gpkg_lock:
+                if not path.is_file():
+                    from ..io import load_instance
+                    from ..plan_io import read_plan
+                    from ..reports.export import export_plan
+                    from ..whatif import read_scenario_record
+                    record = read_scenario_record(folder / "plan")
+                    instance = load_instance(record["base"], overrides=record.get("overrides") or None)
+                    export_plan(instance, read_plan(folder / "plan", instance), path, fmt="gpkg")
         return FileResponse(path, filename=f"{row['name']}.gpkg", media_type="application/geopackage+sqlite3")
 
     @app.get("/api/jobs/{jid}/frontier")
@@ -468,24 +500,40 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         from ..plan_io import read_plan
         from ..whatif import read_scenario_record
         from .worker import records
-        plans, insts = [], []
-        for jid in (a, b):
-            folder = done_dir(jid, "run")
-            record = read_scenario_record(folder / "plan")
-            inst = load_instance(record["base"], overrides=record.get("overrides") or None)
-            insts.append(inst)
-            plans.append(read_plan(folder / "plan", inst))
-        table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
-        return {"villages": int(len(table)), "transitions": records(transitions(table)),
-                "rows": records(table.head(max(0, min(limit, 20000))))}
+        folders = [done_dir(jid, "run") for jid in (a, b)]
+        cached = store.cache_dir / f"diff-{a}-{b}.json"  # finished runs never change: diff once
+        if not cached.is_file():
+            plans, insts = [], []
+            for folder in folders:
+                record = read_scenario_record(folder / "plan")
+                inst = load_instance(record["base"], overrides=record.get("overrides") or None)
+                insts.append(inst)
+                plans.append(read_plan(folder / "plan", inst))
+            table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
+            body = {"villages": int(len(table)), "transitions": records(transitions(table)),
+                    "rows": records(table.head(MAX_DIFF_ROWS))}
+            tmp = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}")
+            tmp.write_text(json.dumps(body, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+            os.replace(tmp, cached)
+        body = json.loads(cached.read_text(encoding="utf-8"))
+        body["rows"] = body["rows"][:max(0, min(limit, MAX_DIFF_ROWS))]
+        return body
 
     return app
 
 
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from a page of another site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return origin.split("://", 1)[-1].rstrip("/") == (request.headers.get("host") or "")
+
+
 def geopackage_of(folder: Path) -> Path | None:
-    """The plan's GeoPackage when one was written (the report writes it when a GeoPackage writer is
-    installed). Hook for ``allocator export`` (the [gis] extra): when it exists, a plan folder exported
-    to ``report/layers/layers.gpkg`` is served here unchanged."""
+    """The GeoPackage the run's report wrote (when a GeoPackage writer was installed), or None."""
     path = folder / "report" / "layers" / "layers.gpkg"
     return path if path.is_file() else None
 

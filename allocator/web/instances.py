@@ -116,7 +116,7 @@ class Baselines:
                 return files
             from ..io.atomic import atomic_output_dir
             instance = load(str(entry.path), fp)
-            with atomic_output_dir(folder) as tmp:
+            with atomic_output_dir(folder, kind="web cache") as tmp:
                 (tmp / "baseline.json").write_text(json.dumps(baseline(instance), ensure_ascii=False,
                                                               allow_nan=False), encoding="utf-8")
                 (tmp / "choices.json").write_text(json.dumps(choices(instance), ensure_ascii=False,

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import threading
 import time
 
+from ..io.atomic import clean_leftovers
 from .store import Store
 from .worker import run_job
 
@@ -52,8 +52,8 @@ class JobQueue:
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
-        self.store.requeue_interrupted()
-        self._remove_leftovers()
+        for jid in self.store.requeue_interrupted():
+            self._remove_leftovers(jid)
         self._thread = threading.Thread(target=self._loop, name="allocator-jobs", daemon=True)
         self._thread.start()
 
@@ -140,13 +140,9 @@ class JobQueue:
             proc.kill()
             proc.join(timeout=5)
 
-    def _remove_leftovers(self, jid: str | None = None) -> None:
-        """Temporary folders of atomic writes a killed job left behind (named ``.<job id>.*``)."""
-        pattern = f".{jid}.*" if jid else ".*"
-        for path in self.store.jobs_dir.glob(pattern):
-            name = path.name[1:].split(".", 1)[0]
-            if path.is_dir() and len(name) == 12 and (jid is not None or self.store.job(name) is not None):
-                shutil.rmtree(path, ignore_errors=True)
+    def _remove_leftovers(self, jid: str) -> None:
+        """What the atomic write of a killed job left beside its folder (allocator.io.atomic)."""
+        clean_leftovers(self.store.job_dir(jid))
 
     def pid(self, jid: str) -> int | None:
         """Process id of a running job (None when it is not running here)."""

@@ -130,7 +130,7 @@ def _run_plan(instance_path: str, toml: str, options: dict, job_dir: Path, say) 
     scenario, instance, overrides = _scenario_instance(instance_path, toml)
     plan = solve(instance, progress=say, **solve_options(options))
     say("writing the plan and its reports")
-    with atomic_output_dir(job_dir) as tmp:
+    with atomic_output_dir(job_dir, kind="web job") as tmp:
         (tmp / "scenario.toml").write_text(toml, encoding="utf-8")
         write_plan(plan, tmp / "plan")
         record = {"name": scenario.name, "description": scenario.description or scenario.describe(),
@@ -238,7 +238,7 @@ def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say
     if instance.budget is not None:
         say("re-solving with the budget moved one step (max-coverage)")
         budget = budget_price(instance, **opts)
-    with atomic_output_dir(job_dir) as tmp:
+    with atomic_output_dir(job_dir, kind="web job") as tmp:
         floors.to_csv(tmp / "prices.csv", index=False, encoding="utf-8", lineterminator="\n")
         (tmp / "budget.json").write_text(json.dumps(plain_json(budget), ensure_ascii=False), encoding="utf-8")
     return {"status": "done", "stage": "done", "message": ""}
