@@ -3,7 +3,10 @@ checks and for docs/format.md.
 
 Each table is a list of :class:`Column`; a column is required unless it has a
 default. ``kind`` is one of ``str``, ``float``, ``int``, ``bool``, ``list``
-(a ``;``-separated list of names in one cell).
+(a ``;``-separated list of names in one cell); a number's ``limits`` is its
+plausible range (:class:`Limits`, declared once below for every kind of
+quantity, also used by the model and scenario checks). A header the schema does
+not know is an error unless it starts with :data:`NOTE_PREFIX`.
 """
 from __future__ import annotations
 
@@ -143,10 +146,6 @@ class Column:
     description: str = ""
     choices: tuple[str, ...] | None = None
     limits: Limits | None = None  # plausible range of a number (inclusive)
-
-    @property
-    def minimum(self) -> float | None:
-        return None if self.limits is None else self.limits.low
 
 
 COUNTIES = (
