@@ -6,7 +6,7 @@ Every error carries an exit code for the CLI (documented in README.md):
 code  meaning
 ====  =====================================================
 0     solved (optimal or feasible with a stated gap)
-1     internal error (a bug: please report it)
+1     internal error (a bug: please report it; e.g. a bound beyond a verified plan)
 2     bad input: a file, a row, a column or an option
 3     infeasible: no plan meets the floors under the budget
 4     solver failure (crash, or time limit with no solution)

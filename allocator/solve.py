@@ -314,7 +314,9 @@ def _raise_without_solution(result, instance, form, budget, solver, remaining, m
     if result.status is Status.INFEASIBLE and mode == "restricted" and form.columns.terminal:
         _raise_restricted_infeasible(instance, form, budget, solver, remaining)
     if result.status is Status.INFEASIBLE:
-        why = _explain_infeasible(instance, form, budget, solver, remaining, mode)
+        # without fiber routes to choose, the restricted model is the exact one: say so in the explanation
+        why = _explain_infeasible(instance, form, budget, solver, remaining,
+                                  "exact" if not form.columns.terminal else mode)
         raise InfeasibleError(why.headline, explanation=why.text, min_budget=why.min_budget)
     if result.status is Status.NO_SOLUTION:
         bound = result.bound
