@@ -536,7 +536,7 @@ def fixed_formulation(instance, *, time_limit: float | None = None, gap: float =
     K = len(comm)
     n_y = len(cand)
     # variable layout: x (n_arcs) | y (n_y) | f (K * n_arcs)
-    nx_, off_f = n_arcs, n_arcs + n_y
+    off_f = n_arcs + n_y
     n_var = off_f + K * n_arcs
     c = np.zeros(n_var)
     c[:n_arcs] = cost

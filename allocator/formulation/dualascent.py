@@ -350,7 +350,7 @@ def reduce_network(network, terms: SteinerTerms, *, rounds: int = 4) -> Reductio
     from ..graph import restrict_arcs
 
     t0 = time.perf_counter()
-    stats = {"terminals": int(len(terms.terminals)), "arcs_before": network.num_arcs}
+    stats = {"terminals": len(terms.terminals), "arcs_before": network.num_arcs}
     best_ub, plan_ids, plan_lit = np.inf, None, frozenset()
     net, lb_best = network, -np.inf
     for rnd in range(rounds):
