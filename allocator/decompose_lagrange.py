@@ -319,7 +319,7 @@ class Master:
             if kind == "budget":
                 prices.budget = max(d / money, 0.0)
             elif kind == "floor":
-                prices.floors[key] = max(-d, 0.0)
+                prices.floors[key] = max(-d, 0.0) + 0.0  # no -0.0 in the report
             else:
                 prices.beams[key] = max(d, 0.0)
         return float(h.getInfo().objective_function_value), prices, dual[:self.n_parts].copy()
