@@ -166,6 +166,8 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
     ms = highspy.HighsModelStatus
     if status == ms.kInfeasible:
         return make_result(model, proven_infeasible=True, **common)
+    if status == ms.kModelEmpty or model.num_vars == 0:  # nothing to decide: the offset is the value
+        return make_result(model, x=np.zeros(model.num_vars), bound=float(model.obj_offset), **common)
     if status != ms.kOptimal:  # anything short of a proven optimum: no bound, let the caller decide
         return make_result(model, error=f"HiGHS {algorithm} stopped: {raw}", **common)
     x = np.asarray(h.getSolution().col_value, dtype=float)

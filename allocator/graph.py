@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
 
 ROOT = "__backbone__"
 _EPS = 1e-9
@@ -210,3 +210,31 @@ def shortest_path_tree(net: FiberNetwork, arc_weight: np.ndarray | None = None) 
     lookup = {(int(t), int(h)): a for a, (t, h) in enumerate(zip(net.arc_tail, net.arc_head))}
     return np.array(sorted(lookup[(int(p), h)] for h, p in enumerate(pred) if h != 0 and p >= 0),
                     dtype=np.int64)
+
+
+def restrict_arcs(net: FiberNetwork, keep: np.ndarray) -> FiberNetwork:
+    """``net`` with only the arcs ``keep`` marks (bool per arc), cut to the nodes the
+    root still reaches; an edge stays while either of its arcs does. Node order,
+    edge order and edge ids are kept, so decoding is unchanged."""
+    n = len(net.nodes)
+    t, h = net.arc_tail[keep], net.arc_head[keep]
+    mat = sp.csr_matrix((np.ones(len(t)), (t, h)), shape=(n, n))
+    reach = np.zeros(n, dtype=bool)
+    reach[breadth_first_order(mat, 0, directed=True, return_predecessors=False)] = True
+    arcs = np.flatnonzero(keep & reach[net.arc_tail] & reach[net.arc_head])
+    edges = np.unique(net.arc_edge[arcs])
+    new_node = np.cumsum(reach) - 1
+    new_edge = np.full(len(net.edge_cost), -1, dtype=np.int64)
+    new_edge[edges] = np.arange(len(edges))
+    nodes = tuple(node for node, r in zip(net.nodes, reach) if r)
+    ends = new_node[net.edge_ends[edges]].reshape(-1, 2)
+    m = len(nodes)
+    off_root = ends[(ends[:, 0] != 0) & (ends[:, 1] != 0)]
+    _, comp = connected_components(sp.coo_matrix((np.ones(len(off_root)), (off_root[:, 0], off_root[:, 1])),
+                                                 shape=(m, m)), directed=False)
+    comp = comp.astype(np.int64)
+    comp[0] = -1
+    stats = {**net.stats, "nodes_out": m, "edges_out": len(edges)}
+    return FiberNetwork(nodes, {node: i for i, node in enumerate(nodes)}, ends, net.edge_cost[edges],
+                        tuple(net.edge_ids[e] for e in edges), new_node[net.arc_tail[arcs]],
+                        new_node[net.arc_head[arcs]], new_edge[net.arc_edge[arcs]], comp, stats)

@@ -153,8 +153,15 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     say(f"model: {form.stats['variables']} variables ({form.stats['integer_variables']} integer), "
         f"{form.stats['constraints']} constraints; solving with {solver}")
 
+    span = f"years {spec.years[0]}-{spec.years[-1]}" if len(spec.years) > 1 else f"year {spec.years[0]}"
+    stages_total = 2 if kind is Objective.LEXICOGRAPHIC else 1
+    stage = f"stage 1 of {stages_total} ({first.value}, {span})"
+    say(f"{stage}: solving")
     result = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
-                                                             seed=seed), None)
+                                                             seed=seed, progress=_solver_progress(progress, stage)),
+                          None)
+    say(f"{stage}: {result.status.value}, objective {_num(result.objective)}, bound {_num(result.bound)}, "
+        f"gap {_pct(result.gap)}")
     stages = [_stage_record(first.value, result)]
     if result.x is None:
         _raise_without_solution(result, instance, spec, floors, solver, mode, remaining)
@@ -165,9 +172,14 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         form.model.add_row(nz, cover[nz], value - 1e-7 * max(1.0, abs(value)), np.inf, name="keep_coverage")
         form.model.sense = "min"
         form.model.obj = cost_vector(form.model, form.blocks[-1].columns).tolist()
+        stage = f"stage 2 of 2 (min-cost keeping that coverage, {span})"
+        say(f"{stage}: solving")
         second = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
-                                                                 seed=seed),
+                                                                 seed=seed,
+                                                                 progress=_solver_progress(progress, stage)),
                               result.x if backend.supports_warm_start else None)
+        say(f"{stage}: {second.status.value}, cost {_num(second.objective)}, bound {_num(second.bound)}, "
+            f"gap {_pct(second.gap)}")
         stages.append(_stage_record(Objective.MIN_COST.value, second))
         if second.x is not None:
             result = second
@@ -218,6 +230,8 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         cost = float(cost_vector(form.model, cols) @ x)
         views[year] = year_instance(instance, spec, year, floors[year])
         year_summaries[year] = _year_summary(summary, spec, k, kind, coverage, cost, views[year])
+        say(f"year {year}: decoded (coverage {_num(coverage)}, cost {_num(cost)})")
+    say(f"verifying {span} with the independent checker")
     report = check_rollout(instance, spec, decisions, summary=summary, year_summaries=year_summaries)
     if not report.ok:
         raise VerificationError(report.violations)
@@ -230,9 +244,30 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     summary["verified"] = True
     summary["verifier_warnings"] = list(report.warnings)
     summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: {summary['objective_meaning']} {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+    say(f"{status.value}: {summary['objective_meaning']} {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
         f"gap {_pct(summary['gap'])}, verified")
     return RolloutPlan(spec, decisions, plans, report.table, summary)
+
+
+#: seconds between two progress lines of a running solve
+PROGRESS_EVERY = 10.0
+
+
+def _solver_progress(progress, stage: str, every: float = PROGRESS_EVERY):
+    """A :class:`SolveOptions` progress function saying the stage, incumbent, bound and gap at
+    most every ``every`` seconds (None without ``progress``: the solver is not called back)."""
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def report(state: dict) -> None:
+        if state["seconds"] - last[0] < every:
+            return
+        last[0] = state["seconds"]
+        progress(f"{stage}: {state['seconds']:.0f}s in the solver, best plan "
+                 f"{'none yet' if state['objective'] is None else _num(state['objective'])}, "
+                 f"bound {_num(state['bound'])}, gap {_pct(state['gap'])}")
+    return report
 
 
 def _year_summary(summary: dict, spec: RolloutSpec, k: int, kind: Objective, coverage: float, cost: float,

@@ -46,6 +46,33 @@ class RootPhase:
     def start_x(self):
         return None if self.start is None else self.start.x
 
+    def offer_bound(self, model, bound: float | None) -> None:
+        """Keep ``bound`` (a valid dual bound of the whole problem, e.g. dual ascent's)
+        when it is better than the LP's."""
+        if bound is None or not math.isfinite(bound):
+            return
+        if self.bound is None or (bound > self.bound if model.sense == "min" else bound < self.bound):
+            self.bound = bound
+            self.stats["bound_from"] = "dual ascent"
+
+    def offer_start(self, model, x) -> None:
+        """Take ``x`` (column values of a feasible plan) as the start when it beats the
+        LP-support plan (the dual-ascent heuristic's plan, solve.py)."""
+        if x is None:
+            return
+        value = model.objective_value(x)
+        if self.start is not None and self.start.x is not None:
+            better = value < self.start.objective if model.sense == "min" else value > self.start.objective
+            if not better:
+                return
+            self.start = dataclasses.replace(self.start, x=np.asarray(x, dtype=float), objective=value,
+                                             extra={**self.start.extra, "plan_from": "dual-ascent heuristic"})
+        else:
+            self.start = SolveResult(status=Status.FEASIBLE, x=np.asarray(x, dtype=float), objective=value,
+                                     bound=None, gap=None, solver="heuristic", version="", seconds=0.0,
+                                     raw_status="dual-ascent heuristic plan")
+        self.stats["start_from"] = "dual-ascent heuristic"
+
     def proven(self, model, gap: float) -> SolveResult | None:
         """The start as the final result when it is within ``gap`` of the LP bound."""
         if self.start_x is None or self.bound is None:

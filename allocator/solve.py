@@ -21,7 +21,7 @@ from .exact_bound import PROBLEM_POSED
 from .formulation.prune import prune_idle
 from .plan import Plan
 from .plan_build import assemble
-from .schema import Objective
+from .schema import BUDGET, Objective
 from .verify import verify
 
 KEEP = object()  # "use the instance's own value"
@@ -81,7 +81,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     say(f"building the model ({len(instance.villages)} villages, mode {mode})")
     first = Objective.MAX_COVERAGE if kind is Objective.LEXICOGRAPHIC else kind
     form = builder.build(instance, objective_kind=first.value, budget=budget, mode=mode,
-                         integer_only=backend.requires_integer_columns)
+                         integer_only=backend.requires_integer_columns, bound_reductions=cuts)
     problems = structural_problems(form)
     if problems:
         raise InfeasibleError("no plan can meet the policy:", explanation="\n".join(f"- {p}" for p in problems))
@@ -93,9 +93,15 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         say("root phase: directed cuts on the LP, a start from its support")
         root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
         form.stats.update(root_phase=root.stats, **form.model.stats())
+    if root is not None:
+        root.offer_bound(form.model, (form.stats["fiber"].get("dual_ascent") or {}).get("lower_bound"))
+        if warm_start:
+            root.offer_start(form.model, _heuristic_start(instance, form))
     result = root.proven(form.model, gap) if root is not None else None
     if result is None:
         start_x = root.start_x if root is not None else None
+        if start_x is None and warm_start:
+            start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
@@ -185,7 +191,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     plan.summary["verified"] = True
     plan.summary["verifier_warnings"] = list(report.warnings)
     plan.summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: objective {summary['objective']:,.6g}, bound {_num(summary['bound'])}, "
+    say(f"{status.value}: objective {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
         f"gap {_pct(summary['gap'])}, verified")
     return plan
 
@@ -254,8 +260,9 @@ def _check_options(*, mode, time_limit, gap, threads, budget, seed=0) -> None:
         raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise OptionsError(f"threads must be a positive integer, got {threads!r}")
-    if budget is not None and not (isinstance(budget, (int, float)) and budget >= 0 and math.isfinite(budget)):
-        raise OptionsError(f"budget must be a non-negative number, got {budget!r}", fix="pass e.g. --budget 1.2e9")
+    if budget is not None and not (isinstance(budget, (int, float)) and BUDGET.contains(budget)):
+        raise OptionsError(f"budget must be a non-negative number, got {budget!r} (allowed: {BUDGET.text()})",
+                           fix="pass e.g. --budget 1.2e9")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
         raise OptionsError(f"seed must be a whole number from 0 to 2147483647, got {seed!r}", fix="pass e.g. --seed 1")
 
@@ -291,7 +298,8 @@ def _overall_status(stages, result) -> Status:
 
 
 def _num(v) -> str:
-    return "n/a" if v is None else f"{v:,.6g}"
+    from .reports.numbers import number  # separators, never scientific notation
+    return "n/a" if v is None else number(v)
 
 
 def _pct(gap) -> str:
@@ -350,6 +358,15 @@ def _explain_infeasible(instance, form, budget, solver, remaining, mode):
     from .explain import explain_infeasible
 
     return explain_infeasible(instance, form, budget=budget, solver=solver, mode=mode, remaining=remaining)
+
+
+def _heuristic_start(instance, form):
+    """Column values of the plan the model's build found (dual-ascent reduction), or None."""
+    if form.heuristic_plan is None:
+        return None
+    from .formulation.warmstart import encode
+    x = encode(form, instance, form.heuristic_plan)
+    return x if x is not None and form.model.max_violation(x) <= 1e-6 else None
 
 
 def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .errors import AllocatorError, InfeasibleError, InputError, file_error
 from .executor import open_executor, scheduler_address
+from .reports.numbers import number
 from .io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 
@@ -190,7 +191,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
     for o in outcomes:
         s = o.summary or {}
         put("status", o.name, o.status)
-        put("objective", o.name, "" if s.get("objective") is None else f"{float(s['objective']):,.6g}")
+        put("objective", o.name, "" if s.get("objective") is None else number(s["objective"]))
         put("objective kind", o.name, s.get("objective_kind", ""))
         put("gap", o.name, "" if s.get("gap") is None else f"{float(s['gap']):.4%}")
         put("total cost", o.name, _fmt_money(s.get("total_cost")))
@@ -269,6 +270,8 @@ def read_scenario_record(plan_dir: str | Path) -> dict | None:
         raise (file_error(err, path) or err) from None
     if not isinstance(record, dict):
         raise InputError("must hold one JSON object ({...})", file=path, line=1, fix=fix)
+    if not isinstance(record.get("base"), str) or not record["base"]:
+        raise InputError("'base' must be the path of the base instance", file=path, column="base", fix=fix)
     if not isinstance(record.get("overrides") or {}, dict):
         raise InputError("'overrides' must be a JSON object", file=path, column="overrides", fix=fix)
     return record

@@ -5,6 +5,10 @@ with the committed baseline,
 
 - it no longer solves: the baseline was ``optimal`` and it is not, or the
   baseline had a plan and it has none (status ``time_limit``, ``error``, ``killed`` ...);
+- it is missing from the results (a run that did not happen proves nothing; pass
+  ``allow_missing`` / ``--allow-missing`` when comparing a deliberate subset);
+- its bound is invalid (``bound_valid`` false: the bound cuts off a published optimum),
+  whatever the baseline said: a false proof is never tolerated;
 - the verifier rejects its plan, or it disagrees with a known optimum it matched before;
 - its gap grew by more than ``gap_tol`` (absolute);
 - its objective got worse (by the objective's sense) by more than ``objective_rtol``
@@ -17,8 +21,7 @@ with the committed baseline,
   (``time_vs_reference``), else absolute wall seconds.
 
 Exit code: 0 no regression, 6 at least one regression, 2 bad input (a file that
-cannot be read). Runs missing from RESULTS are listed; they fail the comparison
-only with ``require_all``.
+cannot be read).
 """
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ class Thresholds:
 @dataclass
 class Finding:
     key: tuple
-    what: str           # status | verified | optimum | gap | objective | time | missing | new
+    what: str           # status | verified | optimum | bound | gap | objective | time | missing | new
     message: str
     regression: bool
 
@@ -103,14 +106,20 @@ def _time_measure(old: dict, new: dict, min_seconds: float) -> tuple[float | Non
 
 
 def compare_rows(baseline: list[dict], results: list[dict], *, thresholds: Thresholds = Thresholds(),
-                 require_all: bool = False) -> Comparison:
+                 allow_missing: bool = False) -> Comparison:
     """Compare two lists of result rows (see the module docstring for the rules)."""
     th = thresholds
     old_rows = {_key(r): r for r in baseline}
     new_rows = {_key(r): r for r in results}
     out = Comparison()
     for key in sorted(set(old_rows) - set(new_rows), key=str):
-        out.findings.append(Finding(key, "missing", "in the baseline but not in the results", require_all))
+        out.findings.append(Finding(key, "missing", "in the baseline but not in the results"
+                                    + (" (allowed: --allow-missing)" if allow_missing else ""), not allow_missing))
+    for key in sorted(new_rows, key=str):
+        if new_rows[key].get("bound_valid") is False:
+            r = new_rows[key]
+            out.findings.append(Finding(key, "bound", f"bound {r.get('bound')} cuts off the known optimum "
+                                                      f"{r.get('known_optimum')}: a false proof", True))
     for key in sorted(set(new_rows) - set(old_rows), key=str):
         out.findings.append(Finding(key, "new", "not in the baseline (add it by updating the baseline)", False))
     for key in sorted(set(old_rows) & set(new_rows), key=str):
@@ -183,10 +192,10 @@ def load_rows(path: str | Path, *, suite: str | None = None) -> list[dict]:
 
 
 def compare_files(baseline: str | Path, results: str | Path, *, thresholds: Thresholds = Thresholds(),
-                  require_all: bool = False) -> Comparison:
+                  allow_missing: bool = False) -> Comparison:
     new = load_rows(results)
     suites = sorted({r.get("suite") for r in new if r.get("suite")})
     old = load_rows(baseline, suite=suites[0] if len(suites) == 1 else None)
     if suites:  # a baseline file may hold several suites: compare like with like
         old = [r for r in old if r.get("suite") in (None, *suites)]
-    return compare_rows(old, new, thresholds=thresholds, require_all=require_all)
+    return compare_rows(old, new, thresholds=thresholds, allow_missing=allow_missing)

@@ -214,6 +214,9 @@ def _run_baseline(instance, spec: RunSpec) -> dict:
                                       seed=spec.seed)
     elif spec.solver == "fixed-formulation":
         result = baselines.fixed_formulation(instance, time_limit=spec.time_limit, gap=spec.gap)
+    elif spec.solver == "restricted":
+        result = baselines.restricted_baseline(instance, mode=spec.mode, time_limit=spec.time_limit, gap=spec.gap,
+                                               threads=spec.threads, seed=spec.seed)
     else:
         raise OptionsError(f"unknown baseline {spec.solver!r}", fix=f"one of {', '.join(BASELINES)}")
     return {"status": result.status, "objective": result.objective, "bound": result.bound, "gap": result.gap,

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: engine backends in the order tables list them
 ENGINE_SOLVERS = ("highs", "cbc", "scip", "cpsat")
 #: baselines every suite can run next to the engine
-BASELINES = ("greedy", "fixed-tree", "fixed-formulation")
+BASELINES = ("greedy", "fixed-tree", "fixed-formulation", "restricted")
 GENERATOR_PRESETS = ("county", "prefecture", "province", "national")
 
 

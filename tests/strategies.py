@@ -267,3 +267,106 @@ def small_instance(*, villages: list[dict], nodes: dict[str, str], edges: list[t
             "budget_measure": "capex", "horizon_years": 5, "discount_rate": 0.0,
             "costs": cost_model(), "policy": policy}
     return write_and_load(tables, meta)
+
+
+@st.composite
+def multipart_instances(draw, *, objective: str | None = None, budget: bool | None = None):
+    """Instances the county decomposition splits into several parts (issue 10: most instances of
+    :func:`instances` form a single part). 2-3 counties, each with its own trench branch off a
+    shared backbone node (a branch joining two counties, or a 4G site covering two, sometimes
+    merges them); one satellite beam shared by every county (its capacity couples the parts);
+    floors on groups that span counties (``deep-poverty`` on two counties, ``all-poor``);
+    a budget over the whole instance. Small enough for the brute-force oracle."""
+    n_counties = draw(st.integers(2, 3))
+    county_ids = [f"c{k + 1}" for k in range(n_counties)]
+    node_ids, kinds, edge_rows = ["bb"], ["backbone"], []
+    county_nodes: dict[str, list[str]] = {}
+    for c in county_ids:
+        n = draw(st.integers(1, 3))
+        mine = [f"{c}n{i}" for i in range(n)]
+        county_nodes[c] = mine
+        node_ids += mine
+        kinds += ["junction"] * n
+        edge_rows.append({"u": "bb", "v": mine[0], "cost": float(draw(st.integers(5, 40)))})
+        for i in range(1, n):
+            j = draw(st.integers(0, i - 1))
+            edge_rows.append({"u": mine[j], "v": mine[i], "cost": float(draw(st.integers(1, 30)))})
+        if n >= 2 and draw(st.booleans()):  # a second way in: the tree is not the only route
+            edge_rows.append({"u": "bb", "v": mine[-1], "cost": float(draw(st.integers(5, 40)))})
+    if draw(st.integers(0, 4)) == 0:  # now and then a trench branch joining two counties
+        a, b = county_nodes[county_ids[0]][-1], county_nodes[county_ids[1]][-1]
+        edge_rows.append({"u": a, "v": b, "cost": float(draw(st.integers(1, 30)))})
+    for row in edge_rows:
+        row["length_km"] = 1.0
+    edge_rows = list({(r["u"], r["v"]): r for r in edge_rows}.values())
+
+    villages = []
+    for c in county_ids:
+        for k in range(draw(st.integers(1, 3))):
+            techs = draw(st.lists(st.sampled_from(TECHS), min_size=1, max_size=3, unique=True))
+            node = draw(st.sampled_from(county_nodes[c] + [""]))
+            if not node and "satellite" not in techs and "4g" not in techs:
+                techs = techs + ["satellite"]
+            villages.append({
+                "village_id": f"{c}v{k}", "county_id": c, "population": float(draw(st.integers(10, 500))),
+                "poor": True if k == 0 else draw(st.booleans()), "node": node, "existing": "none",
+                "school": draw(st.booleans()), "clinic": False,
+                "demand_mbps": float(draw(st.sampled_from([5, 10, 20]))),
+                "technologies": tuple(t for t in TECHS if t in techs),
+                "fiber_drop_capex": float(draw(st.integers(0, 20))),
+                "satellite_capex": float(draw(st.integers(5, 60)))})
+    sites, coverage = [], []
+    for s in range(draw(st.integers(0, 2))):
+        c = draw(st.sampled_from(county_ids))
+        pool = [v["village_id"] for v in villages if v["county_id"] == c]
+        if draw(st.integers(0, 4)) == 0:  # a site covering two counties merges them
+            pool += [v["village_id"] for v in villages if v["county_id"] != c][:1]
+        node = draw(st.sampled_from(county_nodes[c] + [""]))
+        sites.append({"site_id": f"s{s}", "node": node, "backhaul": "any" if node else "microwave",
+                      "capex": float(draw(st.integers(10, 80))), "backhaul_capex": float(draw(st.integers(0, 40)))})
+        coverage += [(f"s{s}", v) for v in sorted(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2,
+                                                                 unique=True)))]
+    for row in villages:  # the loader refuses a village nothing can reach
+        can = (("fiber" in row["technologies"] and row["node"])
+               or ("4g" in row["technologies"] and any(v == row["village_id"] for _, v in coverage)))
+        if not can and "satellite" not in row["technologies"]:
+            row["technologies"] = row["technologies"] + ("satellite",)
+    while math.prod(_choices(villages, coverage)) > MAX_CHOICES:
+        counts = _choices(villages, coverage)
+        row = villages[max(range(len(villages)), key=lambda i: (counts[i], -i))]
+        mine = [p for p in coverage if p[1] == row["village_id"]]
+        if mine:
+            coverage.remove(mine[-1])
+        elif len(row["technologies"]) > 1:
+            row["technologies"] = row["technologies"][1:]
+        else:
+            row["existing"] = "4g"
+    used = {s for s, _ in coverage}
+    sites = [s for s in sites if s["site_id"] in used]
+
+    deep = sorted(draw(st.lists(st.sampled_from(county_ids), min_size=2, max_size=n_counties, unique=True)))
+    groups = {DEEP: {"priority": float(draw(st.sampled_from([1, 2])))}}
+    if draw(st.booleans()):
+        groups.setdefault(draw(st.sampled_from([DEEP, "all-poor"])), {})["floor"] = float(
+            draw(st.sampled_from([0.25, 0.5, 1.0])))
+    policy = {"name": "test-policy", "groups": groups,
+              "schools": {"required": draw(st.booleans()), "min_mbps": 0.0},
+              "clinics": {"required": False}, "weights": {"non_poor": 0.5}, "rules": []}
+    counties = pd.DataFrame({"county_id": county_ids, "name": [f"县{c}" for c in county_ids],
+                             "province": ["P"] * n_counties, "prefecture": county_ids,
+                             "groups": [DEEP if c in deep else "" for c in county_ids]})
+    if budget is None:
+        budget = draw(st.booleans())
+    meta = {"name": "hypothesis-multipart", "currency": "CNY",
+            "objective": objective or draw(st.sampled_from(["max-coverage", "min-cost", "lexicographic"])),
+            "budget": float(draw(st.integers(0, 300))) if budget else None,
+            "budget_measure": "capex", "horizon_years": 5, "discount_rate": 0.0,
+            "costs": cost_model(), "policy": policy}
+    tables = {"counties": counties, "villages": pd.DataFrame(villages),
+              "nodes": pd.DataFrame({"node_id": node_ids, "kind": kinds}),
+              "edges": pd.DataFrame(edge_rows),
+              "beams": pd.DataFrame({"beam_id": ["P"], "capacity_mbps": [float(draw(st.sampled_from([10, 25, 60])))]})}
+    if sites:
+        tables["sites"] = pd.DataFrame(sites)
+        tables["coverage"] = pd.DataFrame(coverage, columns=["site_id", "village_id"])
+    return write_and_load(tables, meta)

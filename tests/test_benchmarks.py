@@ -87,9 +87,32 @@ def test_compare_flags_a_rejected_plan_and_a_run_that_stopped_solving():
     assert _whats(compare_rows([feasible], [_row(status="time_limit", objective=None, gap=None)])) == {"status"}
 
 
-def test_compare_missing_runs_fail_only_when_required():
-    assert compare_rows([_row(), _row(solver="cbc")], [_row()]).exit_code == 0
-    assert compare_rows([_row(), _row(solver="cbc")], [_row()], require_all=True).exit_code == EXIT_REGRESSION
+def test_compare_a_missing_run_fails_unless_a_subset_is_allowed():
+    missing = compare_rows([_row(), _row(solver="cbc")], [_row()])
+    assert missing.exit_code == EXIT_REGRESSION and _whats(missing) == {"missing"}
+    assert compare_rows([_row(), _row(solver="cbc")], [_row()], allow_missing=True).exit_code == 0
+
+
+def test_compare_an_invalid_bound_fails_whatever_the_baseline_said():
+    """bound_valid false: the bound cuts off a published optimum, a false proof (issue 10)."""
+    bad = _row(bound_valid=False, known_optimum=100.0, bound=101.0)
+    result = compare_rows([_row(bound_valid=False)], [bad])
+    assert result.exit_code == EXIT_REGRESSION and "bound" in _whats(result)
+    assert "false proof" in result.text()
+    assert compare_rows([_row()], [_row(bound_valid=True)]).exit_code == 0
+
+
+def test_restricted_baseline_reports_its_own_model_and_the_exact_bound():
+    from benchmarks.baselines import restricted_baseline
+
+    from .test_claims import triangle
+
+    r = restricted_baseline(triangle("min-cost", None))
+    assert r.name == "restricted" and r.status == "optimal"          # optimal for the restricted model ...
+    assert r.objective == pytest.approx(20.0) and r.bound == pytest.approx(20.0)
+    assert "for the problem posed" in r.message and r.solver == "restricted/highs"   # ... not for the exact one
+    none = restricted_baseline(triangle("max-coverage", 15.0))
+    assert none.decision is None and none.status == "error" and "does not prove" in none.message
 
 
 def test_bench_compare_cli_exit_codes(tmp_path, capsys):
@@ -208,7 +231,8 @@ def test_a_skipped_run_is_a_row_with_its_reason_and_the_run_stays_complete(tmp_p
     assert rows["fixed-tree"]["message"] == "not run: left out on purpose"
     assert rows["fixed-tree"]["wall_seconds"] is None and rows["fixed-tree"]["villages"] == 8
     assert rows["highs"]["status"] == "optimal" and rows["greedy"]["status"] == "feasible"
-    assert meta["complete"] is True and meta["runs_done"] == 3
+    assert rows["restricted"]["status"] in ("optimal", "feasible") and rows["restricted"]["role"] == "baseline"
+    assert meta["complete"] is True and meta["runs_done"] == 4
     assert "fixed-tree: skipped: not run: left out on purpose" in (tmp_path / "out" / "results.md").read_text()
 
 
@@ -342,7 +366,7 @@ def test_results_file_schema(tmp_path):
                   solvers=("highs",))
     meta = run_suite(suite, tmp_path / "out", plots=False, quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree"]
+    assert [r["solver"] for r in rows] == ["highs", "greedy", "fixed-tree", "restricted"]
     for r in rows:
         assert list(r)[:len(ROW_FIELDS)] == list(ROW_FIELDS)
         assert r["case"] == "b01" and r["family"] == "steinlib-B" and r["content_hash"]
@@ -353,7 +377,7 @@ def test_results_file_schema(tmp_path):
     assert highs["known_optimum"] == float(manifest()["b01"]["known_optimum"])
     assert highs["variables"] > 0 and highs["objective_vs_greedy"] is not None
     machine = json.loads((tmp_path / "out" / "machine.json").read_text())
-    assert machine["complete"] is True and machine["runs_done"] == 3 == meta["runs_done"]
+    assert machine["complete"] is True and machine["runs_done"] == 4 == meta["runs_done"]
     for key in ("cpu", "cores_usable", "memory_gb", "python", "backends", "reference_solve_seconds"):
         assert machine["machine"][key], key
     md = (tmp_path / "out" / "results.md").read_text()

@@ -192,3 +192,56 @@ def test_lexicographic_with_a_gap_on_real_solvers_verifies():
         s = plan.summary
         assert s["verified"] and s["objective"] <= s["bound"] + 1e-6
         assert s["objective"] >= s["stages"][0]["objective"] - 1e-6
+
+
+# --------------------------------------------------------------------------- the property
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .strategies import instances, multipart_instances  # noqa: E402
+
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+TOL = 1e-6
+
+
+def holds_against_oracle(inst, **options):
+    """A verified plan whose value and bound bracket the oracle's optimum (optimal only when equal), or a
+    claim of infeasibility the oracle agrees with, or (outside exact mode) a SolverError claiming nothing."""
+    expected, _ = brute_force(inst)
+    try:
+        plan = solve(inst, **options)
+    except InfeasibleError as err:
+        assert expected is None, f"claimed infeasible, the oracle finds {expected}: {err}"
+        return
+    except SolverError as err:
+        assert options.get("mode", "exact") != "exact", str(err)
+        assert "does not prove" in str(err), str(err)
+        return
+    assert expected is not None, "a plan for an instance the oracle proves infeasible"
+    s = plan.summary
+    assert s["verified"] and s["gap_relative_to"].startswith("the problem posed")
+    truth = expected[0] if isinstance(expected, tuple) else expected
+    value, bound = s["objective"], s["bound"]
+    if s["objective_kind"] == "min-cost":
+        assert truth <= value + TOL * max(1.0, abs(value))
+        assert bound is None or bound <= truth + TOL * max(1.0, abs(truth)), (bound, truth)
+    else:
+        assert value <= truth + TOL * max(1.0, abs(truth))
+        assert bound is None or bound >= truth - TOL * max(1.0, abs(truth)), (bound, truth)
+    if s["status"] == "optimal":
+        assert math.isclose(value, truth, rel_tol=TOL, abs_tol=TOL), (value, truth)
+        if isinstance(expected, tuple):
+            assert math.isclose(s["cost_objective"], expected[1], rel_tol=TOL, abs_tol=TOL)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(inst=instances(), gap=st.sampled_from([0.0, 0.05, 0.3]), mode=st.sampled_from(["exact", "restricted"]))
+def test_every_objective_and_gap_gives_a_verified_plan_or_a_proven_claim(inst, gap, mode):
+    holds_against_oracle(inst, gap=gap, mode=mode)
+
+
+@settings(max_examples=15, **SETTINGS)
+@given(inst=multipart_instances(), gap=st.sampled_from([0.0, 0.3]),
+       mode=st.sampled_from(["restricted", "decomposed", "decomposed-exact"]))
+def test_several_parts_give_a_verified_plan_or_a_proven_claim(inst, gap, mode):
+    holds_against_oracle(inst, gap=gap, mode=mode, threads=1)

@@ -178,3 +178,69 @@ def test_shipped_osm_demo_is_what_the_importer_makes(tmp_path):
         # numbers to 1e-9 relative: another PROJ version may differ in the last digit of a geodesic length
         pd.testing.assert_frame_equal(pd.read_csv(out / name), pd.read_csv(demo / name), rtol=1e-9, obj=name)
     assert "ODbL" in (demo / "README.md").read_text()
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="27.00" lon="101.00"/><node id="2" lat="27.00" lon="101.10"/>
+  <node id="3" lat="27.10" lon="101.10"/><node id="4" lat="27.10" lon="101.00"/>
+  <node id="10" lat="27.05" lon="100.95"/><node id="11" lat="27.05" lon="101.02"/>
+  <node id="12" lat="27.05" lon="101.05"/><node id="13" lat="27.05" lon="101.08"/>
+  <node id="14" lat="27.08" lon="101.05"/><node id="15" lat="27.05" lon="101.20"/>
+  <node id="20" lat="27.051" lon="101.03"><tag k="place" v="village"/><tag k="name" v="甲村"/>
+    <tag k="population" v="1,234"/></node>
+  <node id="21" lat="27.079" lon="101.051"><tag k="place" v="hamlet"/><tag k="name" v="乙组"/></node>
+  <node id="22" lat="27.049" lon="101.19"><tag k="place" v="isolated_dwelling"/></node>
+  <node id="23" lat="27.051" lon="100.951"><tag k="place" v="town"/><tag k="name" v="县城"/></node>
+  <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/></way>
+  <way id="200"><nd ref="10"/><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="15"/>
+    <tag k="highway" v="tertiary"/></way>
+  <way id="201"><nd ref="12"/><nd ref="14"/><tag k="highway" v="track"/></way>
+  <way id="202"><nd ref="11"/><nd ref="14"/><tag k="highway" v="footway"/></way>
+  <relation id="300"><member type="way" ref="100" role="outer"/><tag k="type" v="boundary"/>
+    <tag k="boundary" v="administrative"/><tag k="admin_level" v="6"/><tag k="name" v="普格县"/></relation>
+</osm>
+"""
+
+
+def test_admin_areas_population_tags_and_defaults_from_a_tiny_extract(tmp_path, capsys):
+    src = tmp_path / "tiny.osm"
+    src.write_text(TINY_OSM, encoding="utf-8")
+    out = tmp_path / "inst"
+    assert cli_main(["import", "osm", str(src), "-o", str(out), "--terrain", "hills"]) == 0
+    inst = load_instance(out)
+    v = inst.villages
+    assert v.loc["n20", "population"] == 1234 and v.loc["n21", "population"] == 100
+    assert v.loc["n22", "population"] == 10
+    # relation 300 is the county (area id 601 = 2 x 300 + 1); the dwelling east of it is in none
+    assert v.loc["n20", "county_id"] == "r300" and v.loc["n21", "county_id"] == "r300"
+    assert v.loc["n22", "county_id"] == "unassigned"
+    assert inst.counties.loc["r300", "name"] == "普格县"
+    assert shapely.from_wkt(inst.counties.loc["r300", "boundary"]).equals(shapely.box(101.0, 27.0, 101.1, 27.1))
+    e = inst.edges
+    assert set(e["road_class"]) == {"tertiary", "track", "connector"}  # the footway carries no trench
+    assert (e["terrain"] == "hills").all() and (v["terrain"] == "hills").all()
+    # the tertiary way is cut at node 12 (the track starts there) and at each village's foot
+    roads = e[e["road_class"] != "connector"]
+    geod = Geod(ellps="WGS84")
+    expected = (geod.line_length([100.95, 101.02, 101.05, 101.08, 101.20], [27.05] * 5)
+                + geod.line_length([101.05, 101.05], [27.05, 27.08]))
+    assert roads["length_km"].sum() == pytest.approx(expected / 1000, rel=1e-9)
+    assert set(inst.nodes.loc[inst.nodes["kind"] == "backbone"].index) == {"b-n23"}
+    err = capsys.readouterr().err
+    assert "2 of 3 villages have no population tag" in err and "1 village(s) in no county boundary" in err
+
+
+def test_boundary_layer_and_backbone_layer(tmp_path, capsys):
+    src = tmp_path / "tiny.osm"
+    src.write_text(TINY_OSM, encoding="utf-8")
+    gpd.GeoDataFrame({"id": ["west"]}, geometry=[shapely.box(100.9, 26.9, 101.1, 27.2)],
+                     crs="EPSG:4326").to_file(tmp_path / "area.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame({"id": ["POP-1"]}, geometry=[shapely.Point(101.0, 27.06)],
+                     crs="EPSG:4326").to_file(tmp_path / "pop.geojson", driver="GeoJSON")
+    out = tmp_path / "inst"
+    assert cli_main(["import", "osm", str(src), "-o", str(out), "--boundary", str(tmp_path / "area.geojson"),
+                     "--backbone", str(tmp_path / "pop.geojson")]) == 0
+    inst = load_instance(out)
+    assert sorted(inst.villages.index) == ["n20", "n21"]  # the dwelling at 101.19 E lies outside
+    assert list(inst.nodes.index[inst.nodes["kind"] == "backbone"]) == ["b-POP-1"]

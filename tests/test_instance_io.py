@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.errors import InputError
+from allocator.errors import InputError, InputWarning
 from allocator.io import load_instance, write_instance
 from allocator.io.tomlwrite import dumps
 from allocator.schema import ALL_POOR, TABLES, Technology
@@ -67,6 +67,20 @@ def test_writer_refuses_missing_required_column_and_leaves_nothing(tmp_path):
     with pytest.raises(InputError, match="sites.csv, column 'site_id'.*lacks required column"):
         write_instance(tmp_path / "x", meta={"name": "x"}, **tables)
     assert not (tmp_path / "x").exists()
+
+
+def test_writer_refuses_unknown_column_and_keeps_note_columns(tmp_path):
+    tables = {k: pd.DataFrame(v) for k, v in base_tables().items() if v is not None}
+    tables["villages"]["osm_id"] = "w1"
+    with pytest.raises(InputError, match="villages.csv, column 'osm_id': column 'osm_id' is not a column of "
+                                         "villages.csv\n  fix: rename it to 'x_osm_id'"):
+        write_instance(tmp_path / "x", meta={"name": "x"}, **tables)
+    assert not (tmp_path / "x").exists()
+    tables["villages"] = tables["villages"].rename(columns={"osm_id": "x_osm_id"})
+    d = write_instance(tmp_path / "x", meta={"name": "x", "cost_model": "models/costs/china-2018.toml",
+                                             "policy_model": "models/policy/miit-2018-2020.toml"}, **tables)
+    with pytest.warns(InputWarning, match="x_osm_id"):
+        assert (load_instance(d).villages["x_osm_id"] == "w1").all()
 
 
 def test_writer_overwrite_flag(tmp_path):

@@ -476,3 +476,40 @@ def test_rollout_command_options_and_failures(tmp_path, capsys):
     assert json.loads((out / "summary.json").read_text())["carry_over"] is True
     assert main(["rollout", str(d), "-q", "--years", "2018,2019", "--budgets", "none,none"]) == 0
     assert "2018: new fiber 2" in capsys.readouterr().out
+
+
+def test_rollout_says_year_stage_and_gap_on_stderr_and_nothing_with_q(tmp_path, capsys):
+    """A rollout can run for minutes: stage and years on stderr while it runs, silent with -q."""
+    d = _write_hand_dir(tmp_path, {"years": [2018, 2019], "budgets": [8.0, 6.0]})
+    assert main(["rollout", str(d), "--objective", "lexicographic"]) == 0
+    err = capsys.readouterr().err
+    assert "stage 1 of 2 (max-coverage, years 2018-2019): solving" in err
+    assert "stage 2 of 2 (min-cost keeping that coverage, years 2018-2019)" in err
+    assert "year 2018: decoded" in err and "year 2019: decoded" in err and "gap 0.0000%" in err
+    assert main(["rollout", str(d), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_highs_reports_a_running_mip_solve_and_the_rollout_throttles_it():
+    """The solver's state reaches the progress function while HiGHS runs; the rollout passes on
+    at most one line per PROGRESS_EVERY seconds of solver time."""
+    from allocator.backends import get_backend
+    from allocator.backends.base import SolveOptions
+    from allocator.rollout import _solver_progress
+    try:
+        from test_backends import allocation
+    except ImportError:
+        from tests.test_backends import allocation
+
+    states = []
+    result = get_backend("highs").solve(allocation(villages=120), SolveOptions(progress=states.append))
+    assert result.status.value == "optimal" and states
+    assert {"seconds", "objective", "bound", "gap"} == set(states[-1])
+    assert all(s["seconds"] >= 0 for s in states)
+    lines = []
+    report = _solver_progress(lines.append, "stage 1 of 1 (max-coverage, years 2018-2020)", every=10.0)
+    for s in (0.5, 3.0, 10.2, 12.0, 20.3):
+        report({"seconds": s, "objective": None, "bound": 2.0e5, "gap": None})
+    assert len(lines) == 2 and lines[0].startswith("stage 1 of 1 (max-coverage, years 2018-2020): 10s")
+    assert "best plan none yet, bound 200,000" in lines[0]
+    assert _solver_progress(None, "x") is None

@@ -60,6 +60,8 @@ def one_line(err) -> str:
     (dict(gap=5), ["gap must be a fraction in [0, 1), got 5"]),
     (dict(budget=-5.0), ["budget must be a non-negative number, got -5.0"]),
     (dict(budget=math.nan), ["budget must be a non-negative number, got nan"]),
+    (dict(budget=1e308), ["budget must be a non-negative number, got 1e+308 (allowed: [0, 1,000,000,000,000,000] "
+                          "currency)"]),
     (dict(threads=0), ["threads must be a positive integer, got 0"]),
 ], ids=lambda v: "-".join(v) if isinstance(v, dict) else None)
 def test_bad_option_is_an_options_error_naming_it(trench, options, words):

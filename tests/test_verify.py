@@ -483,8 +483,9 @@ def test_whatif_plan_breaking_the_scenario_rule_fails_naming_it(whatif_plans, tm
 @pytest.mark.parametrize("text, problem", [
     ("{not json", "not valid JSON"),
     ("[1, 2]", "must hold one JSON object"),
-    ('{"name": "x", "overrides": [1]}', "'overrides' must be a JSON object"),
-    ('{"name": "x", "status": "infeasible", "message": "floors cannot be met\\nmore"}',
+    ('{"name": "x", "overrides": {}}', "'base' must be the path of the base instance"),
+    ('{"name": "x", "base": "b", "overrides": [1]}', "'overrides' must be a JSON object"),
+    ('{"name": "x", "base": "b", "status": "infeasible", "message": "floors cannot be met\\nmore"}',
      "scenario 'x' ended infeasible and has no plan: floors cannot be met"),
 ])
 def test_bad_scenario_record_is_input_error(whatif_plans, tmp_path, capsys, text, problem):

@@ -108,7 +108,7 @@ def test_bad_form_is_reported_and_not_stored(served):
     r = c.post("/api/scenarios", json={"instance_id": iid, "form": {"name": "x", "floors": {"deep-povrty": 0.9}}})
     assert r.status_code == 422
     err = r.json()["errors"][0]
-    assert err["file"] == "scenario form" and err["column"] == "floors.deep-povrty" and err["line"] is not None
+    assert err["file"] == "scenario form" and err["column"] == "floors.deep-povrty" and err["line"] is None
     assert "deep-poverty" in err["fix"]  # did you mean
     r = c.post("/api/scenarios", json={"instance_id": iid, "form": {"name": "x", "budget": -5}})
     assert r.status_code == 422 and "out of range" in r.json()["errors"][0]["problem"]
@@ -312,3 +312,55 @@ def test_interrupted_jobs_are_queued_again(tmp_path):
     with TestClient(create_app(instances, tmp_path, workers=1), base_url=LOCAL) as c:
         assert not (tmp_path / "jobs" / f".{jid}.half").exists()
         assert wait(c, jid)["state"] == "done"
+
+
+@pytest.mark.slow
+def test_five_concurrent_runs_finish_with_verified_plans(tmp_path):
+    instances = discover([COUNTY])
+    iid = next(iter(instances))
+    app = create_app(instances, tmp_path, workers=5)
+    budgets = [7.0e7, 7.5e7, 8.0e7, 8.5e7, 9.0e7]
+    with TestClient(app, base_url=LOCAL) as c:
+        ids = []
+        for b in budgets:
+            s = c.post("/api/scenarios", json={"instance_id": iid, "form": {"name": f"b{b:.0f}", "budget": b}}).json()
+            ids.append(c.post("/api/jobs", json={"kind": "run", "scenario_id": s["id"]}).json()["id"])
+        most = 0
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            most = max(most, app.state.queue.running())
+            states = [c.get(f"/api/jobs/{j}").json()["state"] for j in ids]
+            if all(s in ("done", "failed", "cancelled") for s in states):
+                break
+            time.sleep(0.2)
+        assert most == 5, "the five runs ran at the same time"
+        jobs = [c.get(f"/api/jobs/{j}").json() for j in ids]
+    costs = []
+    for b, job in zip(budgets, jobs):
+        assert job["state"] == "done" and job["status"] == "optimal", job["message"]
+        instance, plan = _plan_of(tmp_path, job["id"])
+        report = verify(instance, plan.decision, summary=plan.summary)
+        assert report.ok, report.violations
+        assert instance.budget == b and plan.total_cost <= b * (1 + 1e-9)
+        costs.append(plan.summary["objective"])
+    assert costs == sorted(costs)  # more money never covers less
+
+
+def test_generate_a_preset_from_the_page(tmp_path):
+    app = create_app(discover([TINY]), tmp_path, workers=1)
+    with TestClient(app, base_url=LOCAL) as c:
+        assert "county" in [p["preset"] for p in c.get("/api/presets").json()]
+        assert c.post("/api/presets", json={"preset": "continent", "seed": 1}).status_code == 422
+        assert c.post("/api/presets", json={"preset": "county", "seed": -1}).status_code == 422
+        job = c.post("/api/presets", json={"preset": "tiny", "seed": 1}).json()
+        again = c.post("/api/presets", json={"preset": "tiny", "seed": 1}).json()
+        assert again["id"] == job["id"]  # same preset and seed: one job
+        done = wait(c, job["id"])
+        assert done["state"] == "done", done["message"]
+        iid = done["created_instance"]
+        assert iid in [e["id"] for e in c.get("/api/instances").json()]
+        assert c.get(f"/api/instances/{iid}/baseline").json()["counts"]["villages"] == 6
+        assert (tmp_path / "instances" / "tiny-seed1" / "instance.toml").is_file()
+    # served again after a restart, without being named on the command line
+    with TestClient(create_app(discover([TINY]), tmp_path, workers=1), base_url=LOCAL) as c:
+        assert iid in [e["id"] for e in c.get("/api/instances").json()]

@@ -149,10 +149,12 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
 
     # English, with thousands separators
     page.click("#lang")
-    page.wait_for_selector("#compare-table")
+    page.wait_for_selector("h1:has-text('Side by side')")  # the page is drawn again in English
+    page.wait_for_selector("#transitions", timeout=SOLVE_MS)
     assert "Side by side" in page.inner_text("#main") and "CNY" in page.inner_text("#compare-table")
     shot("6-compare-en")
     page.goto(server + f"#/j/{jid}")
+    page.wait_for_selector("h1:has-text('Plan:')")
     page.wait_for_selector("#plan-summary")
     assert "," in page.inner_text("#total-cost") and "CNY" in page.inner_text("#total-cost")
     shot("7-plan-en")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -43,6 +44,9 @@ class SolveOptions:
     gap: relative gap at which the solver may stop (0 = prove optimality).
     threads: solver threads (None = solver default).
     seed: random seed handed to the solver (determinism).
+    progress: called now and then during a MIP solve with a dict of ``seconds``,
+    ``objective`` (incumbent, None before one), ``bound`` and ``gap`` (None when not
+    known), by the backends that can report it (HiGHS); the caller throttles.
     """
 
     time_limit: float | None = None
@@ -50,6 +54,7 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

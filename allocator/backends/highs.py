@@ -71,7 +71,17 @@ class HighsBackend(GuardedBackend):
             if any(model.integer) and remaining < _FJ_SECONDS_PER_NONZERO * model.stats()["nonzeros"]:
                 h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
                 extra["feasibility_jump"] = "off: could outlast the time limit"
+        # the plain binding's callback API (highspy.Highs wraps the same calls); the two
+        # functions must outlive run(): HiGHS holds no reference of its own to them
+        callback = user = None
+        if options.progress is not None and any(model.integer):
+            callback = lambda _type, _msg, data_out, _data_in, report: report(data_out)  # noqa: E731
+            user = lambda data: _report(options.progress, data)  # noqa: E731
+            h.setCallback(callback, user)
+            h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         run_status = h.run()
+        if callback is not None:
+            h.setCallback(None, None)  # stops the callbacks
         model_status = h.getModelStatus()
         raw = h.modelStatusToString(model_status)
         info = h.getInfo()
@@ -152,6 +162,13 @@ class HighsBackend(GuardedBackend):
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
         return h
+
+
+def _report(progress, data) -> None:
+    """Hand HiGHS's MIP state (called back many times a second) to a progress function."""
+    finite = lambda v: float(v) if v is not None and np.isfinite(v) else None  # noqa: E731
+    progress({"seconds": float(data.running_time), "objective": finite(data.mip_primal_bound),
+              "bound": finite(data.mip_dual_bound), "gap": finite(data.mip_gap)})
 
 
 def _consistent(model: LinearModel, x: np.ndarray, info) -> bool:

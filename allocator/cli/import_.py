@@ -15,9 +15,9 @@ _FORMATS = {
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "import", help="import a published benchmark file as an instance directory",
-        description="Import a published benchmark file as an instance directory "
-                    "(objective: minimum cost, every village covered). See docs/importers.md.")
+        "import", help="import a published benchmark file, an OpenStreetMap extract or GIS layers as an instance",
+        description="Import a published benchmark file (stp, scp: objective minimum cost, every village "
+                    "covered), or real data (osm, gis). See docs/importers.md.")
     formats = parser.add_subparsers(dest="format", metavar="FORMAT")
     formats.required = True
     for fmt, help_text in _FORMATS.items():

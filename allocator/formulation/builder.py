@@ -14,7 +14,7 @@ from ..decision import Decision
 from ..graph import FiberNetwork, build_network
 from ..schema import NO_TECHNOLOGY, Technology
 from . import budget as budget_family
-from . import cellular, choice, eligibility, fiber, objective, satellite
+from . import cellular, choice, dualascent, eligibility, fiber, objective, satellite
 from . import floors as floors_family
 from .linear import LinearModel
 from .variables import Columns
@@ -30,6 +30,8 @@ class Formulation:
     eligibility: eligibility.Eligibility
     floors: list
     stats: dict = field(default_factory=dict)
+    #: a plan a heuristic found while building (the dual-ascent reduction's), for a warm start
+    heuristic_plan: Decision | None = None
 
 
 @dataclass
@@ -79,19 +81,34 @@ def build_block(model: LinearModel, instance, network: FiberNetwork, elig: eligi
 
 def build(instance, *, objective_kind: str, budget: float | None, mode: str = "exact",
           network: FiberNetwork | None = None, integer_only: bool = False,
-          mcf_limit: int = fiber.MCF_COLUMN_LIMIT) -> Formulation:
+          mcf_limit: int = fiber.MCF_COLUMN_LIMIT, bound_reductions: bool = False) -> Formulation:
     """``mcf_limit``: flow columns allowed for multi-commodity branches (0: one
-    aggregated flow per branch, the default; see fiber.MCF_COLUMN_LIMIT)."""
+    aggregated flow per branch, the default; see fiber.MCF_COLUMN_LIMIT).
+
+    ``bound_reductions`` (exact mode, Steiner-shaped instances only): delete the
+    arcs dual ascent proves useless for every plan as good as a heuristic one
+    (dualascent.py). The model then holds every plan at least as good as that
+    one, so its optimum and every bound of it are the whole problem's."""
     t0 = time.perf_counter()
     if network is None:
         network = default_network(instance)
+    reduction = None
+    if bound_reductions and mode == "exact":
+        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget)
+        if terms is not None:
+            reduction = dualascent.reduce_network(network, terms)
+            network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
     block = build_block(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
                         mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
+    plan = None
+    if reduction is not None:
+        block.fiber_stats["dual_ascent"] = reduction.stats
+        plan = dualascent.plan_decision(instance, reduction)
     stats = {"fiber": block.fiber_stats, "build_seconds": time.perf_counter() - t0, **model.stats()}
-    return Formulation(model, block.columns, network, elig, block.floors, stats)
+    return Formulation(model, block.columns, network, elig, block.floors, stats, heuristic_plan=plan)
 
 
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:

@@ -383,6 +383,9 @@ def import_gis(directory, *, villages, roads, backbone, towers=None, mapping=Non
     bt = read_points(backbone, what="backbone", id_field=None, spec=spec["backbone"], report=report)
     tt = (read_points(towers, what="towers", id_field=None, spec=spec["towers"], report=report)
           if towers is not None else None)
+    for points in (bt, tt):  # the connector of a point of presence or tower is priced at --terrain
+        if points is not None:
+            points["terrain"] = terrain
     tables, report = assemble(
         name=name or Path(directory).name,
         description=f"Imported from GIS layers ({Path(villages).name}, {Path(roads).name}) by `allocator import gis`",

@@ -202,6 +202,7 @@ def import_osm(path, directory, *, bbox=None, boundary=None, village_places=VILL
         bt = pd.DataFrame({"id": [f"n{i}" for i in bp["osm_id"]], "lon": bp["lon"].to_numpy(float),
                            "lat": bp["lat"].to_numpy(float), "name": bp["name"].tolist()})
         bfile = f"{path} (place={','.join(backbone_places)})"
+    bt["terrain"] = terrain
     report.counts["osm_places"] = int(len(places))
     desc = (f"Imported from OpenStreetMap extract {Path(path).name} by `allocator import osm`. {ODBL_NOTE}")
     tables, report = assemble(

@@ -223,7 +223,7 @@ parameter it scales or sets must stay within these ranges.
 | `satellite.mbps` | Mbit/s | bandwidth satellite delivers |
 | `quality.fiber`, `quality.4g`, `quality.satellite` | in [0, 1] | quality factor of each technology in the `max-coverage` objective |
 | `sources` | table | parameter -> citation |
-| `roads.factor` | multiplier | optional, read only by `allocator import osm\|gis`: trench cost per km of a road class (OpenStreetMap `highway=*` names) = `fiber.per_km[terrain]` x factor; classes absent carry no trench |
+| `roads.factor` | multiplier | optional, read only by `allocator import osm\\|gis`: trench cost per km of a road class (OpenStreetMap `highway=*` names) = `fiber.per_km[terrain]` x factor; classes absent carry no trench |
 | `roads.off_road_factor` | multiplier | optional, importers only: the straight link from a village or point of presence to its nearest road costs `fiber.per_km[terrain]` x this |
 
 **Prices of rows** (added by the loader, `allocator/pricing.py`): an edge costs its `cost` when

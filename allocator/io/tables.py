@@ -236,8 +236,7 @@ def _default_series(col: Column, n: int) -> pd.Series:
 def _check_limits(table: CsvTable, col: Column, text: pd.Series, values: np.ndarray) -> None:
     """Every filled value within the column's declared limits (schema.Limits)."""
     lim = col.limits
-    with np.errstate(invalid="ignore"):  # NaN (empty cell) compares False: not out of range
-        low, high = values < lim.low, values > lim.high
+    low, high = values < lim.low, values > lim.high  # NaN (an empty cell) compares False: not out of range
     out = low | high
     if not out.any():
         return
@@ -252,7 +251,7 @@ def _check_limits(table: CsvTable, col: Column, text: pd.Series, values: np.ndar
         fix += f", in {lim.unit}"
     if col.name == "lat" and "lon" in table.df.columns:  # lon/lat swapped is the usual cause
         fix += "; check that lon and lat are not swapped (lat is north-south, within +-90)"
-    elif lim.unit in ("degrees",):
+    elif lim.unit == "degrees":
         fix += " (decimal degrees, WGS84)"
     else:
         fix += " (check for a typo, a missing decimal point or a value in another unit)"

@@ -13,7 +13,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import TABLES
+from ..schema import NOTE_PREFIX, TABLES
 from . import tomlwrite
 from .atomic import atomic_output_dir
 
@@ -70,9 +70,10 @@ def _cell(value, kind: str) -> str:
 
 
 def table_to_text(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Columns of ``df`` in schema order (extra columns after), every cell as text.
+    """Columns of ``df`` in schema order (note columns, prefix ``x_``, after), every cell as text.
 
-    The id column may be the index. Columns the loader derives are dropped."""
+    The id column may be the index. Columns the loader derives are dropped; any other column the
+    schema does not know is an error (the loader would refuse the file)."""
     columns = TABLES[name]
     id_col = ID_COLUMNS.get(name)
     if id_col and id_col not in df.columns and df.index.name == id_col:
@@ -88,6 +89,13 @@ def table_to_text(name: str, df: pd.DataFrame) -> pd.DataFrame:
     derived = set(DERIVED_COLUMNS.get(name, ()))
     ordered = [c.name for c in columns if c.name in df.columns]
     extra = [c for c in df.columns if c not in kinds and c not in derived]
+    unknown = [c for c in extra if not str(c).startswith(NOTE_PREFIX)]
+    if unknown:  # the loader would refuse the file: say so now, to the program that writes it
+        raise InputError(f"column '{unknown[0]}' is not a column of {name}"
+                         + (f" (also: {', '.join(map(str, unknown[1:]))})" if len(unknown) > 1 else ""),
+                         file=name, column=str(unknown[0]),
+                         fix=f"rename it to '{NOTE_PREFIX}{unknown[0]}' to keep it as a note the model does not "
+                             f"read, or drop it (columns: docs/format.md)")
     out = {}
     for col in ordered + extra:
         kind = kinds.get(col, "str")

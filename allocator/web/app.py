@@ -24,13 +24,14 @@ from fastapi.staticfiles import StaticFiles
 from ..errors import AllocatorError, InputError
 from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
                     scenario_to_form, toml_of)
-from .instances import Baselines, Entry
+from .instances import Baselines, Entry, discover
 from .jobs import JobQueue
 from .store import Store, valid_id
 
 TOKEN_COOKIE = "allocator_token"
 TOKEN_HEADER = "x-allocator-token"
 JOB_KINDS = ("run", "frontier", "prices")
+PRESET_JOB = "generate"
 SOLVERS = ("highs", "cbc", "scip", "cpsat")
 
 
@@ -45,6 +46,15 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
 
     store = Store(data_dir)
     baselines = Baselines(store.cache_dir)
+    instances = dict(instances)
+
+    def refresh() -> None:
+        """Presets generated from the page (DATA/instances/) are served too."""
+        if any((c / "instance.toml").is_file() for c in store.generated_dir.iterdir()):
+            for iid, e in discover([store.generated_dir]).items():
+                instances.setdefault(iid, e)
+
+    refresh()
     queue = JobQueue(store, lambda iid: instances[iid].path if iid in instances else None, max_running=workers)
 
     @asynccontextmanager
@@ -91,6 +101,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     def entry(iid: str) -> Entry:
         e = instances.get(iid)
         if e is None:
+            refresh()
+            e = instances.get(iid)
+        if e is None:
             raise HTTPException(404, f"no instance '{iid}'")
         return e
 
@@ -129,6 +142,10 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         if row["state"] == "queued":
             queued = [j["id"] for j in store.jobs(state="queued")]
             out["position"] = queued.index(row["id"]) + 1 if row["id"] in queued else None
+        if row["kind"] == PRESET_JOB and row["state"] == "done":
+            refresh()
+            path = (store.generated_dir / row["name"]).resolve()
+            out["created_instance"] = next((e.id for e in instances.values() if e.path == path), None)
         return out
 
     # ------------------------------------------------------------------ page
@@ -145,7 +162,30 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     # ------------------------------------------------------------------ instances
     @app.get("/api/instances")
     def list_instances():
+        refresh()
         return [{"id": e.id, "name": e.name, "description": e.description} for e in instances.values()]
+
+    @app.get("/api/presets")
+    def list_presets():
+        from ..generator.presets import PRESETS
+        return [{"preset": name, "description": p.description} for name, p in PRESETS.items()]
+
+    @app.post("/api/presets", status_code=201)
+    def generate_preset(payload: dict = Body(...)):
+        """Generate a preset instance (a job: the national preset takes minutes)."""
+        from ..generator.presets import PRESETS
+        preset, seed = payload.get("preset"), payload.get("seed", 1)
+        if preset not in PRESETS:
+            raise InputError(f"unknown preset {preset!r}", column="preset", fix=f"use one of: {', '.join(PRESETS)}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+            raise InputError(f"seed must be a whole number >= 0, got {seed!r}", column="seed", fix="e.g. 1")
+        name = f"{preset}-seed{seed}"
+        for j in store.jobs(PRESET_JOB):  # the same preset and seed give the same files: once is enough
+            if j["kind"] == PRESET_JOB and j["name"] == name and j["state"] in ("queued", "running", "done"):
+                return job_view(j)
+        jid = store.add_job(kind=PRESET_JOB, instance_id=PRESET_JOB, scenario_id=None, name=name, toml="",
+                            options={"preset": preset, "seed": seed})
+        return job_view(store.job(jid))
 
     @app.get("/api/instances/{iid}/baseline")
     def instance_baseline(iid: str):

@@ -33,7 +33,8 @@ def check_scenario(text: str, instance, *, label: str) -> Scenario:
             scenario = parse_scenario(path)
             scenario_overrides(scenario, instance)
         except InputError as err:
-            raise InputError(err.problem, file=label, line=err.line, column=err.column, fix=err.fix) from None
+            line = None if label == FORM_LABEL else err.line  # a line of TOML the user never wrote says nothing
+            raise InputError(err.problem, file=label, line=line, column=err.column, fix=err.fix) from None
     return dataclasses.replace(scenario, path=None, base=None)
 
 

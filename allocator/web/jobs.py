@@ -99,7 +99,8 @@ class JobQueue:
 
     def _launch(self, job: dict) -> None:
         jid = job["id"]
-        path = self.instance_path(job["instance_id"])
+        path = self.instance_path(job["instance_id"]) if job["kind"] != "generate" \
+            else self.store.generated_dir / job["name"]
         if path is None:
             self.store.set_job(jid, state="failed", status="error", finished=time.time(),
                                message="the instance of this job is not served any more "

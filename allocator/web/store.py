@@ -5,7 +5,7 @@ not, so killing the server never loses a saved scenario) holds two tables:
 
 - ``scenarios``: id, instance id, name, the scenario's TOML text (the same text
   the CLI reads), created/updated times;
-- ``jobs``: id, kind (run | frontier | prices), instance id, scenario id and the
+- ``jobs``: id, kind (run | frontier | prices | generate), instance id, scenario id and the
   TOML the job was started with (a later edit of the scenario does not change
   what a finished job means), options, state (queued | running | done | failed |
   cancelled), progress (stage, bound, gap), message, times.
@@ -69,7 +69,8 @@ class Store:
         self.data_dir = Path(data_dir).resolve()
         self.jobs_dir = self.data_dir / "jobs"
         self.cache_dir = self.data_dir / "cache"
-        for d in (self.data_dir, self.jobs_dir, self.cache_dir):
+        self.generated_dir = self.data_dir / "instances"  # presets generated from the page
+        for d in (self.data_dir, self.jobs_dir, self.cache_dir, self.generated_dir):
             d.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "workspace.sqlite"
         self._lock = threading.Lock()

@@ -13,7 +13,9 @@ A finished run's folder::
     web.json        what the plan page shows (summary, groups, ranking, ledger head), pre-computed
 
 A frontier job writes frontier.csv/.json/.png (allocator.frontier.write_frontier);
-a prices job writes prices.csv and budget.json.
+a prices job writes prices.csv and budget.json; a generate job writes a preset instance
+into ``DATA/instances/<preset>-seed<N>/`` (allocator.generator.generate), which the
+server then serves like the instances it was started with.
 """
 from __future__ import annotations
 
@@ -90,6 +92,8 @@ def run_job(db_path: str, jid: str, kind: str, instance_path: str, toml: str, op
             fields = _run_frontier(instance_path, toml, options, Path(job_dir), say)
         elif kind == "prices":
             fields = _run_prices(instance_path, toml, options, Path(job_dir), say)
+        elif kind == "generate":
+            fields = _run_generate(instance_path, options, say)
         else:
             raise ValueError(f"unknown job kind {kind!r}")
         writer.update(state="done", finished=time.time(), **fields)
@@ -237,4 +241,14 @@ def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say
     with atomic_output_dir(job_dir) as tmp:
         floors.to_csv(tmp / "prices.csv", index=False, encoding="utf-8", lineterminator="\n")
         (tmp / "budget.json").write_text(json.dumps(plain_json(budget), ensure_ascii=False), encoding="utf-8")
+    return {"status": "done", "stage": "done", "message": ""}
+
+
+def _run_generate(instance_path: str, options: dict, say) -> dict:
+    from ..generator import generate
+
+    say(f"generating preset {options['preset']} with seed {options['seed']}")
+    if (Path(instance_path) / "instance.toml").is_file():  # already there: same preset and seed, same files
+        return {"status": "done", "stage": "done", "message": "already generated"}
+    generate(options["preset"], seed=int(options["seed"]), directory=instance_path, overwrite=False)
     return {"status": "done", "stage": "done", "message": ""}

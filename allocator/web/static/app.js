@@ -38,7 +38,8 @@ const TEXT = {
     solver: "求解器", time_limit: "时限（秒）", none_left: "所有行政村均已通宽带",
     scale_fiber: "光纤", scale_cellular: "4G 基站", scale_satellite: "卫星", missing_plan: "无方案",
     not_met: "未达标", met: "达标", saved: "已保存", shown_first: "仅显示前 {n} 行（Excel 中为全部 {m} 行）",
-    instance_facts: "算例", search_hint: "输入以搜索", baseline_map_note: "规划前：已通（灰）与未通（红）",
+    instance_facts: "算例", search_hint: "输入以搜索", presets: "生成合成算例（预设）", generate: "生成", seed: "随机种子",
+    generated: "已生成：", generate_note: "同一预设与种子生成相同的文件；全国预设需数分钟。", baseline_map_note: "规划前：已通（灰）与未通（红）",
   },
   en: {
     title: "Broadband budget workspace", instances: "Instances", open: "Open", baseline: "Baseline (before any plan)", map: "Map",
@@ -76,6 +77,8 @@ const TEXT = {
     none_left: "Every village has broadband", scale_fiber: "fiber", scale_cellular: "4G sites", scale_satellite: "satellite",
     missing_plan: "no plan", not_met: "NOT met", met: "met", saved: "Saved",
     shown_first: "First {n} rows shown (the Excel file has all {m})", instance_facts: "Instance",
+    presets: "Generate a synthetic instance (preset)", generate: "Generate", seed: "Seed", generated: "Generated: ",
+    generate_note: "The same preset and seed give the same files; the national preset takes minutes.",
     search_hint: "type to search", baseline_map_note: "Before any plan: connected (grey) and not (red)",
   },
 };
@@ -168,7 +171,16 @@ async function pageInstances() {
   const list = await instances();
   main().innerHTML = `<h1>${t("instances")}</h1><div class="grid">` + list.map(e =>
     `<div class="card"><h3>${esc(e.name)}</h3><p class="small muted">${esc(e.description)}</p>` +
-    `<a class="button primary" href="#/i/${e.id}" data-instance="${e.id}">${t("open")}</a></div>`).join("") + "</div>";
+    `<a class="button primary" href="#/i/${e.id}" data-instance="${e.id}">${t("open")}</a></div>`).join("") + "</div>" +
+    `<section class="card"><h3>${t("presets")}</h3><div class="row"><select id="preset"></select> ${t("seed")}
+     <input type="number" id="preset-seed" value="1" min="0" step="1" style="width:6em"> <button type="button" id="preset-go">${t("generate")}</button></div>
+     <p class="small muted">${t("generate_note")}</p><div id="preset-errors"></div></section>`;
+  const presets = await api("/api/presets");
+  $("#preset").innerHTML = presets.map(p => `<option value="${esc(p.preset)}" title="${esc(p.description)}">${esc(p.preset)}</option>`).join("");
+  $("#preset-go").addEventListener("click", async () => {
+    try { const j = await api("/api/presets", {json: {preset: $("#preset").value, seed: Number($("#preset-seed").value)}}); location.hash = `#/j/${j.id}`; }
+    catch (err) { $("#preset-errors").innerHTML = errorBox(err); }
+  });
 }
 
 function groupRows(groups, shareKey) {
@@ -182,10 +194,10 @@ function groupRows(groups, shareKey) {
 }
 
 async function pageInstance(iid) {
-  const name = await instanceName(iid);
-  crumbs([[t("instances"), "#/"], [name]]);
   main().innerHTML = `<p class="muted">${t("wait")}</p>`;
-  const [b, scen, jobs] = await Promise.all([api(`/api/instances/${iid}/baseline`), api(`/api/scenarios?instance=${iid}`), api(`/api/jobs?instance=${iid}`)]);
+  const [b, scen, jobs, name] = await Promise.all([api(`/api/instances/${iid}/baseline`), api(`/api/scenarios?instance=${iid}`),
+    api(`/api/jobs?instance=${iid}`), instanceName(iid)]);
+  crumbs([[t("instances"), "#/"], [name]]);
   const c = b.counts, inst = b.instance;
   const levelName = b.ranking_level === "province" ? t("province") : t("prefecture");
   let html = `<h1>${esc(inst.name)}</h1><p class="muted small">${esc(inst.description)}</p>
@@ -215,7 +227,7 @@ async function pageInstance(iid) {
     ${groupRows(b.groups, "existing_share_poor")}</table></section>
   <section class="card"><h3>${t("provinces")}</h3><div class="scroll"><table id="baseline-provinces"><tr><th>${levelName}</th><th class="n">${t("poor_villages")}</th><th class="n">${t("share_now")}</th><th class="n">${t("rank")}</th></tr>
     ${b.ranking.map(r => `<tr><td>${esc(r.province)}</td><td class="n">${num(r.poor_villages)}</td><td class="n">${pct(r.share_before)}</td><td class="n">${num(r.rank_before)}</td></tr>`).join("")}</table></div></section>
-  <section class="card"><h3>${t("map")}</h3><p class="small muted">${t("baseline_map_note")}</p><iframe class="map" id="baseline-map" src="/api/instances/${iid}/map" title="map"></iframe></section>`;
+  <section class="card"><h3>${t("map")}</h3><p class="small muted">${t("baseline_map_note")}</p><iframe class="map" id="baseline-map" loading="lazy" src="/api/instances/${iid}/map" title="map"></iframe></section>`;
   main().innerHTML = html;
   renderScenarios(iid, scen);
   renderRuns(iid, jobs);
@@ -362,10 +374,23 @@ async function pageScenario(iid, sid) {
 
 // ------------------------------------------------------------------ job pages
 async function pageJob(jid) {
-  const j = await api(`/api/jobs/${jid}`), name = await instanceName(j.instance_id);
+  const j = await api(`/api/jobs/${jid}`);
+  if (j.kind === "generate") {
+    crumbs([[t("instances"), "#/"], [j.name]]);
+    if (j.state !== "done") return renderProgress(j);
+    cache.instances = null;
+    main().innerHTML = `<h1>${esc(j.name)}</h1><p>${t("generated")}<a class="button primary" id="open-generated" href="#/i/${esc(j.created_instance)}">${t("open")}</a></p>`;
+    return;
+  }
+  const name = await instanceName(j.instance_id);
   crumbs([[t("instances"), "#/"], [name, `#/i/${j.instance_id}`], [j.name]]);
   if (j.state !== "done") return renderProgress(j);
-  if (j.kind === "run") return renderPlan(j, await api(`/api/jobs/${jid}/plan`));
+  if (j.kind === "run") {
+    const [p, ch] = await Promise.all([api(`/api/jobs/${jid}/plan`), choicesOf(j.instance_id)]);
+    const labels = Object.fromEntries(ch.groups.map(g => [g.group, g.label]));
+    p.groups.forEach(g => { g.label = labels[g.group] || ""; });
+    return renderPlan(j, p);
+  }
   if (j.kind === "frontier") return renderFrontier(j, await api(`/api/jobs/${jid}/frontier`));
   if (j.kind === "prices") return renderPrices(j, await api(`/api/jobs/${jid}/prices`));
 }
@@ -468,7 +493,7 @@ async function pageCompare(ids) {
   const c = await api(`/api/compare?jobs=${ids.join(",")}`);
   const iid = c.items[0].job.instance_id, name = await instanceName(iid);
   crumbs([[t("instances"), "#/"], [name, `#/i/${iid}`], [t("side_by_side")]]);
-  const items = c.items, groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.floor != null).map(g => g.group)))];
+  const items = c.items, groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.floor != null && g.share != null).map(g => g.group)))];
   const cell = (it, f) => it.page ? f(it.page) : `<span class="muted">${esc(tr(it.job.status || it.job.state))}</span>`;
   const rows = [
     [t("status"), it => cell(it, p => esc(tr(p.summary.status)))],
