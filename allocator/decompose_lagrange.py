@@ -244,7 +244,10 @@ class Master:
         n_cols = len(self.columns)
         # LP: an artificial slack per coupling row (overspend / shortfall) and per part (a part with no
         # plan yet, e.g. its MIP stopped without one), each at a penalty: the master is always feasible
-        n_art = 0 if integer else len(rows) + self.n_parts
+        # MIP: the floors are soft (a shortfall slack at the same penalty): the combined plan is
+        # repaired afterwards, and the repair meets a missing floor with the money the MIP leaves
+        art_rows = [k for k, (row, _s, _r) in enumerate(rows) if not integer or row[0] == "floor"]
+        n_art = len(art_rows) + (0 if integer else self.n_parts)
         # highspy's Python wrapper prints a banner on construction; its core class does not
         h = (getattr(getattr(highspy, "_core", None), "_Highs", None) or highspy.Highs)()
         h.setOptionValue("output_flag", False)
@@ -263,7 +266,9 @@ class Master:
         lp.col_cost_ = np.array(cost, dtype=float)
         lp.col_lower_ = np.zeros(n_cols + n_art)
         lp.col_upper_ = np.concatenate([np.ones(n_cols), np.full(n_art, np.inf)])
-        lo, hi = [1.0] * self.n_parts, [1.0] * self.n_parts
+        # a part with no plan yet: its artificial (LP), or no plan from it (MIP)
+        has = [1.0 if self.by_part.get(p) or not integer else 0.0 for p in range(self.n_parts)]
+        lo, hi = list(has), list(has)
         for (kind, _key), sense, rhs in rows:
             r = rhs / money if kind == "budget" else rhs
             lo.append(-np.inf if sense == "le" else r)
@@ -279,11 +284,11 @@ class Master:
                 if a:
                     index.append(self.n_parts + k)
                     value.append(a / money if row[0] == "budget" else a)
+        for k in art_rows:
+            starts.append(len(index))
+            index.append(self.n_parts + k)
+            value.append(-1.0 if rows[k][1] == "le" else 1.0)
         if not integer:
-            for k, (_row, sense, _r) in enumerate(rows):
-                starts.append(len(index))
-                index.append(self.n_parts + k)
-                value.append(-1.0 if sense == "le" else 1.0)
             for p in range(self.n_parts):
                 starts.append(len(index))
                 index.append(p)
@@ -293,7 +298,7 @@ class Master:
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value, dtype=float)
         if integer:
-            lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols + [highspy.HighsVarType.kContinuous] * n_art
         h.passModel(lp)
         h.run()
         status = h.getModelStatus()
@@ -306,9 +311,9 @@ class Master:
             for j, c in enumerate(self.columns):
                 if x[j] > 0.5:
                     chosen[c.part] = c
-            if len(chosen) != self.n_parts:
+            if not chosen:
                 return None
-            return sum(c.value for c in chosen.values()), [chosen[p] for p in range(self.n_parts)]
+            return sum(c.value for c in chosen.values()), [chosen[p] for p in sorted(chosen)]
         if status != highspy.HighsModelStatus.kOptimal:
             return None
         dual = np.asarray(sol.row_dual)
@@ -319,7 +324,7 @@ class Master:
             if kind == "budget":
                 prices.budget = max(d / money, 0.0)
             elif kind == "floor":
-                prices.floors[key] = max(-d, 0.0)
+                prices.floors[key] = max(-d, 0.0) + 0.0  # no -0.0 in the report
             else:
                 prices.beams[key] = max(d, 0.0)
         return float(h.getInfo().objective_function_value), prices, dual[:self.n_parts].copy()

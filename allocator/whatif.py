@@ -28,8 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import AllocatorError, InfeasibleError, InputError, file_error
-from .reports.numbers import number
 from .executor import open_executor, scheduler_address
+from .reports.numbers import number
 from .io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 

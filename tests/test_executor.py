@@ -115,3 +115,17 @@ def test_whatif_on_a_cluster_writes_the_plans_here(tmp_path, cluster):
     assert local.loc["objective"].tolist() == remote.loc["objective"].tolist()
     assert (tmp_path / "remote" / "poorer" / "summary.json").exists()
     assert (tmp_path / "remote" / "poorer" / "scenario.json").exists()
+
+
+def test_solve_command_on_a_cluster(tmp_path, cluster, capsys):
+    import json
+
+    from allocator.cli import main
+
+    base = make_instance_dir(tmp_path, meta={"budget": 1_000_000.0})
+    out = tmp_path / "plan"
+    assert main(["solve", str(base), "--mode", "decomposed-exact", "--scheduler", cluster.scheduler_address,
+                 "--rounds", "5", "-o", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verified"] and summary["decomposition"]["price"]["executor"] == "dask"
+    assert "round 1: bound" in capsys.readouterr().err  # progress on stderr
