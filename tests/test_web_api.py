@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from allocator.io import load_instance  # noqa: E402
-from allocator.plan_io import read_plan  # noqa: E402
-from allocator.scenario import parse_scenario  # noqa: E402
-from allocator.verify import verify  # noqa: E402
-from allocator.web.app import create_app  # noqa: E402
-from allocator.web.instances import discover  # noqa: E402
+from allocator.io import load_instance
+from allocator.plan_io import read_plan
+from allocator.scenario import parse_scenario
+from allocator.verify import verify
+from allocator.web.app import create_app
+from allocator.web.instances import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = ROOT / "instances" / "county-demo"

@@ -25,8 +25,8 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed: pip install -e '.[web]'")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
-from allocator.web.app import create_app  # noqa: E402
-from allocator.web.instances import discover  # noqa: E402
+from allocator.web.app import create_app
+from allocator.web.instances import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("ALLOCATOR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

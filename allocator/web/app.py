@@ -510,7 +510,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
                 insts.append(inst)
                 plans.append(read_plan(folder / "plan", inst))
             table = diff_plans(plans[0], plans[1], instance_a=insts[0], instance_b=insts[1])
-            body = {"villages": int(len(table)), "transitions": records(transitions(table)),
+            body = {"villages": len(table), "transitions": records(transitions(table)),
                     "rows": records(table.head(MAX_DIFF_ROWS))}
             tmp = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}")
             tmp.write_text(json.dumps(body, ensure_ascii=False, allow_nan=False), encoding="utf-8")

@@ -80,7 +80,7 @@ def fingerprint(path: Path) -> str:
     for f in sorted(path.rglob("*")):
         if f.is_file():
             st = f.stat()
-            h.update(f"{f.relative_to(path)}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8"))
+            h.update(f"{f.relative_to(path)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]
 
 

@@ -177,7 +177,7 @@ def plan_page(instance, plan, scenario) -> dict:
         "ranking": records(ranking),
         "ranking_total": {k: _clean(v) for k, v in national_row(ranking).items()},
         "ledger": records(todo.head(LEDGER_ROWS)),
-        "ledger_rows": int(len(todo)),
+        "ledger_rows": len(todo),
         "outcome": plain_json(outcome.__dict__),
     }
 
@@ -229,7 +229,7 @@ def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say
     from ..policy_prices import budget_price, floor_prices
 
     say("loading the instance and the scenario")
-    scenario, instance, _ = _scenario_instance(instance_path, toml)
+    _, instance, _ = _scenario_instance(instance_path, toml)
     opts = solve_options(options)
     opts.pop("objective", None)
     say("re-solving with each floor moved one step (min-cost, no budget)")
