@@ -19,7 +19,7 @@ from benchmarks import main as bench_main
 from benchmarks.baselines import fixed_tree, fixed_tree_routes, parse_cbc_log
 from benchmarks.compare import EXIT_REGRESSION, Thresholds, compare_rows
 from benchmarks.runner import ROW_FIELDS, plan_runs, score_rows
-from benchmarks.suites import (BASELINES, ENGINE_SOLVERS, GENERATOR_PRESETS, SUITES, Suite, external_dir, generated,
+from benchmarks.suites import (BASELINES, ENGINE_SOLVERS, GENERATOR_PRESETS, SUITES, Suite, generated,
                                get_suite, known_optimum, manifest, steinlib)
 
 needs_external = pytest.mark.external
