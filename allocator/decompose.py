@@ -247,7 +247,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                        "constraints": lp_model.num_rows, "nonzeros": int(lp_model.stats()["nonzeros"])},
         "content_hash": instance.content_hash, "instance": instance.name,
         "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": f"decomposed/{mode}",
-                    "time_limit": time_limit, "gap": gap, "workers": workers, "seed": seed},
+                    "time_limit": time_limit, "gap": gap, "workers": workers, "seed": seed, "rounds": rounds},
         "allocator_version": __version__,
     }
     plan = assemble(instance, decision, summary)

@@ -154,9 +154,9 @@ class DaskExecutor(Executor):
     def __init__(self, address) -> None:
         try:
             from distributed import Client
-        except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+        except ImportError as exc:  # pragma: no cover - the [cluster] extra
             raise OptionsError("a scheduler was given but dask.distributed is not installed",
-                               fix='pip install "dask[distributed]"') from exc
+                               fix='pip install "allocator[cluster]" (or leave out --scheduler / ALLOCATOR_SCHEDULER)') from exc
         self._own = not isinstance(address, Client)
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False) if self._own else address

@@ -19,7 +19,7 @@ from allocator.io import load_instance
 
 from .builders import make_instance_dir
 
-distributed = pytest.importorskip("distributed", reason="dask[distributed] is a dependency; missing here")
+distributed = pytest.importorskip("distributed", reason="the [cluster] extra (dask[distributed]) is not installed: pip install -e \".[test]\"")
 
 
 def scaled(shared, task):
