@@ -252,14 +252,20 @@ def _sibling_pattern(name: str) -> re.Pattern:
     return re.compile(rf"^\.{re.escape(name)}\.allocator-(new|old)-[A-Za-z0-9_]+$")
 
 
-def clean_leftovers(target: str | Path) -> list[Path]:
-    """Remove what killed writers of ``target`` left beside it (call under the parent lock).
+def clean_leftovers(target: str | Path, *, lock: bool = False) -> list[Path]:
+    """Remove what killed writers of ``target`` left beside it (under the parent lock: the caller
+    holds it, or ``lock=True`` takes it here).
 
     A leftover is a sibling named like ours, holding our marker (or nothing), whose writer is
     gone (its marker lock is free). A folder set aside by a writer killed before it could put
     its new folder in is put back when ``target`` is missing. Returns the paths dealt with.
     """
     target = Path(target).absolute()
+    if lock:
+        if not target.parent.is_dir():
+            return []
+        with _locked_parent(target.parent):
+            return clean_leftovers(target)
     pattern = _sibling_pattern(target.name)
     done = []
     try:
@@ -290,12 +296,12 @@ def clean_leftovers(target: str | Path) -> list[Path]:
 
 def _dead_writer(path: Path):
     """False if ``path`` is not a dead writer's leftover; else an fd holding its lock (or None)."""
-    lock_on = path / MARKER if path.is_dir() else path
-    if path.is_dir() and not lock_on.exists():
-        return None if not any(path.iterdir()) else False  # empty: killed right after mkdtemp
-    if path.is_dir() and read_marker(path) is None:
-        return False  # not ours: leave it
-    try:
+    try:  # another writer may be removing ``path`` (its replaced folder) right now: then leave it
+        lock_on = path / MARKER if path.is_dir() else path
+        if path.is_dir() and not lock_on.exists():
+            return None if not any(path.iterdir()) else False  # empty: killed right after mkdtemp
+        if path.is_dir() and read_marker(path) is None:
+            return False  # not ours: leave it
         fd = _lock(lock_on, wait=False)
     except OSError:
         return False
@@ -357,12 +363,13 @@ def atomic_output_dir(target: str | Path, *, kind: str = "output", overwrite: bo
     target = Path(target).absolute()
     parent = target.parent
     try:
-        if parent.is_dir():  # a killed writer's folder set aside is put back before it is judged
-            with _locked_parent(parent):
-                clean_leftovers(target)
-            check_output_dir(target, **options)
         parent.mkdir(parents=True, exist_ok=True)
-        tmp, fd = _new_sibling(parent, target.name, kind)
+        # under the parent lock: a killed writer's folder set aside is put back before it is judged,
+        # and our own folder is created, marked and locked before another writer's clean-up can see it
+        with _locked_parent(parent):
+            clean_leftovers(target)
+            check_output_dir(target, **options)
+            tmp, fd = _new_sibling(parent, target.name, kind)
     except OSError as err:
         raise _cannot_write(err, parent, shown) from None
     try:
@@ -461,7 +468,8 @@ def atomic_output_file(target: str | Path, *, header: str | None = None, ours=No
     target = Path(target).absolute()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp, fd = _new_sibling(target.parent, target.name, "file")
+        with _locked_parent(target.parent):  # invisible to other writers' clean-up until marked and locked
+            tmp, fd = _new_sibling(target.parent, target.name, "file")
     except OSError as err:
         raise _cannot_write(err, target.parent, shown) from None
     try:

@@ -142,7 +142,7 @@ class JobQueue:
 
     def _remove_leftovers(self, jid: str) -> None:
         """What the atomic write of a killed job left beside its folder (allocator.io.atomic)."""
-        clean_leftovers(self.store.job_dir(jid))
+        clean_leftovers(self.store.job_dir(jid), lock=True)
 
     def pid(self, jid: str) -> int | None:
         """Process id of a running job (None when it is not running here)."""
