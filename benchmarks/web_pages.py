@@ -1,18 +1,28 @@
 """Measure the workspace's page targets in headless Chromium (docs/web.md, "Measured").
 
-    python -m benchmarks.web_pages INSTANCE_DIR [--repeat 5]
+    python -m benchmarks.web_pages INSTANCE_DIR [--repeat 5] [--data DIR]
 
-Starts ``allocator serve`` on the instance in-process (a fresh data folder), then:
+Starts ``allocator serve`` on the instance in-process (a fresh data folder, or ``--data`` to reuse
+one and its cached baseline), then:
 
-- baseline: seconds to pre-compute the baseline summary, pick lists and map (once per instance);
-- reference: the same for the instance list (the page's code with almost no data), to tell the
-  machine's load from the summary's own cost;
-- summary page: milliseconds from navigation to the instance page showing its baseline tables
-  (the pre-computed summary), each of ``--repeat`` loads;
-- map: milliseconds from navigation to the end of the map page's load event (the page fetches
-  and parses the villages and draws them all before it), and of one full redraw.
+- baseline: seconds to pre-compute the baseline summary, pick lists and map (once per instance;
+  0 when ``--data`` already holds them);
+- server: milliseconds the server takes for each request of the instance page (median of
+  ``--repeat``, over HTTP from this process) and the bytes it sends, raw and gzip-compressed;
+- summary page, each of ``--repeat`` loads, two ways:
+  ``summary_shown_ms``: inside the browser, from the start of the navigation to the moment the
+  baseline tables enter the document (a MutationObserver), a same-site navigation;
+  ``summary_wall_ms``: wall clock around Playwright's navigation from about:blank (a new renderer
+  process each time) until the tables are there, as the first measurements were taken;
+- reference: the same two for the instance list (the page's code with almost no data), to tell
+  the machine's load from the summary's own cost;
+- open: milliseconds from the click on "open" in the instance list to the summary shown (no
+  navigation: what an official does);
+- map: milliseconds from navigation to the end of the map page's load event (the page reads
+  the villages and draws them all before it), and of one full redraw.
 
-Uses Debian's /usr/bin/chromium (or ALLOCATOR_CHROMIUM). Prints one JSON object.
+Uses Debian's /usr/bin/chromium (or ALLOCATOR_CHROMIUM). Prints one JSON object, with the load
+average before and after.
 """
 from __future__ import annotations
 
@@ -29,6 +39,39 @@ from pathlib import Path
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+# when the list's links and the summary's tables enter the document (performance.now(): from the navigation)
+OBSERVE = """
+window.__shown = {};
+new MutationObserver(() => {
+  const now = performance.now();
+  if (!window.__shown.list && document.querySelector('a[data-instance]')) window.__shown.list = now;
+  if (!window.__shown.summary && document.querySelector('#baseline-provinces')) window.__shown.summary = now;
+}).observe(document, {childList: true, subtree: true});
+"""
+SHOWN = "window.__shown && window.__shown.summary !== undefined"
+LISTED = "window.__shown && window.__shown.list !== undefined"
+
+
+def _median(xs) -> float:
+    return round(statistics.median(xs)) if xs else None
+
+
+def _server_costs(url: str, paths: list[str], repeat: int) -> dict:
+    import httpx
+
+    out = {}
+    with httpx.Client(base_url=url, timeout=120) as c:
+        for path in paths:
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                r = c.get(path, headers={"Accept-Encoding": "identity"})
+                times.append(1000 * (time.perf_counter() - t0))
+            with c.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as z:
+                packed = sum(len(b) for b in z.iter_raw())
+            out[path.split("?")[0]] = {"median_ms": round(statistics.median(times), 1), "bytes": len(r.content),
+                                       "gzip_bytes": packed}
+    return out
 
 
 def main(argv=None) -> int:
@@ -36,14 +79,15 @@ def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
 
     from allocator.web.app import create_app
-    from allocator.web.instances import discover
+    from allocator.web.instances import Baselines, discover
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("instance")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--data", help="data folder to use and keep (default: a fresh temporary one, removed)")
     args = ap.parse_args(argv)
     chromium = os.environ.get("ALLOCATOR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    data = Path(tempfile.mkdtemp(prefix="allocator-web-bench-"))
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="allocator-web-bench-"))
     instances = discover([args.instance])
     iid = next(iter(instances))
     app = create_app(instances, data, workers=1, allowed_hosts=("127.0.0.1",))
@@ -57,41 +101,61 @@ def main(argv=None) -> int:
     while not server.started:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}/"
-    out = {"instance": str(args.instance), "load": os.getloadavg()}
+    out = {"instance": str(args.instance), "load_before": os.getloadavg()}
     try:
-        from allocator.web.instances import Baselines
         t0 = time.perf_counter()
         Baselines(app.state.store.cache_dir).files(instances[iid])
         out["baseline_precompute_s"] = round(time.perf_counter() - t0, 2)
+        out["server"] = _server_costs(url, ["", "static/app.js", "static/style.css", f"api/instances/{iid}/baseline",
+                                            f"api/instances/{iid}/page",
+                                            f"api/instances/{iid}/map"], args.repeat)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            summary, maps, redraws, reference = [], [], [], []
-            for _ in range(args.repeat):
+            page.add_init_script(OBSERVE)
+            r = {k: [] for k in ("reference_shown", "reference_wall", "summary_shown", "summary_wall", "open",
+                                 "map_load", "map_redraw")}
+            for n in range(args.repeat):
+                # wall clock from about:blank (a new renderer process), as first measured
                 page.goto("about:blank")
                 t0 = time.perf_counter()
-                page.goto(url)  # reference: the instance list (same page code, almost no data)
+                page.goto(url)
                 page.wait_for_selector("a[data-instance]")
-                reference.append(1000 * (time.perf_counter() - t0))
+                r["reference_wall"].append(1000 * (time.perf_counter() - t0))
                 page.goto("about:blank")
                 t0 = time.perf_counter()
                 page.goto(url + f"#/i/{iid}")
-                page.wait_for_selector("#baseline-provinces")
-                summary.append(1000 * (time.perf_counter() - t0))
+                page.wait_for_function(SHOWN)
+                r["summary_wall"].append(1000 * (time.perf_counter() - t0))
+                # inside the browser: navigation start to the content, same-site navigations
+                page.goto(url + f"?n={n}")
+                page.wait_for_function(LISTED)
+                r["reference_shown"].append(page.evaluate("window.__shown.list"))
+                page.goto(url + f"?s={n}#/i/{iid}")  # another query: a new document, not a hash change
+                page.wait_for_function(SHOWN)
+                r["summary_shown"].append(page.evaluate("window.__shown.summary"))
+                # the official's click from the list
+                page.goto(url + f"?o={n}")
+                page.wait_for_function(LISTED)
+                page.evaluate("window.__t0 = performance.now()")
+                page.click(f"a[data-instance='{iid}']")
+                page.wait_for_function(SHOWN)
+                r["open"].append(page.evaluate("window.__shown.summary - window.__t0"))
                 page.goto(url + f"api/instances/{iid}/map")
-                maps.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
-                redraws.append(page.evaluate("(() => { const t = performance.now(); draw(); return performance.now() - t; })()"))
+                r["map_load"].append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+                r["map_redraw"].append(page.evaluate(
+                    "(() => { const t = performance.now(); draw(); return performance.now() - t; })()"))
                 out["villages_on_map"] = page.evaluate("DATA.villages.rows.length")
             browser.close()
-        out.update(reference_list_page_ms=[round(x) for x in reference],
-                   reference_list_page_median_ms=round(statistics.median(reference)),
-                   summary_page_ms=[round(x) for x in summary], summary_page_median_ms=round(statistics.median(summary)),
-                   map_load_ms=[round(x) for x in maps], map_load_median_ms=round(statistics.median(maps)),
-                   map_redraw_ms=[round(x) for x in redraws], map_redraw_median_ms=round(statistics.median(redraws)))
+        for k, xs in r.items():
+            out[f"{k}_ms"] = [round(x) for x in xs]
+            out[f"{k}_median_ms"] = _median(xs)
+        out["load_after"] = os.getloadavg()
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
+        if not args.data:
+            shutil.rmtree(data, ignore_errors=True)
     print(json.dumps(out, indent=2))
     return 0
 

@@ -85,6 +85,8 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     page.click("a[data-instance]")
     page.wait_for_selector("#baseline-groups")
     assert "木里" in page.inner_text("#main") or "凉山" in page.inner_text("#baseline-provinces")
+    assert page.locator("#baseline-map").count() == 0  # a map is drawn when it scrolls into view
+    page.locator("#baseline-map-box").scroll_into_view_if_needed()
     page.frame_locator("#baseline-map").locator("canvas").wait_for()
     shot("1-instance")
 
@@ -119,6 +121,7 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     assert "最优" in page.inner_text("#plan-summary")  # optimal, proven
     total = page.inner_text("#total-cost")
     assert "万元" in total  # Chinese amounts in 万/亿
+    page.locator("#plan-map-box").scroll_into_view_if_needed()
     page.frame_locator("#plan-map").locator("canvas").wait_for()
     shot("4-plan")
     jid = page.url.rsplit("/", 1)[-1]

@@ -21,15 +21,19 @@ from pathlib import Path
 
 import pandas as pd
 from fastapi import Body, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import AllocatorError, InputError
 from ..scenario import parse_scenario
+from .compress import file_response
 from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
                     scenario_to_form, toml_of)
 from .instances import Baselines, Entry, discover
 from .jobs import JobQueue
+from .messages import catalogue_json, english, recognise, recognise_all
 from .store import Store, valid_id
 
 TOKEN_COOKIE = "allocator_token"
@@ -38,6 +42,8 @@ JOB_KINDS = ("run", "frontier", "prices")
 PRESET_JOB = "generate"
 MAX_DIFF_ROWS = 20000  # villages listed on the page; the transitions count them all
 SOLVERS = ("highs", "cbc", "scip", "cpsat")
+#: already compressed (zip containers) or binary: not gzipped again
+BINARY_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/geopackage+sqlite3")
 
 
 def _static_dir() -> Path:
@@ -84,13 +90,15 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     app = FastAPI(title="allocator workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.store, app.state.queue, app.state.instances = store, queue, instances
+    # JSON, script and style compressed on the fly (a few kB each); the maps are compressed once (compress.py)
+    app.add_middleware(GZipMiddleware, **gzip_options())
 
     # ------------------------------------------------------------------ security
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if request.method not in ("GET", "HEAD") and not same_origin(request):
             # a page of another site posting a form here (upload, cancel) with the user's browser
-            return JSONResponse({"detail": "cross-site request refused"}, status_code=403)
+            return JSONResponse(said(english("http.cross_site")), status_code=403)
         if allowed_hosts is not None:
             host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
             if host not in allowed_hosts:  # a page of another site reaching 127.0.0.1 by DNS rebinding
@@ -99,8 +107,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             given = (request.query_params.get("token") or request.headers.get(TOKEN_HEADER)
                      or request.cookies.get(TOKEN_COOKIE) or "")
             if not hmac.compare_digest(given.encode(), token.encode()):
-                return JSONResponse({"detail": "token required: open the address the server printed "
-                                               "(it ends with ?token=...)"}, status_code=401)
+                return JSONResponse(said(english("http.token")), status_code=401)
             response = await call_next(request)
             if request.query_params.get("token"):
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
@@ -113,7 +120,11 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
 
     @app.exception_handler(AllocatorError)
     async def allocator_error(_request, err: AllocatorError):
-        return JSONResponse({"detail": str(err)}, status_code=409)
+        return JSONResponse(said(str(err)), status_code=409)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, err: StarletteHTTPException):
+        return JSONResponse(said(err.detail), status_code=err.status_code, headers=getattr(err, "headers", None))
 
     # ------------------------------------------------------------------ lookups
     def entry(iid: str) -> Entry:
@@ -122,19 +133,19 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             refresh()
             e = instances.get(iid)
         if e is None:
-            raise HTTPException(404, f"no instance '{iid}'")
+            raise HTTPException(404, english("http.no_instance", id=iid))
         return e
 
     def scenario_row(sid: str) -> dict:
         row = store.scenario(sid)
         if row is None:
-            raise HTTPException(404, f"no scenario '{sid}'")
+            raise HTTPException(404, english("http.no_scenario", id=sid))
         return row
 
     def job_row(jid: str) -> dict:
         row = store.job(jid)
         if row is None:
-            raise HTTPException(404, f"no job '{jid}'")
+            raise HTTPException(404, english("http.no_job", id=jid))
         return row
 
     def done_dir(jid: str, kind: str | None = None) -> Path:
@@ -142,10 +153,10 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         if kind is not None and row["kind"] != kind:
             raise HTTPException(404, f"job {jid} is a {row['kind']} job, not a {kind} job")
         if row["state"] != "done":
-            raise HTTPException(409, f"job {jid} is {row['state']}, it has no result")
+            raise HTTPException(409, english("http.job_not_done", id=jid, state=row["state"]))
         path = store.job_dir(jid)
         if not path.is_dir():
-            raise HTTPException(410, f"the result folder of job {jid} is missing")
+            raise HTTPException(410, english("http.result_missing", id=jid))
         return path
 
     def job_file(jid: str, *parts: str, kind: str | None = None) -> Path:
@@ -157,6 +168,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     def job_view(row: dict) -> dict:
         out = {k: row[k] for k in ("id", "kind", "instance_id", "scenario_id", "name", "state", "stage", "bound",
                                    "gap", "status", "message", "created", "started", "finished", "options")}
+        out["stage_msg"] = recognise(row["stage"])
+        first, _, rest = (row["message"] or "").partition("\n")
+        out["message_msg"], out["message_detail"] = recognise(first), rest.strip()
         if row["state"] == "queued":
             queued = [j["id"] for j in store.jobs(state="queued")]
             out["position"] = queued.index(row["id"]) + 1 if row["id"] in queued else None
@@ -169,7 +183,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     # ------------------------------------------------------------------ page
     @app.get("/", response_class=HTMLResponse)
     def index():
-        return HTMLResponse((_static_dir() / "index.html").read_text(encoding="utf-8"))
+        page = (_static_dir() / "index.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("<!--MESSAGES-->", '<script id="messages" type="application/json">'
+                                         + catalogue_json() + "</script>"))
 
     @app.get("/favicon.ico")
     def favicon():
@@ -213,9 +229,24 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     def instance_choices(iid: str):
         return FileResponse(baselines.files(entry(iid))["choices"], media_type="application/json")
 
+    @app.get("/api/instances/{iid}/page")
+    def instance_page(iid: str):
+        """Everything the instance page shows, in one response: the pre-computed baseline (the cached
+        file's text as it is, not parsed again), the scenarios and the runs."""
+        e = entry(iid)
+        files = baselines.files(e)
+        rest = json.dumps({"id": e.id, "name": e.name, "map_bytes": files["map"].stat().st_size,
+                           "scenarios": [scenario_view(r) for r in store.scenarios(e.id)],
+                           "jobs": [job_view(j) for j in store.jobs(e.id)]}, ensure_ascii=False, allow_nan=False)
+        body = '{"baseline":' + files["baseline"].read_text(encoding="utf-8") + "," + rest[1:]
+        return Response(body.encode("utf-8"), media_type="application/json")
+
     @app.get("/api/instances/{iid}/map", response_class=HTMLResponse)
-    def instance_map(iid: str):
-        return FileResponse(baselines.files(entry(iid))["map"], media_type="text/html")
+    def instance_map(iid: str, request: Request):
+        path = baselines.files(entry(iid))["map"]
+        # beside the cache folder, not in it: that folder holds exactly what its writer listed
+        return file_response(request, path, path.parent.with_name(f"{path.parent.name}-map.html.gz"),
+                             media_type="text/html; charset=utf-8")
 
     # ------------------------------------------------------------------ scenarios
     def save_checked(e: Entry, scenario, sid: str | None = None) -> dict:
@@ -239,8 +270,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             scenario = form_to_scenario(form)
             text = toml_of(scenario, e.name)
         except (TypeError, ValueError) as err:
-            raise InputError(f"the form holds a value of the wrong kind ({err})", file=FORM_LABEL,
-                             fix="enter numbers in the number fields") from None
+            raise InputError(english("form.wrong_kind", detail=err), file=FORM_LABEL,
+                             fix=english("fix.numbers")) from None
         return check_scenario(text, baselines.instance(e), label=FORM_LABEL)
 
     @app.get("/api/scenarios")
@@ -282,13 +313,12 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         label = Path(file.filename or "upload.toml").name
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InputError(f"the file is larger than {MAX_UPLOAD_BYTES // 1024} KiB", file=label,
-                             fix="upload a scenario TOML file (a few lines of overrides, see docs/whatif.md)")
+            raise InputError(english("upload.too_large", kib=MAX_UPLOAD_BYTES // 1024), file=label,
+                             fix=english("fix.upload_toml"))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputError("the file is not UTF-8 text", file=label,
-                             fix="save the scenario as UTF-8 TOML text") from None
+            raise InputError(english("upload.not_utf8"), file=label, fix=english("fix.save_utf8")) from None
         scenario = check_scenario(text, baselines.instance(e), label=label)
         return save_checked(e, scenario)
 
@@ -381,7 +411,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     def cancel_job(jid: str):
         job_row(jid)
         if not queue.cancel(jid):
-            raise HTTPException(409, f"job {jid} has already ended")
+            raise HTTPException(409, english("http.job_ended", id=jid))
         return job_view(job_row(jid))
 
     @app.get("/api/jobs/{jid}/plan")
@@ -389,14 +419,21 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return FileResponse(job_file(jid, "web.json", kind="run"), media_type="application/json")
 
     @app.get("/api/jobs/{jid}/map", response_class=HTMLResponse)
-    def job_map(jid: str):
-        return FileResponse(job_file(jid, "report", "map.html", kind="run"), media_type="text/html")
+    def job_map(jid: str, request: Request):
+        return file_response(request, job_file(jid, "report", "map.html", kind="run"),
+                             store.cache_dir / f"map-{jid}.html.gz", media_type="text/html; charset=utf-8")
 
     @app.get("/api/jobs/{jid}/excel")
-    def job_excel(jid: str):
+    def job_excel(jid: str, lang: str = "en"):
+        """The report's workbook; ``lang=zh``: the same with its names, titles and headers in Chinese."""
         row = job_row(jid)
-        return FileResponse(job_file(jid, "report", "report.xlsx", kind="run"),
-                            filename=f"{row['name']}.xlsx",
+        path = job_file(jid, "report", "report.xlsx", kind="run")
+        if lang == "zh":
+            from .workbook import chinese_workbook
+            path = chinese_workbook(path, store.cache_dir / f"report-{jid}-zh.xlsx")
+        elif lang != "en":
+            raise HTTPException(422, "lang must be en or zh")
+        return FileResponse(path, filename=f"{row['name']}{'-zh' if lang == 'zh' else ''}.xlsx",
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @app.get("/api/jobs/{jid}/report", response_class=HTMLResponse)
@@ -453,16 +490,22 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         points = pd.read_csv(folder / "frontier.csv")
         info = json.loads((folder / "frontier.json").read_text(encoding="utf-8"))
         from .worker import records
-        return {"points": records(points), "mode": info.get("mode"), "complete": info.get("complete"),
-                "notes": info.get("notes", []), "scenario_id": job_row(jid)["scenario_id"]}
+        rows = records(points)
+        for r in rows:
+            r["notes"] = recognise_all(r.get("message"))
+        return {"points": rows, "mode": info.get("mode"), "complete": info.get("complete"),
+                "notes": [recognise(n) or {"text": n} for n in info.get("notes", [])],
+                "scenario_id": job_row(jid)["scenario_id"]}
 
     @app.get("/api/jobs/{jid}/prices")
     def job_prices(jid: str):
         folder = done_dir(jid, "prices")
         from .worker import records
-        floors = pd.read_csv(folder / "prices.csv")
+        floors = records(pd.read_csv(folder / "prices.csv", keep_default_na=False, na_values=[""]))
+        for r in floors:
+            r["notes"] = recognise_all(r.get("note"))
         budget = json.loads((folder / "budget.json").read_text(encoding="utf-8"))
-        return {"floors": records(floors), "budget": budget}
+        return {"floors": floors, "budget": budget}
 
     # ------------------------------------------------------------------ comparisons
     def run_ids(jobs: str) -> list[str]:
@@ -520,6 +563,22 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return body
 
     return app
+
+
+def said(detail) -> dict:
+    """An error response's body: the English detail, and its catalogue code when it has one."""
+    return {"detail": detail, "msg": recognise(detail) if isinstance(detail, str) else None}
+
+
+def gzip_options() -> dict:
+    """Level 6 from 1 kB up; downloads that are zip containers already are left alone where the
+    installed Starlette can exclude content types (older ones compress them too: slower, still correct)."""
+    opts = {"minimum_size": 1024, "compresslevel": 6}
+    try:
+        from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
+    except ImportError:
+        return opts
+    return {**opts, "exclude_content_types": (*DEFAULT_EXCLUDED_CONTENT_TYPES, *BINARY_TYPES)}
 
 
 def same_origin(request: Request) -> bool:

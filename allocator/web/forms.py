@@ -17,9 +17,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..scenario import RuleOverride, Scenario, parse_scenario, scenario_overrides, scenario_to_toml
+from .messages import english, recognise
 
 MAX_UPLOAD_BYTES = 256 * 1024  # a scenario is a few lines; anything bigger is a mistake
-FORM_LABEL = "scenario form"
+FORM_LABEL = english("form.label")
 _STEM = re.compile(r"[^\w.\-]+")
 
 
@@ -66,5 +67,7 @@ def toml_of(scenario: Scenario, instance_name: str) -> str:
 
 
 def error_payload(err: InputError) -> dict:
+    """The error for the page: the engine's English, and the catalogue code of each part it knows."""
     return {"file": err.file, "line": err.line, "column": err.column, "problem": err.problem, "fix": err.fix,
-            "text": str(err)}
+            "text": str(err), "file_msg": recognise(err.file), "problem_msg": recognise(err.problem),
+            "fix_msg": recognise(err.fix)}

@@ -19,6 +19,7 @@ import threading
 import time
 
 from ..io.atomic import clean_leftovers
+from .messages import english
 from .store import Store
 from .worker import run_job
 
@@ -88,8 +89,7 @@ class JobQueue:
                 row = self.store.job(jid)
                 if row is not None and row["state"] == "running":  # ended without a word: a crash
                     self.store.set_job(jid, state="failed", status="crashed", stage="error", finished=time.time(),
-                                       message=f"the job's process ended without a result (exit code "
-                                               f"{proc.exitcode}); other jobs are not affected")
+                                       message=english("job.crashed", exit_code=proc.exitcode))
                     self._remove_leftovers(jid)
             free = self.max_running - len(self._procs)
             if free <= 0:
@@ -103,8 +103,7 @@ class JobQueue:
             else self.store.generated_dir / job["name"]
         if path is None:
             self.store.set_job(jid, state="failed", status="error", finished=time.time(),
-                               message="the instance of this job is not served any more "
-                                       "(start the server with its directory)")
+                               message=english("job.gone"))
             return
         if not self.store.claim(jid):
             return
@@ -125,7 +124,7 @@ class JobQueue:
                 return False
             # the state changes first, so a worker finishing now cannot report "done" over it
             self.store.set_job(jid, state="cancelled", stage="cancelled", finished=time.time(),
-                               message="cancelled by the user")
+                               message=english("job.cancelled"))
             proc = self._procs.pop(jid, None)
             if proc is not None:
                 self._end(proc)

@@ -27,6 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
+from .messages import english
+
 LEDGER_ROWS = 300  # rows of the ledger on the page (the workbook has all)
 
 _NUM = r"([-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?)"
@@ -98,14 +100,16 @@ def run_job(db_path: str, jid: str, kind: str, instance_path: str, toml: str, op
             raise ValueError(f"unknown job kind {kind!r}")
         writer.update(state="done", finished=time.time(), **fields)
     except InfeasibleError as err:
-        writer.update(state="failed", status="infeasible", stage="infeasible", message=str(err),
+        headline = english("job.infeasible") if err.min_budget is None else \
+            english("job.infeasible_budget", budget=err.min_budget)
+        writer.update(state="failed", status="infeasible", stage="infeasible", message=f"{headline}\n{err}",
                       finished=time.time())
     except AllocatorError as err:
         writer.update(state="failed", status="error", stage="error", message=str(err), finished=time.time())
     except Exception as err:  # noqa: BLE001 - a bug: the job fails, the traceback goes to the server's log
         traceback.print_exc(file=sys.stderr)
         writer.update(state="failed", status="internal error", stage="error",
-                      message=f"internal error ({type(err).__name__}: {err}); the server log has the details",
+                      message=english("job.internal", detail=f"{type(err).__name__}: {err}"),
                       finished=time.time())
     finally:
         writer.close()
@@ -126,10 +130,10 @@ def _run_plan(instance_path: str, toml: str, options: dict, job_dir: Path, say) 
     from ..solve import solve
     from ..whatif import SCENARIO_FILE
 
-    say("loading the instance and the scenario")
+    say(english("stage.loading"))
     scenario, instance, overrides = _scenario_instance(instance_path, toml)
     plan = solve(instance, progress=say, **solve_options(options))
-    say("writing the plan and its reports")
+    say(english("stage.writing"))
     with atomic_output_dir(job_dir, kind="web job") as tmp:
         (tmp / "scenario.toml").write_text(toml, encoding="utf-8")
         write_plan(plan, tmp / "plan")
@@ -195,13 +199,13 @@ def _run_frontier(instance_path: str, toml: str, options: dict, job_dir: Path, s
     from ..frontier import point_from_plan, trace_frontier, write_frontier
     from ..solve import solve
 
-    say("loading the instance and the scenario")
+    say(english("stage.loading"))
     scenario, instance, _ = _scenario_instance(instance_path, toml)
     points = int(options.get("points", 7))
     done = [0]
 
     def solve_point(inst, budget, objective, opts):  # sequential: one process per job
-        say(f"solving budget {budget:,.0f} ({done[0] + 1} of {points})")
+        say(english("stage.point", budget=budget, done=done[0] + 1, points=points))
         row = {"budget": float(budget), "objective": None, "bound": None, "gap": None, "status": "", "cost": None,
                "villages_covered": None, "poor_share": None, "solve_seconds": None, "message": ""}
         try:
@@ -228,15 +232,15 @@ def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say
     from ..io.atomic import atomic_output_dir
     from ..policy_prices import budget_price, floor_prices
 
-    say("loading the instance and the scenario")
+    say(english("stage.loading"))
     _, instance, _ = _scenario_instance(instance_path, toml)
     opts = solve_options(options)
     opts.pop("objective", None)
-    say("re-solving with each floor moved one step (min-cost, no budget)")
+    say(english("stage.prices_floors"))
     floors = floor_prices(instance, step=float(options.get("step", 0.01)), **opts)
     budget = None
     if instance.budget is not None:
-        say("re-solving with the budget moved one step (max-coverage)")
+        say(english("stage.prices_budget"))
         budget = budget_price(instance, **opts)
     with atomic_output_dir(job_dir, kind="web job") as tmp:
         floors.to_csv(tmp / "prices.csv", index=False, encoding="utf-8", lineterminator="\n")
@@ -247,8 +251,8 @@ def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say
 def _run_generate(instance_path: str, options: dict, say) -> dict:
     from ..generator import generate
 
-    say(f"generating preset {options['preset']} with seed {options['seed']}")
+    say(english("stage.generating", preset=options["preset"], seed=options["seed"]))
     if (Path(instance_path) / "instance.toml").is_file():  # already there: same preset and seed, same files
-        return {"status": "done", "stage": "done", "message": "already generated"}
+        return {"status": "done", "stage": "done", "message": english("job.already_generated")}
     generate(options["preset"], seed=int(options["seed"]), directory=instance_path, overwrite=False)
     return {"status": "done", "stage": "done", "message": ""}

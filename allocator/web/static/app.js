@@ -18,7 +18,9 @@ const TEXT = {
     rules: "指定 / 禁止技术", add_rule: "添加规则", force: "指定", forbid: "禁止", scope: "范围", value: "名称",
     technology: "技术", remove: "移除", advanced: "逐项成本参数", as_base: "同基准",
     queued: "排队中", running: "求解中", done: "完成", failed: "失败", cancelled: "已取消",
-    optimal: "最优", feasible: "可行", infeasible: "不可行",
+    optimal: "最优", feasible: "可行", infeasible: "不可行", time_limit: "到达时限", error: "出错",
+    "internal error": "内部错误", crashed: "进程崩溃", complete: "完整", incomplete: "不完整",
+    engine_text: "引擎原文（英文）",
     plan: "方案", summary: "概要", total_cost: "总费用", covered: "覆盖行政村", people_covered: "覆盖人口",
     by_tech: "新建技术", fiber: "光纤", "4g": "4G", satellite: "卫星", none: "无", existing: "已通",
     ranking: "分省排名（规划第十七节）", ledger: "未通宽带行政村台账", downloads: "下载",
@@ -40,6 +42,7 @@ const TEXT = {
     not_met: "未达标", met: "达标", saved: "已保存", shown_first: "仅显示前 {n} 行（Excel 中为全部 {m} 行）",
     instance_facts: "算例", search_hint: "输入以搜索", presets: "生成合成算例（预设）", generate: "生成", seed: "随机种子",
     generated: "已生成：", generate_note: "同一预设与种子生成相同的文件；全国预设需数分钟。", baseline_map_note: "规划前：已通（灰）与未通（红）",
+    map_draw: "绘制地图", map_big: "村庄较多，绘制需数秒，点击后绘制",
   },
   en: {
     title: "Broadband budget workspace", instances: "Instances", open: "Open", baseline: "Baseline (before any plan)", map: "Map",
@@ -56,7 +59,9 @@ const TEXT = {
     rules: "Force / forbid a technology", add_rule: "Add a rule", force: "force", forbid: "forbid", scope: "Scope",
     value: "Name", technology: "Technology", remove: "Remove", advanced: "Every cost parameter", as_base: "as base",
     queued: "queued", running: "running", done: "done", failed: "failed", cancelled: "cancelled",
-    optimal: "optimal", feasible: "feasible", infeasible: "infeasible",
+    optimal: "optimal", feasible: "feasible", infeasible: "infeasible", time_limit: "time limit", error: "error",
+    "internal error": "internal error", crashed: "crashed", complete: "complete", incomplete: "incomplete",
+    engine_text: "The engine's text",
     plan: "Plan", summary: "Summary", total_cost: "Total cost", covered: "Villages covered", people_covered: "People covered",
     by_tech: "New connections", fiber: "fiber", "4g": "4G", satellite: "satellite", none: "none", existing: "already connected",
     ranking: "Province ranking (plan section 17)", ledger: "Ledger of villages without broadband (台账)", downloads: "Downloads",
@@ -80,6 +85,7 @@ const TEXT = {
     presets: "Generate a synthetic instance (preset)", generate: "Generate", seed: "Seed", generated: "Generated: ",
     generate_note: "The same preset and seed give the same files; the national preset takes minutes.",
     search_hint: "type to search", baseline_map_note: "Before any plan: connected (grey) and not (red)",
+    map_draw: "Draw the map", map_big: "many villages: drawing takes seconds, so it waits for a click",
   },
 };
 let LANG = localStorage.getItem("allocator-lang") || "zh";
@@ -101,6 +107,29 @@ function money(x) {
 }
 function pct(x, digits = 1) { return x === null || x === undefined || Number.isNaN(x) ? "" : nf(digits).format(100 * x) + "%"; }
 function gapText(g) { return g === null || g === undefined ? "" : pct(g, 2); }
+// ------------------------------------------------------------------ engine and server messages
+// The catalogue (allocator/web/messages.py) comes inside index.html; a message is {code, params}
+// when the server recognised it, else its English text is shown as written.
+const CAT = JSON.parse((document.getElementById("messages") || {}).textContent || '{"messages": {}, "words": {}}');
+function say(m, english) {
+  const entry = m && m.code ? CAT.messages[m.code] : null;
+  if (!entry) return m && m.text !== undefined ? m.text : (english ?? "");
+  return (entry[LANG] || entry.en).replace(/\{(\w+)(?::(\w+))?\}/g, (_, name, kind) => {
+    const v = (m.params || {})[name];
+    if (v === undefined || v === null) return "";
+    if (kind === "money") return money(v);
+    if (kind === "num") return num(v, 2);
+    if (kind && CAT.words[v]) return CAT.words[v][LANG] || v;
+    return String(v);
+  });
+}
+// the message in the reader's language, with the engine's English on hover when it was translated
+function sayHtml(m, english) {
+  const text = say(m, english);
+  return english && text !== english ? `<span title="${esc(english)}">${esc(text)}</span>` : esc(text);
+}
+function notesHtml(list) { return (list || []).map(n => sayHtml(n, n.text)).join("; "); }
+
 function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
 function tr(word) { const v = TEXT[LANG][word]; return typeof v === "string" ? v : word; }
 
@@ -123,13 +152,13 @@ function errorBox(err) {
   const list = err && err.body && err.body.errors;
   if (list && list.length) {
     return `<div class="errors" id="errors"><b>${t("errors_title")}</b><ul>` + list.map(e =>
-      `<li>${e.file ? `<b>${t("file")}</b> ${esc(e.file)} ` : ""}${e.line ? `<b>${t("line")}</b> ${e.line} ` : ""}` +
-      `${e.column ? `<b>${t("key")}</b> <code>${esc(e.column)}</code>` : ""}<br>${esc(e.problem)}` +
-      `${e.fix ? `<br><span class="fix"><b>${t("fix")}:</b> ${esc(e.fix)}</span>` : ""}</li>`).join("") + "</ul></div>";
+      `<li>${e.file ? `<b>${t("file")}</b> ${sayHtml(e.file_msg, e.file)} ` : ""}${e.line ? `<b>${t("line")}</b> ${e.line} ` : ""}` +
+      `${e.column ? `<b>${t("key")}</b> <code>${esc(e.column)}</code>` : ""}<br>${sayHtml(e.problem_msg, e.problem)}` +
+      `${e.fix ? `<br><span class="fix"><b>${t("fix")}:</b> ${sayHtml(e.fix_msg, e.fix)}</span>` : ""}</li>`).join("") + "</ul></div>";
   }
   let detail = err && err.body && err.body.detail !== undefined ? err.body.detail : (err && err.message) || String(err);
   if (typeof detail !== "string") detail = JSON.stringify(detail);
-  return `<div class="errors" id="errors">${esc(detail)}</div>`;
+  return `<div class="errors" id="errors">${sayHtml(err && err.body && err.body.msg, detail)}</div>`;
 }
 function crumbs(items) {
   $("#crumbs").innerHTML = items.map(([label, href]) => href ? `<a href="${href}">${esc(label)}</a>` : `<span>${esc(label)}</span>`).join('<span class="sep">›</span>');
@@ -195,8 +224,8 @@ function groupRows(groups, shareKey) {
 
 async function pageInstance(iid) {
   main().innerHTML = `<p class="muted">${t("wait")}</p>`;
-  const [b, scen, jobs, name] = await Promise.all([api(`/api/instances/${iid}/baseline`), api(`/api/scenarios?instance=${iid}`),
-    api(`/api/jobs?instance=${iid}`), instanceName(iid)]);
+  const pg = await api(`/api/instances/${iid}/page`);  // one request: baseline, scenarios and runs
+  const b = pg.baseline, scen = pg.scenarios, jobs = pg.jobs, name = pg.name;
   crumbs([[t("instances"), "#/"], [name]]);
   const c = b.counts, inst = b.instance;
   const levelName = b.ranking_level === "province" ? t("province") : t("prefecture");
@@ -227,8 +256,9 @@ async function pageInstance(iid) {
     ${groupRows(b.groups, "existing_share_poor")}</table></section>
   <section class="card"><h3>${t("provinces")}</h3><div class="scroll"><table id="baseline-provinces"><tr><th>${levelName}</th><th class="n">${t("poor_villages")}</th><th class="n">${t("share_now")}</th><th class="n">${t("rank")}</th></tr>
     ${b.ranking.map(r => `<tr><td>${esc(r.province)}</td><td class="n">${num(r.poor_villages)}</td><td class="n">${pct(r.share_before)}</td><td class="n">${num(r.rank_before)}</td></tr>`).join("")}</table></div></section>
-  <section class="card"><h3>${t("map")}</h3><p class="small muted">${t("baseline_map_note")}</p><iframe class="map" id="baseline-map" loading="lazy" src="/api/instances/${iid}/map" title="map"></iframe></section>`;
+  <section class="card"><h3>${t("map")}</h3><p class="small muted">${t("baseline_map_note")}</p>${mapBox("baseline-map", `/api/instances/${iid}/map`, c.villages, pg.map_bytes)}</section>`;
   main().innerHTML = html;
+  watchMap("baseline-map");
   renderScenarios(iid, scen);
   renderRuns(iid, jobs);
   $("#upload-form").addEventListener("submit", async ev => {
@@ -273,7 +303,7 @@ function renderRuns(iid, jobs) {
     box.innerHTML = `<table id="runs-table"><tr><th>${t("select")}</th><th>${t("name")}</th><th></th><th>${t("state")}</th><th>${t("stage")}</th><th class="n">${t("gap")}</th><th>${t("actions")}</th></tr>` +
       jobs.slice().reverse().map(j => `<tr data-job="${j.id}"><td>${j.kind === "run" && j.state === "done" ? `<input type="checkbox" class="pick" value="${j.id}" ${checked.has(j.id) ? "checked" : ""}>` : ""}</td>
       <td><a href="#/j/${j.id}">${esc(j.name)}</a></td><td class="small">${esc(tr(j.kind === "run" ? "plan" : j.kind))}</td><td>${stateBadge(j)}</td>
-      <td class="small">${esc(j.state === "queued" && j.position ? `${t("position")} ${j.position}` : (j.state === "running" ? j.stage : ""))}</td>
+      <td class="small">${j.state === "queued" && j.position ? esc(`${t("position")} ${j.position}`) : (j.state === "running" ? sayHtml(j.stage_msg, j.stage) : "")}</td>
       <td class="n">${gapText(j.gap)}</td><td>${["queued", "running"].includes(j.state) ? `<button data-cancel="${j.id}" type="button">${t("cancel")}</button>` : ""}</td></tr>`).join("") + "</table>";
     box.querySelectorAll("[data-cancel]").forEach(b => b.addEventListener("click", async () => { await api(`/api/jobs/${b.dataset.cancel}/cancel`, {method: "POST"}); refreshRuns(iid); }));
   }
@@ -395,13 +425,41 @@ async function pageJob(jid) {
   if (j.kind === "prices") return renderPrices(j, await api(`/api/jobs/${jid}/prices`));
 }
 
+// A map is an iframe of its own page (the villages inline), drawn only when wanted: as it scrolls into
+// view up to MAP_AUTO villages, on a click above that (the national map is ~19 MB and takes seconds,
+// and while it draws the page around it would not answer).
+const MAP_AUTO = 30000;
+function mapBox(id, src, villages, bytes) {
+  const big = villages > MAP_AUTO;
+  const size = bytes ? ` · ${num(bytes / 1048576, 1)} MB` : "";
+  return `<div class="map-box" id="${id}-box" data-src="${esc(src)}" data-auto="${big ? 0 : 1}">
+    <p class="small muted">${num(villages)} ${t("villages")}${size}${big ? " · " + t("map_big") : ""}</p>
+    <button type="button" id="${id}-draw">${t("map_draw")}</button></div>`;
+}
+function drawMap(id) {
+  const box = $(`#${id}-box`);
+  if (!box || box.dataset.drawn) return;
+  box.dataset.drawn = "1";
+  box.innerHTML = `<iframe class="map" id="${id}" src="${box.dataset.src}" title="map"></iframe>`;
+}
+function watchMap(id) {
+  const box = $(`#${id}-box`); if (!box) return;
+  $(`#${id}-draw`).addEventListener("click", () => drawMap(id));
+  if (box.dataset.auto !== "1" || !("IntersectionObserver" in window)) return;
+  const seen = new IntersectionObserver(entries => {
+    if (entries.some(e => e.isIntersecting)) { seen.disconnect(); drawMap(id); }
+  });
+  seen.observe(box);
+}
+
 function renderProgress(j) {
   const final = ["failed", "cancelled"].includes(j.state);
   main().innerHTML = `<h1>${esc(j.name)}</h1><section class="card" id="progress"><div class="row">${stateBadge(j)}
     ${j.state === "queued" && j.position ? `<span>${t("position")}: ${j.position}</span>` : ""}</div>
-    ${j.state === "running" ? `<p><b>${t("stage")}:</b> <span id="stage">${esc(j.stage)}</span></p>
+    ${j.state === "running" ? `<p><b>${t("stage")}:</b> <span id="stage">${sayHtml(j.stage_msg, j.stage)}</span></p>
       <p><b>${t("bound")}:</b> ${j.bound != null ? num(j.bound, 2) : "–"} · <b>${t("gap")}:</b> ${j.gap != null ? gapText(j.gap) : "–"}</p>` : ""}
-    ${j.message ? `<pre class="small" style="white-space:pre-wrap">${esc(j.message)}</pre>` : ""}
+    ${j.message ? `<p id="job-message">${sayHtml(j.message_msg, j.message.split("\n")[0])}</p>` +
+      (j.message_detail ? `<details><summary>${t("engine_text")}</summary><pre class="small" style="white-space:pre-wrap">${esc(j.message_detail)}</pre></details>` : "") : ""}
     ${!final ? `<button id="cancel" type="button">${t("cancel")}</button>` : ""}</section>`;
   if (!final) {
     $("#cancel").addEventListener("click", async () => { await api(`/api/jobs/${j.id}/cancel`, {method: "POST"}); route(); });
@@ -425,20 +483,21 @@ function renderPlan(j, p) {
     ${["fiber", "4g", "satellite"].map(k => `<div class="stat"><div class="v">${num((tech[k] || {}).villages || 0)}</div><div class="k">${t(k)} · ${money((tech[k] || {}).cost || 0)}</div></div>`).join("")}
   </div>
   <section class="card"><h3>${t("downloads")}</h3><div class="row">
-    <a class="button primary" id="dl-excel" href="/api/jobs/${j.id}/excel" download>${t("excel")}</a>
+    <a class="button primary" id="dl-excel" href="/api/jobs/${j.id}/excel?lang=${LANG}" download>${t("excel")}</a>
     <a class="button" id="dl-zip" href="/api/jobs/${j.id}/zip" download>${t("zip")}</a>
     <a class="button" id="dl-gpkg" href="/api/jobs/${j.id}/geopackage" download>${t("gpkg")}</a>
     <a class="button" href="/api/jobs/${j.id}/report" target="_blank">${t("report")}</a>
     <a class="button" href="/api/jobs/${j.id}/scenario.toml" download>${t("download_toml")}</a>
     <button type="button" id="compare-base">${t("compare_with")}</button></div><div id="plan-errors"></div></section>
   <section class="card"><h3>${t("groups")}</h3><table id="plan-groups"><tr><th>${t("group")}</th><th class="n">${t("poor_villages")}</th><th class="n">${t("after")}</th><th></th><th class="n">${t("floor")}</th><th>${t("meets")}</th></tr>${groupRows(p.groups, "share")}</table></section>
-  <section class="card"><h3>${t("map")}</h3><iframe class="map" id="plan-map" src="/api/jobs/${j.id}/map" title="map"></iframe></section>
+  <section class="card"><h3>${t("map")}</h3>${mapBox("plan-map", `/api/jobs/${j.id}/map`, s.villages_total)}</section>
   <section class="card"><h3>${t("ranking")}</h3><div class="scroll">${table("ranking", [[t("rank"), 1], [levelName], [t("poor_villages"), 1], [t("before"), 1], [t("after"), 1], [t("change"), 1]],
     p.ranking.map(r => `<tr><td class="n">${r.rank}</td><td>${esc(r.province)}</td><td class="n">${num(r.poor_villages)}</td><td class="n">${pct(r.share_before)}</td><td class="n">${pct(r.share_after)}</td><td class="n">${num(r.change_pp, 1)}</td></tr>`))}</div></section>
   <section class="card"><h3>${t("ledger")}</h3>${p.ledger_rows === 0 ? `<p class="ok">${t("none_left")}</p>` :
     `<p class="small muted">${p.ledger_rows > p.ledger.length ? t("shown_first").replace("{n}", num(p.ledger.length)).replace("{m}", num(p.ledger_rows)) : ""}</p><div class="scroll">` +
     table("ledger", [[t("province")], [t("county")], [t("village")], [t("poor")], [t("people"), 1], [t("cheapest")], [t("cost"), 1]],
       p.ledger.map(r => `<tr><td>${esc(r.province)}</td><td>${esc(r.county)}</td><td>${esc(r.village || r.village_id)}</td><td>${r.poor ? t("yes") : t("no")}</td><td class="n">${num(r.population)}</td><td>${esc(tr(r.cheapest || ""))}</td><td class="n">${money(r.cheapest_cost)}</td></tr>`)) + "</div>"}</section>`;
+  watchMap("plan-map");
   $("#compare-base").addEventListener("click", async () => {
     try {
       const base = await api("/api/jobs", {json: {kind: "run", instance_id: j.instance_id, reuse: true, options: j.options}});
@@ -465,9 +524,9 @@ function renderFrontier(j, f) {
   pts.forEach((p, i) => { svg += `<circle class="pt" data-i="${i}" cx="${X(p.budget)}" cy="${Y(p.objective)}" r="6" fill="${p.status === "optimal" ? "#1f5fa8" : "#e08a1e"}"><title>${esc(money(p.budget))}: ${esc(num(p.objective))} (${esc(tr(p.status))}, ${t("gap")} ${gapText(p.gap)})</title></circle>`; });
   svg += "</svg>";
   main().innerHTML = `<h1>${t("frontier")}: ${esc(j.name)}</h1><p class="muted">${t("click_point")}</p>${svg}
-    ${f.notes.length ? `<div class="notice">${f.notes.map(esc).join("<br>")}</div>` : ""}<div id="frontier-errors"></div>
+    ${f.notes.length ? `<div class="notice" id="frontier-notes">${f.notes.map(n => sayHtml(n, n.text)).join("<br>")}</div>` : ""}<div id="frontier-errors"></div>
     <section class="card">${table("frontier-table", [[t("budget"), 1], [t("coverage"), 1], [t("bound"), 1], [t("gap"), 1], [t("status")], [t("total_cost"), 1], [t("covered"), 1]],
-      f.points.map(p => `<tr><td class="n">${money(p.budget)}</td><td class="n">${num(p.objective, 1)}</td><td class="n">${num(p.bound, 1)}</td><td class="n">${gapText(p.gap)}</td><td>${esc(tr(p.status))}<div class="small muted">${esc(p.message || "")}</div></td><td class="n">${money(p.cost)}</td><td class="n">${num(p.villages_covered)}</td></tr>`))}</section>`;
+      f.points.map(p => `<tr><td class="n">${money(p.budget)}</td><td class="n">${num(p.objective, 1)}</td><td class="n">${num(p.bound, 1)}</td><td class="n">${gapText(p.gap)}</td><td>${esc(tr(p.status))}<div class="small muted">${notesHtml(p.notes)}</div></td><td class="n">${money(p.cost)}</td><td class="n">${num(p.villages_covered)}</td></tr>`))}</section>`;
   document.querySelectorAll("circle.pt").forEach(c => c.addEventListener("click", async () => {
     const p = pts[Number(c.dataset.i)];
     try {
@@ -484,7 +543,7 @@ function renderPrices(j, p) {
     table("prices-table", [[t("group")], [t("floor"), 1], [t("min_cost"), 1], [t("cost_last"), 1], [t("cost_next"), 1], [t("proven")]],
       p.floors.map(r => `<tr><td>${esc(r.group)}</td><td class="n">${pct(r.floor, 1)}</td><td class="n">${money(r.min_cost)}</td>
         <td class="n">${money(r.cost_last_step)}${r.cost_last_step_low !== r.cost_last_step_high && r.cost_last_step_high != null ? `<div class="small muted">${money(r.cost_last_step_low)} – ${money(r.cost_last_step_high)}</div>` : ""}</td>
-        <td class="n">${r.cost_next_step == null ? "∞" : money(r.cost_next_step)}</td><td>${r.proven ? t("yes") : t("no")}<div class="small muted">${esc(r.note || "")}</div></td></tr>`)) +
+        <td class="n">${r.cost_next_step == null ? "∞" : money(r.cost_next_step)}</td><td>${r.proven ? t("yes") : t("no")}<div class="small muted">${notesHtml(r.notes)}</div></td></tr>`)) +
     `</section>${b ? `<section class="card"><p>${t("budget")} ${money(b.budget)} ± ${money(b.step)}: ${t("coverage")} ${num(b.coverage_minus, 1)} → ${num(b.coverage, 1)} → ${num(b.coverage_plus, 1)}</p></section>` : ""}`;
 }
 
