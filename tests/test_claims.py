@@ -14,7 +14,7 @@ import pytest
 from allocator.backends import get_backend
 from allocator.backends.base import PROOF_GAP, SolveResult, Status, relative_gap
 from allocator.errors import CrossedBoundError, InfeasibleError, SolverError
-from allocator.safe_bound import dual_bound
+from allocator.solve.safe_bound import dual_bound
 from allocator.solve import solve
 
 from .oracle import brute_force
@@ -249,7 +249,7 @@ def test_several_parts_give_a_verified_plan_or_a_proven_claim(inst, gap, mode):
 
 # --------------------------------------------------------------------------- rollouts in restricted mode
 def test_restricted_rollout_claims_infeasibility_only_when_the_exact_lp_proves_it():
-    from allocator.rollout import solve_rollout
+    from allocator.analysis.rollout import solve_rollout
 
     with pytest.raises(SolverError, match="does not prove"):   # the exact rollout costs 11 <= 15
         solve_rollout(triangle("max-coverage", None), years=[2018], budgets=[15.0], mode="restricted")
