@@ -98,7 +98,7 @@ def test_a_crossed_bound_is_an_engine_error_with_both_numbers():
 
 def test_a_solver_bound_beating_its_own_plan_stops_the_solve(monkeypatch):
     """A backend reporting a bound below its incumbent (max) is an exit-1 error, never gap 0."""
-    solve_module = importlib.import_module("allocator.solve")
+    solve_module = importlib.import_module("allocator.solve.monolithic")
 
     real = get_backend("highs")
 
@@ -153,7 +153,7 @@ def test_lexicographic_with_a_gap_states_what_the_returned_plan_achieves(monkeyp
     """Issue 10: the coverage stage stops within the gap at C+B (570 of 650); the least-cost plan
     keeping >= 570 is C+A (580, cost 6). The summary must state 580 (what the plan covers) with the
     stage-1 bound 650, and the built-in verification must accept it (it used to exit 5)."""
-    solve_module = importlib.import_module("allocator.solve")
+    solve_module = importlib.import_module("allocator.solve.monolithic")
 
     real = get_backend("highs")
 

@@ -229,7 +229,7 @@ def test_solve_dispatches_the_decomposed_modes(tmp_path):
 
 
 def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
-    import allocator.solve.decompose.lp as lp
+    from allocator.solve.decompose import lp
 
     inst = load_instance(make_instance_dir(tmp_path))
     simplex = solve_decomposed(inst, workers=1)
