@@ -6,10 +6,10 @@ functions (imported here, so the submodules of the same name never shadow them).
 from .errors import (AllocatorError, InfeasibleError, InputError, OptionsError, SolverError,
                      VerificationError)
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from .io import load_instance  # noqa: E402
-from .solve import solve  # noqa: E402
+from .solve.api import solve  # noqa: E402
 from .verify import verify  # noqa: E402
 
 __all__ = ["AllocatorError", "InfeasibleError", "InputError", "OptionsError", "SolverError",

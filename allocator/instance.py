@@ -144,7 +144,7 @@ class Instance:
     content_hash: str = ""
     source: Path | None = None
     base_year: int | None = None         # year the plan's floors refer to (policy milestones)
-    rollout: object | None = None        # [rollout] table: allocator.rollout_spec.RolloutSpec, or None
+    rollout: object | None = None        # [rollout] table: allocator.analysis.rollout_spec.RolloutSpec, or None
 
     # ------------------------------------------------------------------ money
     @property

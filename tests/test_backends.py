@@ -18,7 +18,7 @@ from allocator.backends import (BACKENDS, PROOF_GAP, SolveOptions, Status, avail
                                 relative_gap)
 from allocator.backends.cbc import parse_cbc_log
 from allocator.errors import OptionsError
-from allocator.formulation.linear import LinearModel
+from allocator.backends.linear import LinearModel
 try:  # tests/ as a plain directory or as a package
     from profiles import examples
 except ImportError:

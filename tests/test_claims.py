@@ -14,7 +14,7 @@ import pytest
 from allocator.backends import get_backend
 from allocator.backends.base import PROOF_GAP, SolveResult, Status, relative_gap
 from allocator.errors import CrossedBoundError, InfeasibleError, SolverError
-from allocator.safe_bound import dual_bound
+from allocator.solve.safe_bound import dual_bound
 from allocator.solve import solve
 
 from .oracle import brute_force
@@ -98,7 +98,7 @@ def test_a_crossed_bound_is_an_engine_error_with_both_numbers():
 
 def test_a_solver_bound_beating_its_own_plan_stops_the_solve(monkeypatch):
     """A backend reporting a bound below its incumbent (max) is an exit-1 error, never gap 0."""
-    solve_module = importlib.import_module("allocator.solve")
+    solve_module = importlib.import_module("allocator.solve.monolithic")
 
     real = get_backend("highs")
 
@@ -153,7 +153,7 @@ def test_lexicographic_with_a_gap_states_what_the_returned_plan_achieves(monkeyp
     """Issue 10: the coverage stage stops within the gap at C+B (570 of 650); the least-cost plan
     keeping >= 570 is C+A (580, cost 6). The summary must state 580 (what the plan covers) with the
     stage-1 bound 650, and the built-in verification must accept it (it used to exit 5)."""
-    solve_module = importlib.import_module("allocator.solve")
+    solve_module = importlib.import_module("allocator.solve.monolithic")
 
     real = get_backend("highs")
 
@@ -249,7 +249,7 @@ def test_several_parts_give_a_verified_plan_or_a_proven_claim(inst, gap, mode):
 
 # --------------------------------------------------------------------------- rollouts in restricted mode
 def test_restricted_rollout_claims_infeasibility_only_when_the_exact_lp_proves_it():
-    from allocator.rollout import solve_rollout
+    from allocator.analysis.rollout import solve_rollout
 
     with pytest.raises(SolverError, match="does not prove"):   # the exact rollout costs 11 <= 15
         solve_rollout(triangle("max-coverage", None), years=[2018], budgets=[15.0], mode="restricted")

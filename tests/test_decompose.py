@@ -1,4 +1,4 @@
-"""County decomposition (allocator/decompose.py): every plan verified, never
+"""County decomposition (allocator/solve/decompose/run.py): every plan verified, never
 above its LP bound, the bound never below the true optimum, the monolithic
 optimum reached when the budget does not bind, and the same plan every run."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from allocator.decompose import solve_decomposed
-from allocator.decompose_parts import floor_target, partition
-from allocator.decompose_repair import repair
+from allocator.solve.decompose.run import solve_decomposed
+from allocator.solve.decompose.parts import floor_target, partition
+from allocator.solve.decompose.repair import repair
 from allocator.decision import Decision
 from allocator.errors import InfeasibleError, OptionsError, SolverError
 from allocator.io import load_instance
@@ -229,7 +229,7 @@ def test_solve_dispatches_the_decomposed_modes(tmp_path):
 
 
 def test_interior_point_and_simplex_give_the_same_bound(tmp_path, monkeypatch):
-    import allocator.decompose_lp as lp
+    from allocator.solve.decompose import lp
 
     inst = load_instance(make_instance_dir(tmp_path))
     simplex = solve_decomposed(inst, workers=1)

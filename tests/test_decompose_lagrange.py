@@ -1,4 +1,4 @@
-"""Price-directed decomposition (allocator/decompose_lagrange.py, decompose_price.py):
+"""Price-directed decomposition (allocator/solve/decompose/lagrange.py, decompose_price.py):
 the Lagrangian bound is valid for any prices and never below the proven optimum,
 the combined plan is verified, and the price rounds never make the plan worse."""
 from __future__ import annotations
@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.decompose import solve_decomposed
-from allocator.decompose_lagrange import (
+from allocator.solve.decompose.run import solve_decomposed
+from allocator.solve.decompose.lagrange import (
     Prices,
     coupling_rows,
     lagrangian_bound,
     price_task,
 )
-from allocator.decompose_parts import build_block, partition, sub_instance
+from allocator.solve.decompose.parts import build_block, partition, sub_instance
 from allocator.errors import InfeasibleError, OptionsError, SolverError
 from allocator.formulation.floors import requirements
 from allocator.io import load_instance

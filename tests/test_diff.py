@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from allocator.decision import Decision
-from allocator.diff import diff_plans, render_diff, transitions
+from allocator.analysis.diff import diff_plans, render_diff, transitions
 from allocator.plan_build import assemble
 try:  # tests/ as a plain folder on sys.path, or as a package
     from whatif_tiny import write_tiny
@@ -162,8 +162,8 @@ def test_whatif_then_diff_from_the_command_line(tiny, tmp_path, capsys):
 
 
 def test_whatif_reports_a_scenario_without_plan_and_still_solves_the_others(tiny, tmp_path):
-    from allocator.scenario import parse_scenario
-    from allocator.whatif import run_whatif
+    from allocator.analysis.scenario import parse_scenario
+    from allocator.analysis.whatif import run_whatif
 
     path, _ = tiny
     bad = tmp_path / "bad.toml"
@@ -184,8 +184,8 @@ def test_whatif_reports_a_scenario_without_plan_and_still_solves_the_others(tiny
 
 def test_whatif_refuses_two_scenarios_with_one_name_before_solving(tiny, tmp_path):
     from allocator.errors import InputError
-    from allocator.scenario import parse_scenario
-    from allocator.whatif import run_whatif
+    from allocator.analysis.scenario import parse_scenario
+    from allocator.analysis.whatif import run_whatif
 
     path, _ = tiny
     a = tmp_path / "a.toml"

@@ -1,14 +1,14 @@
-"""One executor for local processes and Dask (allocator/executor.py): results in task order
+"""One executor for local processes and Dask (allocator/solve/executor.py): results in task order
 whatever the workers, shared data sent once per worker, and the same decomposed plan on a
 dask.distributed LocalCluster (two worker processes, loopback only) as on local processes."""
 from __future__ import annotations
 
 import pytest
 
-from allocator import executor
-from allocator.decompose import solve_decomposed
+from allocator.solve import executor
+from allocator.solve.decompose.run import solve_decomposed
 from allocator.errors import OptionsError
-from allocator.executor import (
+from allocator.solve.executor import (
     SCHEDULER_ENV,
     DaskExecutor,
     LocalExecutor,
@@ -92,7 +92,7 @@ def test_decomposed_plan_same_on_a_cluster_as_locally(tmp_path, cluster):
 
 
 def test_frontier_on_a_cluster_same_as_locally(tmp_path, cluster):
-    from allocator.frontier import trace_frontier
+    from allocator.analysis.frontier import trace_frontier
 
     inst = load_instance(make_instance_dir(tmp_path))
     kw = {"budget_from": 800_000.0, "budget_to": 1_600_000.0, "points": 4}
@@ -104,8 +104,8 @@ def test_frontier_on_a_cluster_same_as_locally(tmp_path, cluster):
 
 
 def test_whatif_on_a_cluster_writes_the_plans_here(tmp_path, cluster):
-    from allocator.scenario import parse_scenario
-    from allocator.whatif import run_whatif
+    from allocator.analysis.scenario import parse_scenario
+    from allocator.analysis.whatif import run_whatif
 
     base = make_instance_dir(tmp_path)
     poorer = tmp_path / "poorer.toml"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator.errors import CrossedBoundError, OptionsError
-from allocator.frontier import make_monotone, plot_frontier, trace_frontier
+from allocator.analysis.frontier import make_monotone, plot_frontier, trace_frontier
 try:  # tests/ as a plain folder on sys.path, or as a package
     from whatif_tiny import write_tiny
 except ImportError:  # pragma: no cover
@@ -181,7 +181,7 @@ def test_frontier_cli_writes_table_plot_and_info(tiny, tmp_path, capsys):
 
 # --------------------------------------------------------------------------- prices of policy
 def test_floor_price_is_the_cost_difference_of_two_min_cost_solves(tiny):
-    from allocator.policy_prices import _with_floor, floor_prices
+    from allocator.analysis.prices import _with_floor, floor_prices
     from allocator.solve import solve
 
     table = floor_prices(tiny, step=0.25, groups=["deep-poverty"], solver="highs").set_index("group")
@@ -202,7 +202,7 @@ def test_floor_price_is_the_cost_difference_of_two_min_cost_solves(tiny):
 
 
 def test_budget_price_is_the_coverage_difference(tiny):
-    from allocator.policy_prices import budget_price
+    from allocator.analysis.prices import budget_price
 
     p = budget_price(tiny, budget=30000.0, budget_step=5000.0)
     assert p["coverage_minus"] <= p["coverage"] <= p["coverage_plus"]
@@ -235,7 +235,7 @@ def test_a_free_floor_step_names_the_stricter_floor_that_binds(tmp_path):
     from pathlib import Path
 
     from allocator.io import load_instance
-    from allocator.policy_prices import floor_prices, render_prices
+    from allocator.analysis.prices import floor_prices, render_prices
 
     src = Path(__file__).resolve().parents[1] / "instances" / "tiny-floor"
     inst = load_instance(shutil.copytree(src, tmp_path / "tf"),

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.cli import main
-from allocator.describe import describe
+from allocator.analysis.describe import describe
 from allocator.generator import generate
 from allocator.generator.build import _villages_per_county
 from allocator.generator.geography import county_groups, county_seats, select_counties

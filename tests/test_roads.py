@@ -12,7 +12,7 @@ shapely = pytest.importorskip("shapely", reason="needs the gis extra: pip instal
 pyproj = pytest.importorskip("pyproj", reason="needs the gis extra: pip install 'allocator[gis]'")
 
 from allocator.importers.roads import RoadLines, attach, build_trench_graph, geodesic_m  # noqa: E402
-from allocator.wkt import to_geojson  # noqa: E402
+from allocator.io.wkt import to_geojson  # noqa: E402
 
 
 def lines_of(polylines, rate=100.0, keys=None):

@@ -19,9 +19,9 @@ from allocator.formulation import multiyear
 from allocator.errors import InfeasibleError, InputError, OptionsError
 from allocator.io import load_instance, write_instance
 from allocator.plan_io import read_plan
-from allocator.rollout import resolve_spec, solve_rollout
-from allocator.rollout_spec import RolloutSpec, floors_by_year, year_instance
-from allocator.rollout_verify import check_rollout
+from allocator.analysis.rollout import resolve_spec, solve_rollout
+from allocator.analysis.rollout_spec import RolloutSpec, floors_by_year, year_instance
+from allocator.analysis.rollout_verify import check_rollout
 from allocator.schema import ALL_POOR
 from allocator.solve import solve
 from allocator.verify import verify
@@ -499,7 +499,7 @@ def test_highs_reports_a_running_mip_solve_and_the_rollout_throttles_it():
     at most one line per PROGRESS_EVERY seconds of solver time."""
     from allocator.backends import get_backend
     from allocator.backends.base import SolveOptions
-    from allocator.rollout import _solver_progress
+    from allocator.analysis.rollout import _solver_progress
     try:
         from test_backends import allocation
     except ImportError:

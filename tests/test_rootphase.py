@@ -18,7 +18,7 @@ from allocator.backends._support import lattice_bound
 from allocator.backends.base import SolveOptions
 from allocator.backends.highs import LpRelaxation
 from allocator.formulation import builder, dicuts
-from allocator.formulation.linear import LinearModel
+from allocator.backends.linear import LinearModel
 from allocator.solve import solve
 
 from .oracle import brute_force
@@ -147,7 +147,7 @@ def test_a_proof_of_infeasibility_is_not_turned_into_a_time_out():
     """Regression: the MIP proved infeasibility (the LP relaxation is feasible); adding the
     LP's bound to that result once made it look like "no plan before the time limit"."""
     from allocator.backends.base import SolveResult, Status
-    from allocator.rootphase import RootPhase
+    from allocator.solve.rootphase import RootPhase
 
     model = _model([1, 2])
     model.sense = "max"
@@ -161,7 +161,7 @@ def test_a_solver_without_a_plan_of_its_own_returns_its_start():
     """Regression (CBC, province preset, 60 s): the solver's deadline passed before it read
     the warm start; the plan it was started from is returned, with the solver's bound."""
     from allocator.backends.base import SolveResult, Status
-    from allocator.solve import _fall_back_to_start
+    from allocator.solve.monolithic import _fall_back_to_start
 
     model = _model([3, 2])
     model.sense = "max"

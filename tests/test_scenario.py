@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from allocator.errors import InputError
-from allocator.scenario import load_scenario_instance, parse_scenario, scenario_overrides
+from allocator.analysis.scenario import load_scenario_instance, parse_scenario, scenario_overrides
 try:  # tests/ as a plain folder on sys.path, or as a package
     from whatif_tiny import write_tiny
 except ImportError:  # pragma: no cover

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator.schema import BUDGET, MONEY, PRIORITY, SCALE
-from allocator.scenario import SCOPES, TECH_NAMES, RuleOverride, Scenario, parse_scenario, scenario_to_toml
+from allocator.analysis.scenario import SCOPES, TECH_NAMES, RuleOverride, Scenario, parse_scenario, scenario_to_toml
 
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,20}", fullmatch=True)
 groups = st.sampled_from(["all-poor", "deep-poverty", "三区三州", "group with space", 'quote"d'])

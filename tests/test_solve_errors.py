@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from allocator import explain
+from allocator.analysis import explain
 from allocator.backends import SolveResult, Status
 from allocator.backends.highs import HighsBackend
 from allocator.cli import main
 from allocator.errors import InfeasibleError, InputError, OptionsError, SolverError
-from allocator.explain import MinCost, budget_shortfall_text
+from allocator.analysis.explain import MinCost, budget_shortfall_text
 from allocator.io import load_instance
-from allocator.solve import _raise_without_solution, solve
+from allocator.solve import solve
+from allocator.solve.monolithic import _raise_without_solution
 
 from .strategies import small_instance
 

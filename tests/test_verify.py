@@ -428,8 +428,8 @@ def test_verifier_agrees_with_the_independent_oracle(case):
 @pytest.fixture(scope="module")
 def whatif_plans(tmp_path_factory):
     """Two what-if plans on the tiny what-if instance: cheaper fiber, and Nujiang forced to satellite."""
-    from allocator.scenario import parse_scenario
-    from allocator.whatif import run_whatif
+    from allocator.analysis.scenario import parse_scenario
+    from allocator.analysis.whatif import run_whatif
     try:
         from whatif_tiny import write_tiny
     except ImportError:  # pragma: no cover

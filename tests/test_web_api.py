@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from allocator.io import load_instance
 from allocator.plan_io import read_plan
-from allocator.scenario import parse_scenario
+from allocator.analysis.scenario import parse_scenario
 from allocator.verify import verify
 from allocator.web.app import create_app
 from allocator.web.instances import discover

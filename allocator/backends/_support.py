@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 from ..errors import CrossedBoundError
 from .base import Backend, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 

@@ -1,6 +1,6 @@
 """The one interface every solver backend implements, and the one status vocabulary.
 
-A backend solves a :class:`~allocator.formulation.linear.LinearModel` and
+A backend solves a :class:`~allocator.backends.linear.LinearModel` and
 returns a :class:`SolveResult`. The status is derived from the solver's own
 incumbent and bound by :func:`status_from_numbers`, never from a wrapper's
 label (PuLP, for instance, reports a HiGHS time-limit stop as "Optimal").
@@ -16,7 +16,7 @@ from enum import Enum
 import numpy as np
 
 from ..errors import CrossedBoundError
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 
 #: relative gap under which a solution counts as proven optimal
 PROOF_GAP = 1e-6

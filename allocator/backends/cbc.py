@@ -38,7 +38,7 @@ import warnings
 
 import numpy as np
 
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 from ._support import (GuardedBackend, INTEGRALITY_TOL, Deadline, clean_solution, error_result,
                        integrality_violation, make_result, warm_start_vector)
 from .base import SolveResult

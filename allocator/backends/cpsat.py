@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
 from .base import SolveResult
 

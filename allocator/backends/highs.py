@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 from ._support import (_LATTICE_SLACK, GuardedBackend, error_result, make_result, warm_start_vector)
 from .base import SolveOptions, SolveResult
 
@@ -195,8 +195,8 @@ class LpRelaxation:
         self._h.run()
         if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        from ..safe_bound import highs_dual_bound
-        # the bound every later proof rests on: from the duals, not the primal value (allocator/safe_bound.py)
+        from ..solve.safe_bound import highs_dual_bound
+        # the bound every later proof rests on: from the duals, not the primal value (allocator/solve/safe_bound.py)
         self.safe_bound = highs_dual_bound(self._h)
         return (np.asarray(self._h.getSolution().col_value, dtype=float),
                 float(self._h.getInfo().objective_function_value))

@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from ..formulation.linear import LinearModel
+from .linear import LinearModel
 from ._support import (GuardedBackend, error_result, make_result, warm_start_vector)
 from .base import SolveResult
 

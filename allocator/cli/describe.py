@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..describe import describe, render
+    from ..analysis.describe import describe, render
     from ..io import load_instance
 
     stats = describe(load_instance(args.instance))

@@ -25,7 +25,7 @@ def _instance_for(plan_dir: str, explicit: str | None):
     """(instance, how it was found) for a plan directory."""
     from ..errors import InputError
     from ..io import load_instance
-    from ..whatif import read_scenario_record
+    from ..analysis.whatif import read_scenario_record
 
     if explicit:
         return load_instance(explicit), explicit
@@ -38,7 +38,7 @@ def _instance_for(plan_dir: str, explicit: str | None):
 
 
 def run(args) -> int:
-    from ..diff import diff_plans, render_diff
+    from ..analysis.diff import diff_plans, render_diff
     from ..io.csv_output import write_csv
     from ..plan_io import read_plan
 

@@ -30,7 +30,7 @@ def run(args) -> int:
     from ..plan_io import read_plan
     from ..reports.export import export_plan
     from ..verify import verify
-    from ..whatif import read_scenario_record
+    from ..analysis.whatif import read_scenario_record
 
     require_gis("allocator export")
     record = read_scenario_record(args.plan)

@@ -44,7 +44,7 @@ def frontier_table(points, currency: str) -> str:
 
 
 def run(args) -> int:
-    from ..frontier import trace_frontier, write_frontier
+    from ..analysis.frontier import trace_frontier, write_frontier
     from ..io import load_instance
     from ..io.atomic import check_output_dir
 

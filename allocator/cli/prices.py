@@ -24,7 +24,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..io import load_instance
     from ..io.csv_output import write_csv
-    from ..policy_prices import budget_price, floor_prices, render_prices
+    from ..analysis.prices import budget_price, floor_prices, render_prices
 
     instance = load_instance(args.instance)
     options = solve_options(args)

@@ -21,11 +21,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..frontier import read_frontier
+    from ..analysis.frontier import read_frontier
     from ..io import load_instance
     from ..plan_io import read_plan
     from ..reports.bundle import write_report
-    from ..whatif import read_scenario_record
+    from ..analysis.whatif import read_scenario_record
 
     record = read_scenario_record(args.plan)
     overrides = (record or {}).get("overrides") or None

@@ -65,7 +65,7 @@ def _budgets(text: str):
 
 def run(args) -> int:
     from ..io import load_instance
-    from ..rollout import solve_rollout, write_rollout
+    from ..analysis.rollout import solve_rollout, write_rollout
     from ..solve import KEEP
 
     t0 = time.perf_counter()
@@ -85,7 +85,7 @@ def run(args) -> int:
 
 def _check(instance, directory, *, quiet: bool) -> int:
     from ..errors import VerificationError
-    from ..rollout import check_written_rollout
+    from ..analysis.rollout import check_written_rollout
 
     report = check_written_rollout(directory, instance)
     for warning in report.warnings:

@@ -34,7 +34,7 @@ def _money(x, currency: str) -> str:
 
 
 def _scenario_line(record: dict, plan_dir) -> str:
-    from ..whatif import SCENARIO_FILE
+    from ..analysis.whatif import SCENARIO_FILE
 
     what = record.get("description") or "no description"
     return f"scenario {record.get('name', '')!r} applied (from {Path(plan_dir) / SCENARIO_FILE}): {what}"
@@ -43,7 +43,7 @@ def _scenario_line(record: dict, plan_dir) -> str:
 def run(args) -> int:
     from ..plan_io import read_plan
     from ..verify import verify
-    from ..whatif import instance_for_plan
+    from ..analysis.whatif import instance_for_plan
 
     instance, record = instance_for_plan(args.instance, args.plan, ignore_scenario=args.ignore_scenario)
     plan = read_plan(args.plan, instance)

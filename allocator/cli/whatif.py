@@ -62,8 +62,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..scenario import parse_scenario
-    from ..whatif import run_whatif
+    from ..analysis.scenario import parse_scenario
+    from ..analysis.whatif import run_whatif
 
     scenarios = [parse_scenario(path) for path in args.scenarios]
     options = solve_options(args)

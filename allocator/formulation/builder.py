@@ -16,7 +16,7 @@ from ..schema import NO_TECHNOLOGY, Technology
 from . import budget as budget_family
 from . import cellular, choice, dualascent, eligibility, fiber, objective, satellite
 from . import floors as floors_family
-from .linear import LinearModel
+from ..backends.linear import LinearModel
 from .variables import Columns
 
 MODES = ("exact", "restricted")

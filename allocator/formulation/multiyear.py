@@ -38,7 +38,7 @@ from ..graph import FiberNetwork, build_network
 from . import builder, eligibility, objective
 from .budget import cost_vector
 from .fiber import MCF_COLUMN_LIMIT
-from .linear import LinearModel
+from ..backends.linear import LinearModel
 
 
 @dataclass

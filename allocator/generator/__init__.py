@@ -44,7 +44,7 @@ def generate(preset: str | Preset, *, seed: int, directory, overwrite: bool = Tr
 
     The tables are written, loaded back (so the instance passes every check of
     the loader) and priced; the budget is then set to the preset's share of the
-    cost of covering every village (see :func:`allocator.describe.set_budget`).
+    cost of covering every village (see :func:`allocator.analysis.describe.set_budget`).
 
     Raises
     ------

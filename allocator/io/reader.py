@@ -16,7 +16,7 @@ from typing import Mapping
 from .. import checks, pricing
 from ..errors import InputError
 from ..instance import Instance
-from ..rollout_spec import read_rollout_table  # the optional [rollout] table (docs/rollout.md)
+from ..analysis.rollout_spec import read_rollout_table  # the optional [rollout] table (docs/rollout.md)
 from ..schema import (BUDGET, HORIZON_YEARS, OPTIONAL_FILES, TABLES, YEAR, CostMeasure, Objective,
                       format_number)
 from ..spelling import unknown_key_fix

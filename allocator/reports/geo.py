@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..wkt import to_geojson
+from ..io.wkt import to_geojson
 
 LAYERS = ("villages", "fiber_routes", "sites")
 #: drawn on the map and exported when the instance has them

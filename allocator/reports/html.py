@@ -141,7 +141,7 @@ def chart_ranking(ranking: pd.DataFrame) -> str:
 
 def chart_frontier(frontier, currency: str) -> str:
     plt = _pyplot()
-    from ..frontier import draw_frontier
+    from ..analysis.frontier import draw_frontier
 
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     draw_frontier(ax, frontier, currency=currency)

@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import AllocatorError, InputError
-from ..scenario import parse_scenario
+from ..analysis.scenario import parse_scenario
 from .compress import file_response
 from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
                     scenario_to_form, toml_of)
@@ -478,7 +478,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
                     from ..io import load_instance
                     from ..plan_io import read_plan
                     from ..reports.export import export_plan
-                    from ..whatif import read_scenario_record
+                    from ..analysis.whatif import read_scenario_record
                     record = read_scenario_record(folder / "plan")
                     instance = load_instance(record["base"], overrides=record.get("overrides") or None)
                     export_plan(instance, read_plan(folder / "plan", instance), path, fmt="gpkg")
@@ -516,7 +516,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
 
     @app.get("/api/compare")
     def compare(jobs: str):
-        from ..whatif import Outcome, comparison_table
+        from ..analysis.whatif import Outcome, comparison_table
         out, outcomes = [], []
         for jid in run_ids(jobs):
             row = job_row(jid)
@@ -538,10 +538,10 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
 
     @app.get("/api/diff")
     def diff(a: str, b: str, limit: int = 2000):
-        from ..diff import diff_plans, transitions
+        from ..analysis.diff import diff_plans, transitions
         from ..io import load_instance
         from ..plan_io import read_plan
-        from ..whatif import read_scenario_record
+        from ..analysis.whatif import read_scenario_record
         from .worker import records
         folders = [done_dir(jid, "run") for jid in (a, b)]
         cached = store.cache_dir / f"diff-{a}-{b}.json"  # finished runs never change: diff once

@@ -1,9 +1,9 @@
 """The scenario form, to and from the scenario TOML the CLI reads.
 
 The page sends the form as JSON; it becomes TOML with
-:func:`allocator.scenario.scenario_to_toml` and is then checked exactly as
-``allocator whatif`` checks a file (:func:`~allocator.scenario.parse_scenario`
-on its own, :func:`~allocator.scenario.scenario_overrides` against the base
+:func:`allocator.analysis.scenario.scenario_to_toml` and is then checked exactly as
+``allocator whatif`` checks a file (:func:`~allocator.analysis.scenario.parse_scenario`
+on its own, :func:`~allocator.analysis.scenario.scenario_overrides` against the base
 instance). An upload goes through the same check. Nothing is stored unless
 the check passes; a failure is an :class:`~allocator.errors.InputError` naming
 the file (the uploaded name, or "scenario form"), the line, the key and a fix.
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import InputError
-from ..scenario import RuleOverride, Scenario, parse_scenario, scenario_overrides, scenario_to_toml
+from ..analysis.scenario import RuleOverride, Scenario, parse_scenario, scenario_overrides, scenario_to_toml
 from .messages import english, recognise
 
 MAX_UPLOAD_BYTES = 256 * 1024  # a scenario is a few lines; anything bigger is a mistake

@@ -130,7 +130,7 @@ class Baselines:
 
 def baseline(instance) -> dict:
     """Coverage before any plan: by province, by policy group against its floor, and the instance's facts."""
-    from ..describe import describe
+    from ..analysis.describe import describe
     from ..reports.ranking import national_row, province_ranking
     from .worker import plain_json, records
 
@@ -147,7 +147,7 @@ def baseline(instance) -> dict:
 
 def choices(instance) -> dict:
     """What the scenario form offers: groups with floors and weights, scopes with their names, cost parameters."""
-    from ..scenario import SCOPES, TECH_NAMES, cost_parameters, known_groups
+    from ..analysis.scenario import SCOPES, TECH_NAMES, cost_parameters, known_groups
     from .worker import plain_json
 
     policy = instance.policy

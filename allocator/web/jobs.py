@@ -34,7 +34,7 @@ def _context():
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["allocator.web.worker", "allocator.solve", "allocator.reports.bundle",
-                                    "allocator.scenario"])
+                                    "allocator.analysis.scenario"])
         return ctx
     return multiprocessing.get_context("spawn")
 

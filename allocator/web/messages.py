@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    # --- the scenario, checked as `allocator whatif` checks it (allocator.scenario) --------------------
+    # --- the scenario, checked as `allocator whatif` checks it (allocator.analysis.scenario) -----------------
     "input.unknown_key": {"en": "unknown key '{key}'", "zh": "未知的键 “{key}”"},
     "input.wrong_type": {"en": "{key} must be {what}, got {value}", "zh": "{key} 的类型不对（应为 {what}），实际为 {value}"},
     "input.not_finite": {"en": "{key} must be finite, got {value}", "zh": "{key} 必须是有限数，实际为 {value}"},

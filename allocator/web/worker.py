@@ -12,7 +12,7 @@ A finished run's folder::
     report/         report.xlsx, report.html, map.html, layers/ (allocator.reports.bundle)
     web.json        what the plan page shows (summary, groups, ranking, ledger head), pre-computed
 
-A frontier job writes frontier.csv/.json/.png (allocator.frontier.write_frontier);
+A frontier job writes frontier.csv/.json/.png (allocator.analysis.frontier.write_frontier);
 a prices job writes prices.csv and budget.json; a generate job writes a preset instance
 into ``DATA/instances/<preset>-seed<N>/`` (allocator.generator.generate), which the
 server then serves like the instances it was started with.
@@ -116,7 +116,7 @@ def run_job(db_path: str, jid: str, kind: str, instance_path: str, toml: str, op
 
 
 def _scenario_instance(instance_path: str, toml: str):
-    from ..scenario import load_scenario_instance, parse_scenario
+    from ..analysis.scenario import load_scenario_instance, parse_scenario
 
     scenario = parse_scenario(text=toml)
     instance, overrides = load_scenario_instance(scenario, instance_path)
@@ -127,8 +127,8 @@ def _run_plan(instance_path: str, toml: str, options: dict, job_dir: Path, say) 
     from ..io.atomic import atomic_output_dir
     from ..plan_io import write_plan
     from ..reports.bundle import write_report
-    from ..solve import solve
-    from ..whatif import SCENARIO_FILE
+    from ..solve.api import solve
+    from ..analysis.whatif import SCENARIO_FILE
 
     say(english("stage.loading"))
     scenario, instance, overrides = _scenario_instance(instance_path, toml)
@@ -154,7 +154,7 @@ def plan_page(instance, plan, scenario) -> dict:
     """Everything the plan page and the comparison read, as plain JSON."""
     from ..reports.ledger import ledger
     from ..reports.ranking import national_row, province_ranking
-    from ..whatif import Outcome
+    from ..analysis.whatif import Outcome
 
     s = plan.summary
     level = "province" if instance.villages["province"].nunique() > 1 else "prefecture"
@@ -196,8 +196,8 @@ def plain_json(value):
 
 def _run_frontier(instance_path: str, toml: str, options: dict, job_dir: Path, say) -> dict:
     from ..errors import AllocatorError, InfeasibleError
-    from ..frontier import point_from_plan, trace_frontier, write_frontier
-    from ..solve import solve
+    from ..analysis.frontier import point_from_plan, trace_frontier, write_frontier
+    from ..solve.api import solve
 
     say(english("stage.loading"))
     scenario, instance, _ = _scenario_instance(instance_path, toml)
@@ -230,7 +230,7 @@ def _run_frontier(instance_path: str, toml: str, options: dict, job_dir: Path, s
 
 def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say) -> dict:
     from ..io.atomic import atomic_output_dir
-    from ..policy_prices import budget_price, floor_prices
+    from ..analysis.prices import budget_price, floor_prices
 
     say(english("stage.loading"))
     _, instance, _ = _scenario_instance(instance_path, toml)

@@ -1,4 +1,4 @@
-"""Repair of a merged county plan (:mod:`allocator.decompose`).
+"""Repair of a merged county plan (:mod:`allocator.solve.decompose.run`).
 
 The county plans together may miss a floor (each county's target was its LP
 coverage rounded down), leave money unspent (each county's knapsack left a
@@ -24,9 +24,9 @@ import math
 
 import networkx as nx
 
-from .decision import Decision
-from .heuristics.greedy import CELL, FIBER, SAT, _Greedy
-from .schema import Objective
+from ...decision import Decision
+from ...heuristics.greedy import CELL, FIBER, SAT, _Greedy
+from ...schema import Objective
 
 _TOL = 1e-9
 

@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .backends.base import PROOF_GAP, relative_gap
-from .errors import AllocatorError, CrossedBoundError, InfeasibleError, OptionsError
-from .executor import open_executor, scheduler_address
-from .verify import ABS_TOL
+from ..backends.base import PROOF_GAP, relative_gap
+from ..errors import AllocatorError, CrossedBoundError, InfeasibleError, OptionsError
+from ..solve.executor import open_executor, scheduler_address
+from ..verify import ABS_TOL
 
 #: exact search: how far below a step's least cost the next probe lies (relative; see probe_below)
 PROBE_REL = 1e-6
@@ -70,7 +70,7 @@ class Frontier:
 # --------------------------------------------------------------------------- one solve
 def _solve_point(instance, budget: float, objective: str, options: dict) -> dict:
     """Solve at ``budget``; a row of the frontier (never raises for infeasible/solver trouble)."""
-    from .solve import solve
+    from ..solve.api import solve
 
     row = {"budget": float(budget), "objective": None, "bound": None, "gap": None, "status": "",
            "cost": None, "villages_covered": None, "poor_share": None, "solve_seconds": None, "message": ""}
@@ -199,7 +199,7 @@ def trace_frontier(instance, *, budget_from: float, budget_to: float, points: in
     max_solves : exact mode: give up (and say so) after this many solves.
     workers : processes for sampled solves (default: the machine's cores).
     scheduler : a Dask scheduler (``tcp://HOST:8786``; default ``ALLOCATOR_SCHEDULER``) to run the
-        sampled solves on instead of local processes (allocator/executor.py).
+        sampled solves on instead of local processes (allocator/solve/executor.py).
     solve_fn : ``(instance, budget, objective, options) -> row dict`` replacing
         :func:`allocator.solve.solve` (tests).
     **solve_options : handed to :func:`allocator.solve.solve` (solver, time_limit, gap, seed ...).
@@ -363,7 +363,7 @@ def write_frontier(frontier: Frontier, out_dir, *, title: str, currency: str, me
     import json
     from pathlib import Path
 
-    from .io.atomic import atomic_output_dir
+    from ..io.atomic import atomic_output_dir
 
     out_dir = Path(out_dir)
     with atomic_output_dir(out_dir, kind="frontier") as tmp:
@@ -379,7 +379,7 @@ def read_frontier(out_dir) -> Frontier:
     import json
     from pathlib import Path
 
-    from .errors import InputError
+    from ..errors import InputError
 
     out_dir = Path(out_dir)
     path = out_dir / "frontier.csv"

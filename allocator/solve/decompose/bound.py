@@ -1,7 +1,7 @@
-"""Bounds of the *exact* problem for the county decomposition (allocator/decompose.py).
+"""Bounds of the *exact* problem for the county decomposition (allocator/solve/decompose/run.py).
 
 The decomposition's status, bound and gap are for the problem the user posed
-(allocator/exact_bound.py). This module gives that bound. Each *provider* is a
+(allocator/solve/exact_bound.py). This module gives that bound. Each *provider* is a
 function ``provider(ctx: BoundContext) -> ExactBound | None``; every provider
 registered runs, and the tightest valid bound wins (a proof of infeasibility
 beats any bound). The default provider is the safe LP bound of the exact model
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .exact_bound import ExactBound
+from ..exact_bound import ExactBound
 
 EXACT_PARTS_LP = "LP relaxation of the exact model (aggregated flows per part) with the coupling rows"
 
@@ -78,7 +78,7 @@ def exact_parts_lp(ctx: BoundContext) -> ExactBound | None:
     exact model is built per part (one aggregated flow per branch: the smallest exact model) and its
     stacked LP solved. Its safe dual bound bounds every plan of the exact problem; its infeasibility
     proves the problem infeasible."""
-    from .backends.base import Status
+    from ...backends.base import Status
 
     t0 = time.perf_counter()
     if ctx.mode == "exact":
@@ -103,7 +103,7 @@ def exact_parts_lp(ctx: BoundContext) -> ExactBound | None:
 def exact_parts_relaxation(ctx: BoundContext, *, budget="same"):
     """(LP result, exact blocks): the exact model per part, stacked with the coupling rows, LP solved
     with HiGHS (safe dual bound). ``budget`` replaces the context's (None: no budget)."""
-    from .decompose_lp import lp_algorithm, solve_lp, stack
+    from .lp import lp_algorithm, solve_lp, stack
 
     blocks = ctx.pool.run(build_exact_task, [(sub, ctx.kind, ctx.backend.requires_integer_columns) for sub in ctx.subs],
                           sizes=[len(p.villages) for p in ctx.parts])
@@ -119,7 +119,7 @@ def exact_parts_relaxation(ctx: BoundContext, *, budget="same"):
 
 def build_exact_task(task):
     """One part's exact model (aggregated flows): a worker task."""
-    from .decompose_parts import build_block
+    from .parts import build_block
 
     sub, kind, integer_only = task
     block = build_block(sub, mode="exact", objective_kind=kind, mcf_limit=0, integer_only=integer_only)

@@ -85,7 +85,7 @@ def _inf(values) -> np.ndarray:
 
 
 def model_dual_bound(model, y, *, drop_rows=None) -> float:
-    """:func:`dual_bound` for a :class:`~allocator.formulation.linear.LinearModel`
+    """:func:`dual_bound` for a :class:`~allocator.backends.linear.LinearModel`
     relaxed (integrality dropped), optionally without ``drop_rows`` (a relaxation too)."""
     c, a, lo, hi, lb, ub, _integer = model.arrays()
     if drop_rows is not None and len(drop_rows):

@@ -1,4 +1,4 @@
-"""The pieces of the county decomposition (:mod:`allocator.decompose`).
+"""The pieces of the county decomposition (:mod:`allocator.solve.decompose.run`).
 
 - :func:`partition`: split an instance into *parts*, each one county or
   several counties that share a trench branch or a 4G site. Nothing couples
@@ -25,14 +25,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .backends import get_backend
-from .backends.base import SolveOptions, SolveResult, Status
-from .formulation import builder, eligibility, objective
-from .formulation.budget import cost_vector
-from .formulation.floors import requirements
-from .formulation.linear import LinearModel
-from .graph import shortest_path_tree
-from .schema import Objective
+from ...backends import get_backend
+from ...backends.base import SolveOptions, SolveResult, Status
+from ...formulation import builder, eligibility, objective
+from ...formulation.budget import cost_vector
+from ...formulation.floors import requirements
+from ...backends.linear import LinearModel
+from ...graph import shortest_path_tree
+from ...schema import Objective
 
 #: an LP value this close above an integer counts as that integer (floor targets)
 TARGET_TOL = 1e-6

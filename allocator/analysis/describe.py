@@ -19,9 +19,9 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from .generator.reference import ReferenceCosts, budget_for, reference_costs
-from .instance import Instance
-from .schema import ALL_POOR
+from ..generator.reference import ReferenceCosts, budget_for, reference_costs
+from ..instance import Instance
+from ..schema import ALL_POOR
 
 __all__ = ["describe", "render", "reference_costs", "budget_for", "ReferenceCosts"]
 

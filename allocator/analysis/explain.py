@@ -110,7 +110,7 @@ class _Solver:
     """Re-solves the instance with other floors and no budget, within a time allowance."""
 
     def __init__(self, instance, form, *, solver: str, mode: str, remaining: Callable[[], float | None]):
-        from .backends import get_backend
+        from ..backends import get_backend
 
         self.instance, self.form, self.mode, self.solver_name = instance, form, mode, solver
         self.backend = get_backend(solver)
@@ -174,9 +174,9 @@ class _Solver:
         return out
 
     def _solve(self, floors: dict, extra: bool, target) -> MinCost:
-        from .backends.base import SolveOptions, Status
-        from .formulation import builder
-        from .formulation import floors as floors_family
+        from ..backends.base import SolveOptions, Status
+        from ..formulation import builder
+        from ..formulation import floors as floors_family
 
         inst = _with_floors(self.instance, floors)
         form = builder.build(inst, objective_kind="min-cost", budget=None, mode=self.mode,
@@ -392,7 +392,7 @@ def _without_money(s: _Solver, form, floors: dict) -> str:
 
 def _beam_text(instance, form) -> str:
     """Beams whose only-satellite candidates ask for more than the beam holds, else every beam they use."""
-    from .schema import Technology
+    from ..schema import Technology
 
     elig = form.eligibility
     sat = elig.allowed[Technology.SATELLITE]

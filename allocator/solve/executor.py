@@ -1,7 +1,7 @@
 """Where independent tasks run: this process, local worker processes, or a Dask cluster.
 
 One interface (:class:`Executor`) serves the county decomposition
-(:mod:`allocator.decompose`, :mod:`allocator.decompose_lagrange`), ``whatif``
+(:mod:`allocator.solve.decompose.run`, :mod:`allocator.solve.decompose.lagrange`), ``whatif``
 and ``frontier``:
 
 - ``share(obj)`` sends large read-only data (the instance, the part models)
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_all_start_methods, get_context
 
-from .errors import OptionsError
+from ..errors import OptionsError
 
 #: environment variable naming a Dask scheduler (same as ``--scheduler``)
 SCHEDULER_ENV = "ALLOCATOR_SCHEDULER"

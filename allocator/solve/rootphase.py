@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backends._support import lattice_bound
-from .backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
-from .formulation import dicuts
-from .graph import shortest_path_tree
+from ..backends._support import lattice_bound
+from ..backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
+from ..formulation import dicuts
+from ..graph import shortest_path_tree
 
 #: share of the time left that the cut loop and the support start may use
 CUT_SHARE, START_SHARE = 0.35, 0.15
@@ -102,7 +102,7 @@ class RootPhase:
 def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
     """Cut loop, then (``want_start``) the start from the LP's support. ``remaining()``
     gives the seconds left for the whole solve (None: no limit)."""
-    from .backends.highs import LpRelaxation
+    from ..backends.highs import LpRelaxation
 
     left = remaining()
     cut_seconds = CUT_SECONDS_CAP if left is None else CUT_SHARE * left

@@ -3,7 +3,7 @@ honest bound of the problem posed from an LP relaxation of the whole model.
 
 Method (docs/scale.md has the details and measured figures):
 
-1. **Split.** :func:`~allocator.decompose_parts.partition` cuts the instance
+1. **Split.** :func:`~allocator.solve.decompose.parts.partition` cuts the instance
    into parts: one county each, or several counties when a trench branch (the
    part of the graph behind the backbone) or a 4G site joins them. Parts share
    nothing but the budget, the group floors and the satellite beams.
@@ -24,13 +24,13 @@ Method (docs/scale.md has the details and measured figures):
    targets cannot all hold gives up its floor targets, then its budget share
    (the least-cost plan of its own requirements), then its beam share.
 6. **Merge and repair.** The part plans are merged (by county id), then the
-   greedy continues from the merged plan (:mod:`allocator.decompose_repair`):
+   greedy continues from the merged plan (:mod:`allocator.solve.decompose.repair`):
    trim any overshoot of a beam or the budget, then requirements, the
    cheapest villages for any missing floor, and the best value per cost with
    the budget left (in restricted mode over the tree trenches only). Never
    over the budget.
 7. **Bound and verify.** A bound of the problem posed comes from
-   :mod:`allocator.decompose_bound` (in restricted routing the step-3 LP bounds
+   :mod:`allocator.solve.decompose.bound` (in restricted routing the step-3 LP bounds
    only the restricted problem; the exact parts' LP is solved then). The
    verifier checks the plan; the summary gives the objective, that bound and
    the gap. The plan is called optimal only when that gap is at most
@@ -50,29 +50,29 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
-from .backends import get_backend
-from .backends.base import PROOF_GAP, Status, relative_gap
-from .decision import Decision
-from .decompose_lp import lp_algorithm, shares, solve_lp, stack
-from .decompose_parts import Block, build_block, partition, solve_block, sub_instance, time_share
-from .decompose_price import check_rounds, county_seconds, default_rounds, price_bounds, price_step
-from .decompose_repair import repair
-from . import decompose_bound
-from .errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
-from .exact_bound import PROBLEM_POSED, claims as exact_claims
-from .executor import open_executor
-from .explain import structural_problems
-from .formulation import fiber, objective as objective_family
-from .formulation.floors import requirements
-from .plan import Plan
-from .plan_build import assemble
-from .schema import NO_TECHNOLOGY, Objective
-from .solve import KEEP, _check_options, _objective
-from .verify import verify
+from ...version import __version__
+from ...backends import get_backend
+from ...backends.base import PROOF_GAP, Status, relative_gap
+from ...decision import Decision
+from .lp import lp_algorithm, shares, solve_lp, stack
+from .parts import Block, build_block, partition, solve_block, sub_instance, time_share
+from .price import check_rounds, county_seconds, default_rounds, price_bounds, price_step
+from .repair import repair
+from . import bound as decompose_bound
+from ...errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
+from ..exact_bound import PROBLEM_POSED, claims as exact_claims
+from ..executor import open_executor
+from ...analysis.explain import structural_problems
+from ...formulation import fiber, objective as objective_family
+from ...formulation.floors import requirements
+from ...plan import Plan
+from ...plan_build import assemble
+from ...schema import NO_TECHNOLOGY, Objective
+from ..options import KEEP, check_options, parse_objective
+from ...verify import verify
 
 #: ``solve(mode=...)`` values served here -> routing mode of the county models
-MODES = {"decomposed": "restricted", "decomposed-exact": "exact"}
+ROUTING = {"decomposed": "restricted", "decomposed-exact": "exact"}
 #: share of the remaining time the LP bound may take
 LP_TIME_SHARE = 0.5
 #: seconds kept back per village for merging, repairing, assembling and verifying
@@ -85,9 +85,9 @@ def solve_via_mode(instance, mode: str, *, threads: int | None = None, warm_star
     # the repair starts from the county plans: no single model to warm-start; the
     # county models are small enough for the flow formulation alone (no root phase)
     del warm_start, cuts
-    if mode not in MODES:
-        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: exact, restricted, " + ", ".join(MODES))
-    return solve_decomposed(instance, mode=MODES[mode], workers=threads, **options)
+    if mode not in ROUTING:
+        raise OptionsError(f"mode '{mode}' is not a decomposed mode", fix="use one of: " + ", ".join(ROUTING))
+    return solve_decomposed(instance, mode=ROUTING[mode], workers=threads, **options)
 
 
 def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
@@ -108,7 +108,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     workers : worker processes (default ``os.cpu_count()``); each solver runs one thread.
     seed : handed to every solver.
     rounds : rounds of column generation after the share-based plan (price-directed bound and
-        combined plans, :mod:`allocator.decompose_price`); default 30 with exact routing, 0 restricted.
+        combined plans, :mod:`allocator.solve.decompose.price`); default 30 with exact routing, 0 restricted.
     scheduler : a Dask scheduler address (``tcp://HOST:8786``) to run the county tasks on; default
         the ``ALLOCATOR_SCHEDULER`` environment variable, else local processes.
 
@@ -116,7 +116,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     -------
     Plan
         ``summary['bound']`` is a safe bound of the problem posed (routes over the whole trench
-        graph) from the providers of allocator/decompose_bound.py, ``summary['status']`` 'optimal'
+        graph) from the providers of allocator/solve/decompose/bound.py, ``summary['status']`` 'optimal'
         only when the gap to it is at most PROOF_GAP; in restricted routing the decomposition's own
         LP bound and gap are ``restricted_bound`` / ``restricted_gap``.
 
@@ -126,11 +126,11 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     say = progress or (lambda _msg: None)
-    kind = _objective(objective or instance.objective)
+    kind = parse_objective(objective or instance.objective)
     budget = instance.budget if budget is KEEP else budget
     if mode not in ("restricted", "exact"):
         raise OptionsError(f"unknown routing mode '{mode}' for the decomposition", fix="use restricted or exact")
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=None, budget=budget, seed=seed)
+    check_options(time_limit=time_limit, gap=gap, threads=None, budget=budget, seed=seed)
     workers = _workers(workers)
     check_rounds(rounds)
     backend = get_backend(solver)
@@ -310,7 +310,7 @@ def merge(instance, results) -> Decision:
 
 # ----------------------------------------------------------------------------- helpers
 class _Pool:
-    """The executor of :mod:`allocator.executor` (local processes, or Dask when a scheduler is
+    """The executor of :mod:`allocator.solve.executor` (local processes, or Dask when a scheduler is
     given) with the interface the stages use: results in task order, biggest tasks first."""
 
     def __init__(self, workers: int, scheduler=None) -> None:

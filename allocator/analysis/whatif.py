@@ -3,7 +3,7 @@
 :func:`run_whatif` checks every scenario against the base first (so a typo in
 the fifth file is reported before four solves have run), then solves them in a
 process pool of at most ``os.cpu_count()`` workers, or on a Dask cluster
-(``scheduler``; :mod:`allocator.executor`), each solver single-threaded, and
+(``scheduler``; :mod:`allocator.solve.executor`), each solver single-threaded, and
 writes::
 
     DIR/
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import AllocatorError, InfeasibleError, InputError, file_error
-from .executor import open_executor, scheduler_address
-from .reports.numbers import number
-from .io.atomic import atomic_output_dir
+from ..errors import AllocatorError, InfeasibleError, InputError, file_error
+from ..solve.executor import open_executor, scheduler_address
+from ..reports.numbers import number
+from ..io.atomic import atomic_output_dir
 from .scenario import Scenario, resolve_base, scenario_overrides
 
 SCENARIO_FILE = "scenario.json"
@@ -62,8 +62,8 @@ def _solve_scenario(_shared, job) -> tuple:
     """Load and solve one scenario (an executor task: local process or Dask worker, which must
     read BASE at the same path). Returns (Outcome, plan or None, record); the caller writes them,
     so the plans land where the caller runs."""
-    from .io import load_instance
-    from .solve import solve
+    from ..io import load_instance
+    from ..solve.api import solve
 
     base, name, description, overrides, options = job
     start = time.perf_counter()
@@ -91,7 +91,7 @@ def _solve_scenario(_shared, job) -> tuple:
 
 
 def _write_outcome(outcome: Outcome, plan, record: dict, plan_dir) -> None:
-    from .plan_io import write_plan
+    from ..plan_io import write_plan
 
     if plan is None:
         Path(plan_dir).mkdir(parents=True, exist_ok=True)
@@ -116,7 +116,7 @@ def prepare(base: str | Path, scenarios: list[Scenario], *, include_base: bool =
     InputError
         A bad scenario (naming its file and key), or two scenarios with the same name.
     """
-    from .io import load_instance
+    from ..io import load_instance
 
     base_instance = load_instance(base)
     jobs = []
@@ -290,7 +290,7 @@ def instance_for_plan(base: str | Path, plan_dir: str | Path, *, ignore_scenario
     InputError
         A malformed scenario.json, overrides the base cannot take, or a scenario that ended without a plan.
     """
-    from .io import load_instance
+    from ..io import load_instance
 
     record = None if ignore_scenario else read_scenario_record(plan_dir)
     if record is None:

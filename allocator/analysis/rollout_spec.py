@@ -27,10 +27,10 @@ import math
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
-from .errors import InputError, OptionsError
-from .io.tomlsource import find_line
-from .schema import BUDGET, format_number
-from .spelling import unknown_key_fix
+from ..errors import InputError, OptionsError
+from ..io.tomlsource import find_line
+from ..schema import BUDGET, format_number
+from ..spelling import unknown_key_fix
 
 KEYS = ("years", "budgets", "carry_over", "required_by")
 
@@ -146,7 +146,7 @@ def floors_by_year(policy, years: Sequence[int]) -> dict[int, dict[str, float]]:
 def policy_for_year(policy, floors: Mapping[str, float], *, requirements: bool):
     """``policy`` with ``floors`` as its group floors; without ``requirements``
     (before the due year) schools, clinics and force rules do not bind."""
-    from .instance import GroupPolicy
+    from ..instance import GroupPolicy
 
     groups = {name: GroupPolicy(name=name, label=g.label, priority=g.priority, floor=floors.get(name))
               for name, g in policy.groups.items()}

@@ -1,8 +1,8 @@
-"""The price step of the county decomposition (:mod:`allocator.decompose`): after the
-share-based plan, column generation (:mod:`allocator.decompose_lagrange`) tightens the bound
+"""The price step of the county decomposition (:mod:`allocator.solve.decompose.run`): after the
+share-based plan, column generation (:mod:`allocator.solve.decompose.lagrange`) tightens the bound
 with exact county MIPs and combines the county plans it generates into better plans.
 
-Runs on the executor of :mod:`allocator.executor` (local processes or a Dask
+Runs on the executor of :mod:`allocator.solve.executor` (local processes or a Dask
 cluster); the part models are sent to each worker once.
 """
 from __future__ import annotations
@@ -11,13 +11,13 @@ import dataclasses
 import math
 import time
 
-from .decompose_lagrange import column_of, coupling_rows, price_loop
-from .decompose_repair import repair
-from .errors import OptionsError
-from .executor import open_executor
-from .formulation import builder
-from .formulation.linear import LinearModel
-from .schema import Objective
+from .lagrange import column_of, coupling_rows, price_loop
+from .repair import repair
+from ...errors import OptionsError
+from ..executor import open_executor
+from ...formulation import builder
+from ...backends.linear import LinearModel
+from ...schema import Objective
 
 #: rounds of column generation by default, per routing mode (restricted: its LP bound is already tight)
 DEFAULT_ROUNDS = {"exact": 30, "restricted": 0}
@@ -57,7 +57,7 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
     plan, or None when none beat ``start_value``), ``value`` and ``report``.
 
     ``coverage(decision)``: the objective of a decision; ``merge(results)``: one decision from
-    part results (both from :mod:`allocator.decompose`, passed in to avoid an import circle).
+    part results (both from :mod:`allocator.solve.decompose.run`, passed in to avoid an import circle).
     """
     if not applies(rounds=rounds, parts=len(blocks), kind=kind):
         return None
@@ -115,7 +115,7 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
 
 #: what ``summary.bound_source`` says when the Lagrangian bound is the tightest
 LAGRANGE_SOURCE = ("Lagrangian bound of the coupling rows (budget, floors, beams) from the proven bounds of the "
-                   "exact county MIPs (column generation, allocator/decompose_lagrange.py)")
+                   "exact county MIPs (column generation, allocator/solve/decompose/lagrange.py)")
 
 
 def price_bounds(priced: dict, *, own_bound, exact, mode: str, sense: str):
@@ -123,7 +123,7 @@ def price_bounds(priced: dict, *, own_bound, exact, mode: str, sense: str):
 
     The Lagrangian bound is of the problem the part models pose: with exact routing that is the
     exact problem (the one the user posed), with restricted routing only the restricted one."""
-    from .exact_bound import ExactBound
+    from ..exact_bound import ExactBound
 
     lag = priced["bound"]
     if lag is None or not math.isfinite(lag):
@@ -137,7 +137,7 @@ def price_bounds(priced: dict, *, own_bound, exact, mode: str, sense: str):
 
 
 def scheduler_used(scheduler) -> bool:
-    from .executor import scheduler_address
+    from ..executor import scheduler_address
     return scheduler_address(scheduler) is not None
 
 

@@ -1,7 +1,7 @@
 """Price-directed decomposition: a bound for the whole problem from exact county
 MIPs, and plans combined from the county plans generated along the way.
 
-The parts of :mod:`allocator.decompose_parts` share only the *coupling rows*:
+The parts of :mod:`allocator.solve.decompose.parts` share only the *coupling rows*:
 the budget, the group floors and the satellite beams. Dantzig-Wolfe column
 generation over county plans (FORMULATION.md, "Price-directed decomposition";
 docs/scale.md):
@@ -13,7 +13,7 @@ docs/scale.md):
 - **Pricing**: each part's MIP (its own rows, none of the coupling rows) with
   the objective ``c - pi*cost + sum_g mu_g*[floor g] - sum_b nu_b*demand_b``,
   solved exactly by the MIP solver (one thread per task, through
-  :mod:`allocator.executor`). Its plan is a new column.
+  :mod:`allocator.solve.executor`). Its plan is a new column.
 - **Bound** (Lagrangian relaxation of the coupling rows, valid for *any*
   prices >= 0): ``pi*B - sum_g mu_g*need_g + sum_b nu_b*cap_b + sum_p U_p``,
   where ``U_p`` is the **proven bound** of part p's pricing MIP (not its
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backends import get_backend
-from .backends.base import SolveOptions, Status
-from .decompose_parts import Block, linear_model
+from ...backends import get_backend
+from ...backends.base import SolveOptions, Status
+from .parts import Block, linear_model
 
 #: smoothing weight of the stability centre (Wentges 1997); 0 prices the master's duals
 SMOOTHING = 0.5
@@ -133,7 +133,7 @@ def tolerance_margin(obj: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> float:
     """What the MIP solver's tolerances can hide in a part's bound: every column off its bound or
     its integer value by the feasibility tolerance, at its objective coefficient (a small, explicit
     margin: the parts' MIP bounds are the solver's, not safe bounds in the sense of
-    allocator/safe_bound.py)."""
+    allocator/solve/safe_bound.py)."""
     span = np.maximum(np.abs(np.where(np.isfinite(lb), lb, 0.0)), np.abs(np.where(np.isfinite(ub), ub, 0.0)))
     return float(MIP_TOLERANCE * np.abs(obj) @ np.maximum(span, 1.0))
 

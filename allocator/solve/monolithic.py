@@ -1,5 +1,5 @@
-"""``solve()``: validated instance -> formulation -> backend -> decision ->
-plan -> verified plan. Reads as the pipeline it is.
+"""The one-model solve modes, ``exact`` and ``restricted``: validated instance -> formulation
+-> backend -> decision -> plan -> verified plan. Reads as the pipeline it is.
 """
 from __future__ import annotations
 
@@ -10,68 +10,40 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
-from .backends import get_backend
-from .backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
-from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
-from .explain import structural_problems
-from .formulation import builder
+from ..version import __version__
+from ..backends import get_backend
+from ..backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
+from ..errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from ..analysis.explain import structural_problems
+from ..formulation import builder
 from . import exact_bound, rootphase
 from .exact_bound import PROBLEM_POSED
-from .formulation.prune import prune_idle
-from .plan import Plan
-from .plan_build import assemble
-from .schema import BUDGET, Objective
-from .verify import verify
+from ..formulation.prune import prune_idle
+from ..plan import Plan
+from ..plan_build import assemble
+from ..schema import Objective
+from .options import KEEP, check_options, gap_text, number_text, parse_objective
+from ..verify import verify
 
-KEEP = object()  # "use the instance's own value"
 
 
-def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = "highs",
-          mode: str = "exact", time_limit: float | None = None, gap: float = 0.0,
-          threads: int | None = None, seed: int = 0, warm_start: bool = True, cuts: bool = True,
-          progress: Callable[[str], None] | None = None, scheduler: str | None = None,
-          rounds: int | None = None) -> Plan:
-    """Solve ``instance`` and return a verified :class:`Plan`.
-
-    Parameters
-    ----------
-    objective : 'max-coverage' | 'min-cost' | 'lexicographic'; default the instance's.
-    budget : a number, None (no budget) or the instance's own (default).
-    solver : 'highs' (default) | 'cbc' | 'scip' | 'cpsat'.
-    mode : 'exact' (routes over the whole trench graph) | 'restricted' (shortest-path tree) |
-        'decomposed' / 'decomposed-exact' (county MIPs in parallel, LP bound: allocator/decompose.py;
-        ``threads`` is then the number of worker processes). Whatever the mode, the summary's
-        status, bound and gap refer to the problem posed (routes over the whole trench graph:
-        allocator/exact_bound.py); a smaller model's own figures go to ``restricted_*``.
-    time_limit : wall-clock seconds for the whole call, model building included.
-    gap : relative gap at which the solver may stop (0: prove optimality).
-    warm_start : start the solver from a plan (the LP-support plan of the root phase, else the
-        restricted-mode optimum, else greedy).
-    cuts : exact mode with fiber: run the root phase first (directed cuts, a start from the LP's
-        support, a proof when they meet; allocator/rootphase.py).
-    scheduler : decomposed modes: a Dask scheduler (``tcp://HOST:8786``) for the county tasks
-        (default: ``ALLOCATOR_SCHEDULER``, else local processes; allocator/executor.py).
-    rounds : decomposed modes: rounds of column generation (allocator/decompose_price.py).
-
-    Raises
-    ------
-    OptionsError, InfeasibleError, SolverError, VerificationError
-    """
-    if isinstance(mode, str) and mode.startswith("decomposed"):  # national scale: allocator/decompose.py
-        from .decompose import solve_via_mode
-        return solve_via_mode(instance, mode, objective=objective, budget=budget, solver=solver,
-                              time_limit=time_limit, gap=gap, threads=threads, seed=seed,
-                              warm_start=warm_start, cuts=cuts, progress=progress, scheduler=scheduler,
-                              rounds=rounds)
+def solve_monolithic(instance, *, mode: str, objective: str | None = None, budget=KEEP, solver: str = "highs",
+                     time_limit: float | None = None, gap: float = 0.0, threads: int | None = None,
+                     seed: int = 0, warm_start: bool = True, cuts: bool = True,
+                     progress: Callable[[str], None] | None = None, scheduler: str | None = None,
+                     rounds: int | None = None) -> Plan:
+    """``solve(..., mode='exact' | 'restricted')``: one model for the whole instance (options as
+    for :func:`allocator.solve.api.solve`)."""
     if scheduler or rounds is not None:  # '' (no cluster) is what tasks on a cluster pass
         raise OptionsError(f"--scheduler and --rounds serve the decomposed modes, not mode '{mode}'",
                            fix="use --mode decomposed or decomposed-exact, or leave them out")
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
-    kind = _objective(objective or instance.objective)
+    kind = parse_objective(objective or instance.objective)
     budget = instance.budget if budget is KEEP else budget
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=budget, seed=seed)
+    if mode not in builder.MODES:
+        raise OptionsError(f"mode '{mode}' is not a one-model mode", fix="use one of: " + ", ".join(builder.MODES))
+    check_options(time_limit=time_limit, gap=gap, threads=threads, budget=budget, seed=seed)
     backend = get_backend(solver)
 
     # time kept back for decoding, plan tables and verification, so the whole call meets its limit
@@ -107,11 +79,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
-        result = _solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
+        result = solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
             result = root.combine(form.model, result)
         result = _fall_back_to_start(form.model, result, start_x)
-    stages = [_stage_record(first.value, result)]
+    stages = [stage_record(first.value, result)]
     _raise_without_solution(result, instance, form, budget, solver, remaining, mode)
 
     cover_of = objective_function(form.model)  # the first stage's objective, for the plan finally returned
@@ -122,11 +94,11 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         # keep the coverage reached (tolerance for the solver's own feasibility tolerance)
         form.model.add_row(nz, cover[nz], coverage_value - 1e-7 * max(1.0, abs(coverage_value)), np.inf,
                            name="keep_coverage")
-        from .formulation.objective import set_objective
+        from ..formulation.objective import set_objective
         set_objective(form.model, instance, form.columns, Objective.MIN_COST.value)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
-        second = _solve_model(backend, form.model, options, result.x if backend.supports_warm_start else None)
-        stages.append(_stage_record(Objective.MIN_COST.value, second))
+        second = solve_model(backend, form.model, options, result.x if backend.supports_warm_start else None)
+        stages.append(stage_record(Objective.MIN_COST.value, second))
         if second.x is not None:
             result = second
 
@@ -143,7 +115,7 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
         gap = relative_gap(objective, bound, "max", where="lexicographic coverage")
     else:
         objective, bound, gap = result.objective, result.bound, result.gap
-    status = _overall_status(stages, result)
+    status = overall_status(stages, result)
     if kind is Objective.LEXICOGRAPHIC and status is Status.OPTIMAL and (gap is None or gap > PROOF_GAP):
         status = Status.FEASIBLE
     summary = {
@@ -193,8 +165,8 @@ def solve(instance, *, objective: str | None = None, budget=KEEP, solver: str = 
     plan.summary["verified"] = True
     plan.summary["verifier_warnings"] = list(report.warnings)
     plan.summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: objective {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
-        f"gap {_pct(summary['gap'])}, verified")
+    say(f"{status.value}: objective {number_text(summary['objective'])}, bound {number_text(summary['bound'])}, "
+        f"gap {gap_text(summary['gap'])}, verified")
     return plan
 
 
@@ -207,7 +179,7 @@ def objective_function(model):
 
 
 def _exact_claims(instance, form, kind, budget, backend, remaining, seed, summary) -> dict:
-    """Restricted mode: status, bound and gap for the exact problem (allocator/exact_bound.py);
+    """Restricted mode: status, bound and gap for the exact problem (allocator/solve/exact_bound.py);
     the restricted model's own figures under ``restricted_*``."""
     identical = not form.columns.terminal  # no fiber route to choose: the restricted model is the exact one
     first = "max-coverage" if kind is Objective.LEXICOGRAPHIC else kind.value
@@ -237,36 +209,15 @@ def _exact_claims(instance, form, kind, budget, backend, remaining, seed, summar
     return out
 
 
-def _solve_model(backend, model, options, warm) -> SolveResult:
+def solve_model(backend, model, options, warm) -> SolveResult:
     if model.num_vars == 0:  # nothing to decide (every village connected or unreachable)
         return SolveResult(Status.OPTIMAL, np.zeros(0), model.obj_offset, model.obj_offset, 0.0,
                            backend.name, backend.version(), 0.0, raw_status="empty model")
     return backend.solve(model, options, warm_start=warm)
 
 
-def _objective(value) -> Objective:
-    try:
-        return Objective(str(getattr(value, "value", value)))
-    except ValueError:
-        raise OptionsError(f"unknown objective '{value}'",
-                           fix="use one of: " + ", ".join(o.value for o in Objective)) from None
 
 
-def _check_options(*, mode, time_limit, gap, threads, budget, seed=0) -> None:
-    if mode not in builder.MODES:
-        raise OptionsError(f"unknown mode '{mode}'", fix="use one of: " + ", ".join(builder.MODES + ("decomposed", "decomposed-exact")))
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0 and math.isfinite(time_limit)):
-        raise OptionsError(f"time limit must be a positive number of seconds, got {time_limit!r}",
-                           fix="pass e.g. --time-limit 60")
-    if not (isinstance(gap, (int, float)) and 0 <= gap < 1):
-        raise OptionsError(f"gap must be a fraction in [0, 1), got {gap!r}", fix="pass e.g. --gap 0.005 for 0.5%")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise OptionsError(f"threads must be a positive integer, got {threads!r}")
-    if budget is not None and not (isinstance(budget, (int, float)) and BUDGET.contains(budget)):
-        raise OptionsError(f"budget must be a non-negative number, got {budget!r} (allowed: {BUDGET.text()})",
-                           fix="pass e.g. --budget 1.2e9")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
-        raise OptionsError(f"seed must be a whole number from 0 to 2147483647, got {seed!r}", fix="pass e.g. --seed 1")
 
 
 def _fall_back_to_start(model, result: SolveResult, start_x) -> SolveResult:
@@ -288,24 +239,19 @@ def _jsonable(stats):
     return None if stats is None else {k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()}
 
 
-def _stage_record(kind: str, r: SolveResult) -> dict:
+def stage_record(kind: str, r: SolveResult) -> dict:
     return {"objective_kind": kind, "status": r.status.value, "objective": r.objective, "bound": r.bound,
             "gap": r.gap, "seconds": r.seconds, "raw_status": r.raw_status}
 
 
-def _overall_status(stages, result) -> Status:
+def overall_status(stages, result) -> Status:
     if all(s["status"] == Status.OPTIMAL.value for s in stages):
         return Status.OPTIMAL
     return Status.FEASIBLE if result.x is not None else result.status
 
 
-def _num(v) -> str:
-    from .reports.numbers import number  # separators, never scientific notation
-    return "n/a" if v is None else number(v)
 
 
-def _pct(gap) -> str:
-    return "n/a" if gap is None else ("inf" if math.isinf(gap) else f"{gap:.4%}")
 
 
 def _raise_without_solution(result, instance, form, budget, solver, remaining, mode) -> None:
@@ -333,7 +279,7 @@ def _raise_restricted_infeasible(instance, form, budget, solver, remaining) -> N
     problem is infeasible, explained (smallest budget included) with the exact model. Otherwise a
     SolverError saying what is known: the least restricted cost is only an upper bound on the
     smallest sufficient budget."""
-    from .explain import restricted_min_cost as explain_restricted_cost
+    from ..analysis.explain import restricted_min_cost as explain_restricted_cost
 
     backend = get_backend(solver)
     first = "max-coverage" if form.model.sense == "max" else "min-cost"
@@ -357,9 +303,9 @@ def _raise_restricted_infeasible(instance, form, budget, solver, remaining) -> N
 
 
 def _explain_infeasible(instance, form, budget, solver, remaining, mode):
-    """An :class:`~allocator.explain.Explanation` (headline, text, smallest budget or None): the floors
+    """An :class:`~allocator.analysis.explain.Explanation` (headline, text, smallest budget or None): the floors
     re-solved at least cost without the budget, each floor on its own, or what conflicts."""
-    from .explain import explain_infeasible
+    from ..analysis.explain import explain_infeasible
 
     return explain_infeasible(instance, form, budget=budget, solver=solver, mode=mode, remaining=remaining)
 
@@ -368,7 +314,7 @@ def _heuristic_start(instance, form):
     """Column values of the plan the model's build found (dual-ascent reduction), or None."""
     if form.heuristic_plan is None:
         return None
-    from .formulation.warmstart import encode
+    from ..formulation.warmstart import encode
     x = encode(form, instance, form.heuristic_plan)
     return x if x is not None and form.model.max_violation(x) <= 1e-6 else None
 
@@ -379,7 +325,7 @@ def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
     In exact mode, the restricted model (routes on a shortest-path tree) is
     small and quick, and its plan is feasible for the exact model; otherwise,
     or when it fails, the greedy plan. Never lets a heuristic stop the solve."""
-    from .formulation.warmstart import encode
+    from ..formulation.warmstart import encode
     first = "max-coverage" if kind is Objective.LEXICOGRAPHIC else kind.value
     if mode == "exact" and form.columns.terminal:
         left = remaining()
@@ -387,7 +333,7 @@ def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
         try:
             small = builder.build(instance, objective_kind=first, budget=budget, mode="restricted",
                                   network=form.network, integer_only=backend.requires_integer_columns)
-            r = _solve_model(backend, small.model, SolveOptions(time_limit=limit, gap=0.0, seed=seed), None)
+            r = solve_model(backend, small.model, SolveOptions(time_limit=limit, gap=0.0, seed=seed), None)
             if r.x is not None:
                 x = encode(form, instance, builder.decode(small, instance, r.x))
                 if x is not None:
@@ -395,7 +341,7 @@ def _warm_start(instance, form, kind, budget, backend, mode, remaining, seed):
         except Exception:  # noqa: BLE001 - a warm start is an optimisation, never a failure
             pass
     try:
-        from .heuristics.greedy import greedy
+        from ..heuristics.greedy import greedy
         return encode(form, instance, greedy(instance, objective=first, budget=budget))
     except Exception:  # noqa: BLE001
         return None

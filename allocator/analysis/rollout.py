@@ -4,7 +4,7 @@ floors of each year's milestone, and what one year builds serving the next.
 Pipeline: rollout spec (arguments or the instance's ``[rollout]`` table) ->
 one multi-year model (:mod:`allocator.formulation.multiyear`) -> one solve ->
 a cumulative decision per year -> a verified plan per year -> the rollout's
-own checks (:mod:`allocator.rollout_verify`). docs/rollout.md explains the
+own checks (:mod:`allocator.analysis.rollout_verify`). docs/rollout.md explains the
 rules and the output.
 """
 from __future__ import annotations
@@ -18,23 +18,23 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .backends import get_backend
-from .backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
-from .decision import Decision
-from .errors import InfeasibleError, OptionsError, SolverError, VerificationError
+from ..version import __version__
+from ..backends import get_backend
+from ..backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
+from ..decision import Decision
+from ..errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
-from .formulation import builder, multiyear
-from .formulation.budget import cost_vector
-from .formulation.objective import coverage_vector
-from .plan import Plan
-from .plan_build import assemble
+from ..formulation import builder, multiyear
+from ..formulation.budget import cost_vector
+from ..formulation.objective import coverage_vector
+from ..plan import Plan
+from ..plan_build import assemble
 from .rollout_spec import RolloutSpec, check_spec, floors_by_year, year_instance
 from .rollout_verify import check_rollout
-from .exact_bound import PROBLEM_POSED, claims as exact_claims
-from .schema import Objective
-from .solve import (KEEP, _check_options, _num, _objective, _overall_status, _pct, _solve_model, _stage_record,
-                    objective_function)
+from ..solve.exact_bound import PROBLEM_POSED, claims as exact_claims
+from ..schema import Objective
+from ..solve.monolithic import objective_function, overall_status, solve_model, stage_record
+from ..solve.options import KEEP, check_options, gap_text, number_text, parse_objective
 
 ROLLOUT_CSV = "rollout.csv"
 SUMMARY = "summary.json"
@@ -50,7 +50,7 @@ class RolloutPlan:
         against that year's floors and the money of the years so far).
     table : one row per year: what was newly built and its cost, the money of
         the year, coverage per floor group against the floor in force
-        (columns in :func:`allocator.rollout_verify.check_rollout`).
+        (columns in :func:`allocator.analysis.rollout_verify.check_rollout`).
     summary : status, objective (people-years, or the rollout's cost), bound,
         gap of the one solve, solver, model size, timings, options.
     """
@@ -131,9 +131,11 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     """
     start = time.perf_counter()
     say = progress or (lambda _msg: None)
-    kind = _objective(objective or instance.objective)
+    kind = parse_objective(objective or instance.objective)
     spec = resolve_spec(instance, years=years, budgets=budgets, carry_over=carry_over, required_by=required_by)
-    _check_options(mode=mode, time_limit=time_limit, gap=gap, threads=threads, budget=None, seed=seed)
+    if mode not in builder.MODES:
+        raise OptionsError(f"unknown mode '{mode}' for a roll-out", fix="use one of: " + ", ".join(builder.MODES))
+    check_options(time_limit=time_limit, gap=gap, threads=threads, budget=None, seed=seed)
     backend = get_backend(solver)
 
     def remaining() -> float | None:
@@ -159,12 +161,12 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     stages_total = 2 if kind is Objective.LEXICOGRAPHIC else 1
     stage = f"stage 1 of {stages_total} ({first.value}, {span})"
     say(f"{stage}: solving")
-    result = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
+    result = solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
                                                              seed=seed, progress=_solver_progress(progress, stage)),
                           None)
-    say(f"{stage}: {result.status.value}, objective {_num(result.objective)}, bound {_num(result.bound)}, "
-        f"gap {_pct(result.gap)}")
-    stages = [_stage_record(first.value, result)]
+    say(f"{stage}: {result.status.value}, objective {number_text(result.objective)}, bound {number_text(result.bound)}, "
+        f"gap {gap_text(result.gap)}")
+    stages = [stage_record(first.value, result)]
     routes = any(f.get("terminals") for f in form.stats["fiber"])  # fiber routes to choose
     exact_lp = None
     if mode == "restricted" and routes:
@@ -188,17 +190,17 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         form.model.obj = cost_vector(form.model, form.blocks[-1].columns).tolist()
         stage = f"stage 2 of 2 (min-cost keeping that coverage, {span})"
         say(f"{stage}: solving")
-        second = _solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
+        second = solve_model(backend, form.model, SolveOptions(time_limit=remaining(), gap=gap, threads=threads,
                                                                  seed=seed,
                                                                  progress=_solver_progress(progress, stage)),
                               result.x if backend.supports_warm_start else None)
-        say(f"{stage}: {second.status.value}, cost {_num(second.objective)}, bound {_num(second.bound)}, "
-            f"gap {_pct(second.gap)}")
-        stages.append(_stage_record(Objective.MIN_COST.value, second))
+        say(f"{stage}: {second.status.value}, cost {number_text(second.objective)}, bound {number_text(second.bound)}, "
+            f"gap {gap_text(second.gap)}")
+        stages.append(stage_record(Objective.MIN_COST.value, second))
         if second.x is not None:
             result = second
 
-    status = _overall_status(stages, result)
+    status = overall_status(stages, result)
     head = stages[0]
     objective = cover_of(result.x) if kind is Objective.LEXICOGRAPHIC else result.objective
     lex_gap = relative_gap(objective, head["bound"], "max", where="rollout coverage") \
@@ -257,7 +259,7 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         cost = float(cost_vector(form.model, cols) @ x)
         views[year] = year_instance(instance, spec, year, floors[year])
         year_summaries[year] = _year_summary(summary, spec, k, kind, coverage, cost, views[year])
-        say(f"year {year}: decoded (coverage {_num(coverage)}, cost {_num(cost)})")
+        say(f"year {year}: decoded (coverage {number_text(coverage)}, cost {number_text(cost)})")
     say(f"verifying {span} with the independent checker")
     report = check_rollout(instance, spec, decisions, summary=summary, year_summaries=year_summaries)
     if not report.ok:
@@ -271,8 +273,8 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     summary["verified"] = True
     summary["verifier_warnings"] = list(report.warnings)
     summary["total_seconds"] = time.perf_counter() - start
-    say(f"{status.value}: {summary['objective_meaning']} {_num(summary['objective'])}, bound {_num(summary['bound'])}, "
-        f"gap {_pct(summary['gap'])}, verified")
+    say(f"{status.value}: {summary['objective_meaning']} {number_text(summary['objective'])}, bound {number_text(summary['bound'])}, "
+        f"gap {gap_text(summary['gap'])}, verified")
     return RolloutPlan(spec, decisions, plans, report.table, summary)
 
 
@@ -292,8 +294,8 @@ def _solver_progress(progress, stage: str, every: float = PROGRESS_EVERY):
             return
         last[0] = state["seconds"]
         progress(f"{stage}: {state['seconds']:.0f}s in the solver, best plan "
-                 f"{'none yet' if state['objective'] is None else _num(state['objective'])}, "
-                 f"bound {_num(state['bound'])}, gap {_pct(state['gap'])}")
+                 f"{'none yet' if state['objective'] is None else number_text(state['objective'])}, "
+                 f"bound {number_text(state['bound'])}, gap {gap_text(state['gap'])}")
     return report
 
 
@@ -318,11 +320,11 @@ def _year_summary(summary: dict, spec: RolloutSpec, k: int, kind: Objective, cov
 # ----------------------------------------------------------------------------- no plan
 def _exact_rollout_lp(instance, spec, floors, first, backend, remaining, seed):
     """The safe bound of the exact multi-year model's LP (aggregated flows), or a proof that the
-    exact rollout has no plan (allocator/exact_bound.py)."""
+    exact rollout has no plan (allocator/solve/exact_bound.py)."""
     import dataclasses
 
-    from .decompose_lp import solve_lp
-    from .exact_bound import ExactBound
+    from ..solve.decompose.lp import solve_lp
+    from ..solve.exact_bound import ExactBound
 
     t0 = time.perf_counter()
     source = "LP relaxation of the exact multi-year model"
@@ -358,7 +360,7 @@ def _explain_infeasible(instance, spec: RolloutSpec, floors, solver, mode, remai
         one = multiyear.build(instance, years=[year], budgets=[None], carry_over=False, floors={year: floors[year]},
                               due_year=spec.due_year, objective_kind="min-cost", mode=mode,
                               integer_only=backend.requires_integer_columns)
-        r = _solve_model(backend, one.model, SolveOptions(time_limit=remaining(), gap=0.0), None)
+        r = solve_model(backend, one.model, SolveOptions(time_limit=remaining(), gap=0.0), None)
         if r.x is None:
             if r.status is Status.INFEASIBLE:
                 return (f"Even with unlimited money the rules of {year} cannot be met (satellite beam capacity "
@@ -388,8 +390,8 @@ def write_rollout(rollout: RolloutPlan, directory: str | Path, *, overwrite: boo
     the end of that year, as :func:`allocator.plan_io.write_plan` writes it),
     ``rollout.csv`` (one row per year) and ``summary.json``.
     """
-    from .io.atomic import atomic_output_dir
-    from .plan_io import summary_json, write_plan
+    from ..io.atomic import atomic_output_dir
+    from ..plan_io import summary_json, write_plan
 
     directory = Path(directory)
     with atomic_output_dir(directory, kind="rollout", overwrite=overwrite) as tmp:
@@ -402,7 +404,7 @@ def write_rollout(rollout: RolloutPlan, directory: str | Path, *, overwrite: boo
 
 def check_written_rollout(directory: str | Path, instance):
     """Re-check a rollout directory written by :func:`write_rollout` (possibly edited by hand)
-    with :func:`allocator.rollout_verify.check_rollout`: years, budgets and carry-over from its
+    with :func:`allocator.analysis.rollout_verify.check_rollout`: years, budgets and carry-over from its
     summary.json, each year's decision from its plan directory.
 
     Returns
@@ -414,8 +416,8 @@ def check_written_rollout(directory: str | Path, instance):
     InputError
         a missing or malformed file, or ids the instance does not have.
     """
-    from .errors import InputError
-    from .plan_io import read_decision
+    from ..errors import InputError
+    from ..plan_io import read_decision
 
     directory = Path(directory)
     file = directory / SUMMARY

@@ -90,7 +90,7 @@ def diff_plans(plan_a, plan_b, *, instance_a=None, instance_b=None) -> pd.DataFr
     common = va.index.intersection(vb.index)
     if len(common) != len(va.index) or len(common) != len(vb.index):
         only = sorted(set(va.index) ^ set(vb.index))[:5]
-        from .errors import InputError
+        from ..errors import InputError
         raise InputError(f"the two plans are over different villages (e.g. {', '.join(map(str, only))})",
                          fix="diff two plans of the same base instance (scenarios only change overrides)")
     ta = va.loc[common, "technology"].astype(str)
@@ -106,7 +106,7 @@ def diff_plans(plan_a, plan_b, *, instance_a=None, instance_b=None) -> pd.DataFr
 
     rule_changed = cost_changed = pd.Series(False, index=changed)
     if have_instances and len(changed):
-        from .reports.ledger import allowed_technologies
+        from ..reports.ledger import allowed_technologies
         allowed_a = allowed_technologies(instance_a).reindex(changed)
         allowed_b = allowed_technologies(instance_b).reindex(changed)
         rule_changed = pd.Series([a != b for a, b in zip(allowed_a, allowed_b)], index=changed)
@@ -155,7 +155,7 @@ def _village_cost(villages, vid) -> float:
 
 def _raw_option_costs(instance) -> pd.DataFrame:
     """Standalone option prices with every technology allowed (a rule change is not a cost change)."""
-    from .reports.ledger import option_costs
+    from ..reports.ledger import option_costs
 
     open_instance = instance.with_changes(policy=_no_rules(instance.policy))
     table = option_costs(open_instance)

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .errors import AllocatorError, InfeasibleError, OptionsError
+from ..errors import AllocatorError, InfeasibleError, OptionsError
 
 
 def _with_floor(instance, group: str, floor: float):
@@ -36,7 +36,7 @@ def _solve(instance, *, objective: str, budget, options: dict, solve_fn=None) ->
     """{value, bound, status, message}: the objective and the proven bound of one solve."""
     if solve_fn is not None:
         return solve_fn(instance, objective, budget, options)
-    from .solve import solve
+    from ..solve.api import solve
 
     try:
         # the budget goes into the instance (not solve's budget=) so the verifier checks the same budget
@@ -249,5 +249,5 @@ def render_prices(floors: pd.DataFrame, budget: dict | None, currency: str) -> s
 
 
 def _f(x) -> str:
-    from .reports.numbers import number
+    from ..reports.numbers import number
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else number(x)

@@ -16,7 +16,7 @@ exact problem (a restricted plan can cost twice the exact optimum). So:
 - "infeasible" is said only when a relaxation of the exact problem is
   infeasible (:func:`monolithic`'s ``proven_infeasible``).
 
-Every bound used here is a safe dual bound (allocator/safe_bound.py).
+Every bound used here is a safe dual bound (allocator/solve/safe_bound.py).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends.base import PROOF_GAP, Status, relative_gap
+from ..backends.base import PROOF_GAP, Status, relative_gap
 
 #: what the gap of every plan refers to
 PROBLEM_POSED = "the problem posed: routes over the whole trench graph, trenches shared"
@@ -70,14 +70,14 @@ class ExactBound:
 def monolithic(instance, *, objective_kind: str, budget, backend, network, remaining, seed: int,
                keep_coverage: float | None = None) -> ExactBound:
     """The safe bound of the exact model's LP with directed cuts (the root phase's loop,
-    allocator/rootphase.py), or a proof that the exact problem has no plan.
+    allocator/solve/rootphase.py), or a proof that the exact problem has no plan.
 
     ``keep_coverage``: the lexicographic second stage, least cost with coverage at least this.
     ``remaining()`` gives the seconds left (None: no limit)."""
-    from .backends.highs import LpRelaxation
-    from .explain import structural_problems
-    from .formulation import builder, dicuts
-    from .formulation.objective import set_objective
+    from ..backends.highs import LpRelaxation
+    from ..analysis.explain import structural_problems
+    from ..formulation import builder, dicuts
+    from ..formulation.objective import set_objective
 
     t0 = time.perf_counter()
     source = "LP relaxation of the exact model with directed cuts (root phase)"
@@ -113,7 +113,7 @@ def monolithic(instance, *, objective_kind: str, budget, backend, network, remai
         return ExactBound(None, source, proven_infeasible=True, seconds=took)
     if value is None or not math.isfinite(value):
         return ExactBound(None, "none: the exact model's LP did not finish in the time left", seconds=took)
-    from .backends._support import lattice_bound
+    from ..backends._support import lattice_bound
     step = model.objective_step()
     if step:
         value = lattice_bound(value, step, model.obj_offset, model.sense)

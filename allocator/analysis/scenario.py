@@ -47,10 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .errors import InputError, file_error
-from .schema import (ALL_POOR, BUDGET, PRIORITY, SCALE, SHARE, Objective, Technology, cost_limits,
-                     format_number)
-from .spelling import unknown_key_fix
+from ..errors import InputError, file_error
+from ..schema import (ALL_POOR, BUDGET, PRIORITY, SCALE, SHARE, Objective, Technology, cost_limits, format_number)
+from ..spelling import unknown_key_fix
 
 TOP_KEYS = ("name", "description", "base", "budget", "objective", "floors", "weights", "costs",
             "force", "forbid")
@@ -475,7 +474,7 @@ def load_scenario_instance(scenario: Scenario, base: str | Path | None = None, *
     ``base_instance`` (the base loaded without overrides) saves a load when several
     scenarios share a base.
     """
-    from .io import load_instance
+    from ..io import load_instance
 
     base_path = resolve_base(scenario, base)
     if base_instance is None:
@@ -524,6 +523,6 @@ def scenario_data(scenario: Scenario) -> dict:
 
 def scenario_to_toml(scenario: Scenario, *, header: str | None = None) -> str:
     """The scenario as TOML text that :func:`parse_scenario` reads back to an equal scenario."""
-    from .io.tomlwrite import dumps
+    from ..io.tomlwrite import dumps
 
     return dumps(scenario_data(scenario), header=header)

@@ -1,4 +1,4 @@
-"""The LP side of the county decomposition (:mod:`allocator.decompose`): the
+"""The LP side of the county decomposition (:mod:`allocator.solve.decompose.run`): the
 whole model's LP relaxation assembled from the part models, its solve, and the
 shares of budget, floors and beam capacity it gives each part."""
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .backends.base import SolveOptions, SolveResult
-from .decompose_parts import Block, Targets, floor_target, linear_model
-from .formulation.linear import LinearModel
+from ...backends.base import SolveOptions, SolveResult
+from .parts import Block, Targets, floor_target, linear_model
+from ...backends.linear import LinearModel
 
 
 def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
@@ -124,8 +124,8 @@ def lp_backend(backend):
     CP-SAT solves no LP, and SCIP's SoPlex took 4 min 23 s on the national LP that HiGHS's
     interior point solves in about 105 s (2 cores, load 2): the MIP solver is what a
     decomposed run compares. Falls back to the chosen backend when HiGHS is missing."""
-    from .backends import get_backend
-    from .backends.highs import HighsBackend
+    from ...backends import get_backend
+    from ...backends.highs import HighsBackend
     return get_backend("highs") if HighsBackend.available() else backend
 
 
@@ -143,7 +143,7 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
     (crossover on: a basic optimum). The LPs go to HiGHS whatever the MIP solver
     (:func:`lp_backend`).
 
-    ``bound`` is the safe dual bound of the LP (allocator/safe_bound.py), never the primal
+    ``bound`` is the safe dual bound of the LP (allocator/solve/safe_bound.py), never the primal
     value of an LP solved to a tolerance; ``extra['lp_objective']`` keeps that value."""
     options = SolveOptions(time_limit=time_limit, threads=1, seed=seed)
     backend = lp_backend(backend)
@@ -151,8 +151,8 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
         return backend.solve(model, options)
     import highspy
 
-    from .backends._support import Deadline, make_result
-    from .safe_bound import highs_dual_bound
+    from ...backends._support import Deadline, make_result
+    from ..safe_bound import highs_dual_bound
 
     deadline = Deadline(time_limit)
     h = backend._load(model, options)
