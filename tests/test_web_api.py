@@ -18,12 +18,13 @@ import pytest
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 from fastapi.testclient import TestClient
 
+from allocator.analysis.scenario import parse_scenario
 from allocator.io import load_instance
 from allocator.plan_io import read_plan
-from allocator.analysis.scenario import parse_scenario
 from allocator.verify import verify
 from allocator.web.app import create_app
 from allocator.web.instances import discover
+from allocator.web.messages import english
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = ROOT / "instances" / "county-demo"
@@ -78,6 +79,13 @@ def test_instances_baseline_choices_map(served):
     m = c.get(f"/api/instances/{iid}/map")
     assert m.status_code == 200 and "<canvas" in m.text and "木里" in m.text
     assert c.get("/api/instances/nope-00000000/baseline").status_code == 404
+
+
+def test_the_page_carries_the_message_catalogue(served):
+    html = served["client"].get("/").text
+    start = html.index('<script id="messages" type="application/json">') + len('<script id="messages" type="application/json">')
+    catalogue = json.loads(html[start:html.index("</script>", start)])
+    assert catalogue["messages"]["job.cancelled"]["zh"] == "已被用户取消"
 
 
 def test_instance_page_is_one_response_with_the_cached_baseline(served):
@@ -138,6 +146,10 @@ def test_bad_form_is_reported_and_not_stored(served):
     err = r.json()["errors"][0]
     assert err["file"] == "scenario form" and err["column"] == "floors.deep-povrty" and err["line"] is None
     assert "deep-poverty" in err["fix"]  # did you mean
+    # the page can say it in Chinese: each part with its catalogue code and the user's words
+    assert err["file_msg"]["code"] == "form.label"
+    assert err["problem_msg"] == {"code": "input.unknown_group", "params": {"group": "deep-povrty", "table": "floors"}}
+    assert err["fix_msg"]["code"] == "fix.use_group" and "deep-poverty" in err["fix_msg"]["params"]["choices"]
     r = c.post("/api/scenarios", json={"instance_id": iid, "form": {"name": "x", "budget": -5}})
     assert r.status_code == 422 and "out of range" in r.json()["errors"][0]["problem"]
     r = c.post("/api/scenarios", json={"instance_id": iid, "form": {
@@ -163,6 +175,7 @@ def test_upload_validated_like_the_cli(served):
     r = c.post("/api/scenarios/upload", data={"instance_id": iid},
                files={"file": ("big.toml", b"# " + b"x" * (300 * 1024))})
     assert r.status_code == 422 and "larger than" in r.json()["errors"][0]["problem"]
+    assert r.json()["errors"][0]["problem_msg"] == {"code": "upload.too_large", "params": {"kib": 256.0}}
     r = c.post("/api/scenarios/upload", data={"instance_id": iid}, files={"file": ("bin.toml", b"\xff\xfe\x00")})
     assert r.status_code == 422 and "UTF-8" in r.json()["errors"][0]["problem"]
     r = c.post("/api/scenarios/upload", data={"instance_id": iid}, files={"file": ("syntax.toml", b"name = \n")})
@@ -201,6 +214,15 @@ def test_downloads(served):
     from openpyxl import load_workbook
     wb = load_workbook(io.BytesIO(x.content))
     assert len(wb.sheetnames) >= 5
+    # the same workbook in Chinese: same cells and numbers, names and headers translated
+    zh = load_workbook(io.BytesIO(c.get(f"/api/jobs/{jid}/excel?lang=zh").content))
+    assert zh.sheetnames[:2] == ["概要", "分省排名"] and len(zh.sheetnames) == len(wb.sheetnames)
+    assert zh["概要"]["A1"].value == "方案概要"
+    numbers = lambda book: [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row  # noqa: E731
+                            if isinstance(c.value, (int, float))]
+    assert numbers(zh) == numbers(wb)
+    assert "总费用" in [c.value for row in zh["概要"].iter_rows() for c in row]
+    assert c.get(f"/api/jobs/{jid}/excel?lang=fr").status_code == 422
     z = zipfile.ZipFile(io.BytesIO(c.get(f"/api/jobs/{jid}/zip").content))
     names = z.namelist()
     assert "cut/plan/villages.csv" in names and "cut/scenario.toml" in names and "cut/report/report.xlsx" in names
@@ -254,11 +276,31 @@ def test_frontier_and_prices_jobs(served):
     assert p["state"] == "done", p["message"]
     prices = c.get(f"/api/jobs/{p['id']}/prices").json()
     assert prices["floors"][0]["group"] == "deep-poverty"
+    # every note comes back as the engine wrote it, with its catalogue code where it has one
+    for row in prices["floors"]:
+        assert "; ".join(n.get("text") or english(n["code"], **n["params"]) for n in row["notes"]) == \
+            (row["note"] or "")
+    frontier = c.get(f"/api/jobs/{f['id']}/frontier").json()
+    for pt in frontier["points"]:
+        assert "; ".join(n.get("text") or english(n["code"], **n["params"]) for n in pt["notes"]) == \
+            (pt["message"] or "")
     bad = c.post("/api/jobs", json={"kind": "frontier", "instance_id": tiny,
                                     "options": {"budget_from": 5, "budget_to": 1}})
     assert bad.status_code == 422
     assert c.get(f"/api/jobs/{f['id']}/plan").status_code == 404  # a frontier job has no plan
     wait(c, j1["id"])
+
+
+def test_an_infeasible_run_says_so_in_both_languages(served):
+    c, county = served["client"], served["county"]
+    form = {"name": "too-little", "budget": 1e6, "floors": {"deep-poverty": 0.95}}
+    sid = c.post("/api/scenarios", json={"instance_id": county, "form": form}).json()["id"]
+    job = wait(c, c.post("/api/jobs", json={"kind": "run", "scenario_id": sid}).json()["id"])
+    assert job["state"] == "failed" and job["status"] == "infeasible"
+    assert job["message_msg"]["code"] in ("job.infeasible", "job.infeasible_budget")
+    assert job["message_detail"]  # the engine's own explanation, whole
+    if job["message_msg"]["code"] == "job.infeasible_budget":
+        assert job["message_msg"]["params"]["budget"] > 1e6
 
 
 def test_cancel_queued_and_running(tmp_path):
@@ -276,7 +318,9 @@ def test_cancel_queued_and_running(tmp_path):
         assert app.state.queue.pid(a["id"]) is None
         assert not any(p.name.startswith(f".{a['id']}.") for p in (tmp_path / "jobs").iterdir())
         assert c.get(f"/api/jobs/{a['id']}/plan").status_code == 409
-        assert c.post(f"/api/jobs/{a['id']}/cancel").status_code == 409  # already ended
+        ended = c.post(f"/api/jobs/{a['id']}/cancel")  # already ended
+        assert ended.status_code == 409 and ended.json()["msg"]["code"] == "http.job_ended"
+        assert c.get(f"/api/jobs/{a['id']}").json()["message_msg"]["code"] == "job.cancelled"
         time.sleep(1.0)
         assert c.get(f"/api/jobs/{b['id']}").json()["state"] == "cancelled"  # never started
         after = c.post("/api/jobs", json={"kind": "run", "instance_id": iid, "options": {"seed": 4}}).json()
@@ -297,6 +341,7 @@ def test_a_crashed_job_fails_alone(served):
     os.kill(pid, signal.SIGKILL)  # what a segfault in a solver looks like from outside
     crashed = wait(c, victim["id"])
     assert crashed["state"] == "failed" and crashed["status"] == "crashed" and "exit code" in crashed["message"]
+    assert crashed["message_msg"] == {"code": "job.crashed", "params": {"exit_code": str(-signal.SIGKILL)}}
     assert wait(c, other["id"])["state"] == "done"
 
 

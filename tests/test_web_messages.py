@@ -11,7 +11,14 @@ import pytest
 from allocator.errors import InputError
 from allocator.io import load_instance
 from allocator.web.forms import FORM_LABEL, check_scenario, error_payload
-from allocator.web.messages import CATALOGUE, WORDS, english, recognise, recognise_all, render
+from allocator.web.messages import (
+    CATALOGUE,
+    WORDS,
+    english,
+    recognise,
+    recognise_all,
+    render,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = ROOT / "instances" / "county-demo"
@@ -78,8 +85,8 @@ CASES = [
     ("[costs.scale]\nfibre = 1.2\n", "input.unknown_cost_parameter", None),
     ("[floors\n", "input.not_toml", None),
     ("", "input.empty", None),
-    ('[[force]]\nscope = "county"\nvalue = "木里藏族自治县"\ntechnology = "fiber"\n'
-     '[[forbid]]\nscope = "county"\nvalue = "木里藏族自治县"\ntechnology = "fiber"\n', "input.force_and_forbid", None),
+    (('[[force]]\nscope = "county"\nvalue = "木里藏族自治县"\ntechnology = "fiber"\n'
+      '[[forbid]]\nscope = "county"\nvalue = "木里藏族自治县"\ntechnology = "fiber"\n'), "input.force_and_forbid", None),
 ]
 
 

@@ -68,8 +68,11 @@ class Frontier:
 
 
 # --------------------------------------------------------------------------- one solve
-def _solve_point(instance, budget: float, objective: str, options: dict) -> dict:
-    """Solve at ``budget``; a row of the frontier (never raises for infeasible/solver trouble)."""
+def solve_point(instance, budget: float, objective: str, options: dict) -> dict:
+    """Solve at ``budget``; a row of the frontier (never raises for infeasible/solver trouble).
+
+    The default per-budget solve of :func:`trace_frontier`; a ``solve_fn`` that only adds to it
+    (progress, counting) calls this one."""
     from ..solve.api import solve
 
     row = {"budget": float(budget), "objective": None, "bound": None, "gap": None, "status": "",
@@ -111,7 +114,7 @@ def _run(instance, budgets, objective, options, *, workers: int, solve_fn=None, 
         return [solve_fn(instance, b, objective, options) for b in budgets]
     workers = max(1, min(workers, len(budgets)))
     if workers == 1 and scheduler_address(scheduler) is None:
-        return [_solve_point(instance, b, objective, options) for b in budgets]
+        return [solve_point(instance, b, objective, options) for b in budgets]
     # one solver thread per task; a decomposed solve inside a task runs there, not on the cluster again
     opts = {**options, "threads": 1, "scheduler": ""} if str(options.get("mode", "")).startswith("decomposed") \
         else {**options, "threads": 1}
@@ -122,7 +125,7 @@ def _run(instance, budgets, objective, options, *, workers: int, solve_fn=None, 
 
 def _point_task(instance, task) -> dict:
     budget, objective, options = task
-    return _solve_point(instance, budget, objective, options)
+    return solve_point(instance, budget, objective, options)
 
 
 # --------------------------------------------------------------------------- monotone repair
@@ -237,7 +240,7 @@ def trace_frontier(instance, *, budget_from: float, budget_to: float, points: in
 def _exact(instance, lo: float, hi: float, *, max_solves: int, solve_fn, options) -> Frontier:
     objective = "lexicographic"
     solve = (lambda b: solve_fn(instance, b, objective, options)) if solve_fn else \
-        (lambda b: _solve_point(instance, b, objective, options))
+        (lambda b: solve_point(instance, b, objective, options))
     rows = {}
     notes: list[str] = []
     complete = True

@@ -26,11 +26,18 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import AllocatorError, InputError
 from ..analysis.scenario import parse_scenario
+from ..errors import AllocatorError, InputError
 from .compress import file_response
-from .forms import (FORM_LABEL, MAX_UPLOAD_BYTES, check_scenario, error_payload, form_to_scenario,
-                    scenario_to_form, toml_of)
+from .forms import (
+    FORM_LABEL,
+    MAX_UPLOAD_BYTES,
+    check_scenario,
+    error_payload,
+    form_to_scenario,
+    scenario_to_form,
+    toml_of,
+)
 from .instances import Baselines, Entry, discover
 from .jobs import JobQueue
 from .messages import catalogue_json, english, recognise, recognise_all
@@ -475,10 +482,10 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             path = store.cache_dir / f"plan-{jid}.gpkg"
             with gpkg_lock:
                 if not path.is_file():
+                    from ..analysis.whatif import read_scenario_record
                     from ..io import load_instance
                     from ..plan_io import read_plan
                     from ..reports.export import export_plan
-                    from ..analysis.whatif import read_scenario_record
                     record = read_scenario_record(folder / "plan")
                     instance = load_instance(record["base"], overrides=record.get("overrides") or None)
                     export_plan(instance, read_plan(folder / "plan", instance), path, fmt="gpkg")
@@ -539,9 +546,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
     @app.get("/api/diff")
     def diff(a: str, b: str, limit: int = 2000):
         from ..analysis.diff import diff_plans, transitions
+        from ..analysis.whatif import read_scenario_record
         from ..io import load_instance
         from ..plan_io import read_plan
-        from ..analysis.whatif import read_scenario_record
         from .worker import records
         folders = [done_dir(jid, "run") for jid in (a, b)]
         cached = store.cache_dir / f"diff-{a}-{b}.json"  # finished runs never change: diff once

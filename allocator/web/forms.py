@@ -15,8 +15,14 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..analysis.scenario import (
+    RuleOverride,
+    Scenario,
+    parse_scenario,
+    scenario_overrides,
+    scenario_to_toml,
+)
 from ..errors import InputError
-from ..analysis.scenario import RuleOverride, Scenario, parse_scenario, scenario_overrides, scenario_to_toml
 from .messages import english, recognise
 
 MAX_UPLOAD_BYTES = 256 * 1024  # a scenario is a few lines; anything bigger is a mistake

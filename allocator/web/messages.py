@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # --- the scenario, checked as `allocator whatif` checks it (allocator.analysis.scenario) -----------------
@@ -173,7 +173,7 @@ def render(code: str, lang: str, **params) -> str:
     return _FIELD.sub(fill, CATALOGUE[code][lang])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _patterns() -> list[tuple[str, re.Pattern, dict[str, str]]]:
     out = []
     for code, texts in CATALOGUE.items():

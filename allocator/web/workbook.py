@@ -8,7 +8,6 @@ lacks stays as written. Made once per run, kept in the server's cache folder.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from pathlib import Path
 
@@ -26,8 +25,8 @@ TEXTS = [
     ("Plan summary", "方案概要"),
     ("Province ranking of registered poor villages with broadband (plan 十七)", "建档立卡贫困村通宽带分省排名（规划第十七节）"),
     ("Prefecture ranking of registered poor villages with broadband (plan 十七)", "建档立卡贫困村通宽带分市排名（规划第十七节）"),
-    ("Share of registered poor villages (建档立卡贫困村) with broadband before the plan (existing connections) "
-     "and after it; equal shares share a rank.", "建档立卡贫困村通宽带比例：规划前（已有连接）与规划后；比例相同者名次相同。"),
+    (("Share of registered poor villages (建档立卡贫困村) with broadband before the plan (existing connections) "
+      "and after it; equal shares share a rank."), "建档立卡贫困村通宽带比例：规划前（已有连接）与规划后；比例相同者名次相同。"),
     ("Coverage of each policy group against its floor", "各政策组覆盖与底线"),
     ("Share = covered registered poor villages / registered poor villages of the group.",
      "比例 = 该组已覆盖的建档立卡贫困村 / 该组建档立卡贫困村。"),
@@ -42,8 +41,8 @@ TEXTS = [
     ("Cheapest total: sum of each village's cheapest standalone option ({unit}).",
      "最低合计：各村单独接入的最便宜方案之和（{unit}）。"),
     ("Ledger (台账): every village still without broadband, with its cheapest option", "台账：每个仍未通宽带的行政村及其最便宜方案"),
-    ("Standalone cost of each option given what the plan builds ({unit}); empty: not possible or not allowed. "
-     "Trench sharing between ledger villages is not counted.",
+    (("Standalone cost of each option given what the plan builds ({unit}); empty: not possible or not allowed. "
+      "Trench sharing between ledger villages is not counted."),
      "在本方案建设基础上各方案的单独费用（{unit}）；空白：不可行或不允许。台账村之间共用沟槽未计入。"),
     ("4G sites opened", "开通的 4G 基站"),
     ("Fiber trenches built", "新建光纤沟槽"),

@@ -124,11 +124,11 @@ def _scenario_instance(instance_path: str, toml: str):
 
 
 def _run_plan(instance_path: str, toml: str, options: dict, job_dir: Path, say) -> dict:
+    from ..analysis.whatif import SCENARIO_FILE
     from ..io.atomic import atomic_output_dir
     from ..plan_io import write_plan
     from ..reports.bundle import write_report
     from ..solve.api import solve
-    from ..analysis.whatif import SCENARIO_FILE
 
     say(english("stage.loading"))
     scenario, instance, overrides = _scenario_instance(instance_path, toml)
@@ -152,9 +152,9 @@ def _run_plan(instance_path: str, toml: str, options: dict, job_dir: Path, say) 
 
 def plan_page(instance, plan, scenario) -> dict:
     """Everything the plan page and the comparison read, as plain JSON."""
+    from ..analysis.whatif import Outcome
     from ..reports.ledger import ledger
     from ..reports.ranking import national_row, province_ranking
-    from ..analysis.whatif import Outcome
 
     s = plan.summary
     level = "province" if instance.villages["province"].nunique() > 1 else "prefecture"
@@ -195,26 +195,16 @@ def plain_json(value):
 
 
 def _run_frontier(instance_path: str, toml: str, options: dict, job_dir: Path, say) -> dict:
-    from ..errors import AllocatorError, InfeasibleError
-    from ..analysis.frontier import point_from_plan, trace_frontier, write_frontier
-    from ..solve.api import solve
+    from ..analysis.frontier import solve_point, trace_frontier, write_frontier
 
     say(english("stage.loading"))
     scenario, instance, _ = _scenario_instance(instance_path, toml)
     points = int(options.get("points", 7))
     done = [0]
 
-    def solve_point(inst, budget, objective, opts):  # sequential: one process per job
+    def solve_with_progress(inst, budget, objective, opts):  # sequential: one process per job
         say(english("stage.point", budget=budget, done=done[0] + 1, points=points))
-        row = {"budget": float(budget), "objective": None, "bound": None, "gap": None, "status": "", "cost": None,
-               "villages_covered": None, "poor_share": None, "solve_seconds": None, "message": ""}
-        try:
-            plan = solve(inst.with_changes(budget=float(budget)), objective=objective, **opts)
-            row.update(point_from_plan(plan))
-        except InfeasibleError as err:
-            row.update(status="infeasible", message=" ".join(str(err).split())[:300])
-        except AllocatorError as err:
-            row.update(status="error", message=" ".join(str(err).split())[:300])
+        row = solve_point(inst, budget, objective, opts)
         done[0] += 1
         return row
 
@@ -222,15 +212,15 @@ def _run_frontier(instance_path: str, toml: str, options: dict, job_dir: Path, s
     opts.pop("objective", None)
     frontier = trace_frontier(instance, budget_from=float(options["budget_from"]),
                               budget_to=float(options["budget_to"]), points=points, workers=1,
-                              solve_fn=solve_point, **opts)
+                              solve_fn=solve_with_progress, **opts)
     write_frontier(frontier, job_dir, title=f"{instance.name}: {scenario.name}", currency=instance.currency,
                    meta={"scenario": scenario.name, "toml": toml})
     return {"status": "complete" if frontier.complete else "incomplete", "stage": "done", "message": ""}
 
 
 def _run_prices(instance_path: str, toml: str, options: dict, job_dir: Path, say) -> dict:
-    from ..io.atomic import atomic_output_dir
     from ..analysis.prices import budget_price, floor_prices
+    from ..io.atomic import atomic_output_dir
 
     say(english("stage.loading"))
     _, instance, _ = _scenario_instance(instance_path, toml)
