@@ -428,13 +428,21 @@ def test_five_concurrent_runs_finish_with_verified_plans(tmp_path):
             time.sleep(0.2)
         assert most == 5, "the five runs ran at the same time"
         jobs = [c.get(f"/api/jobs/{j}").json() for j in ids]
+    from allocator.solve import solve
+    county = load_instance(COUNTY)
     costs = []
     for b, job in zip(budgets, jobs):
         assert job["state"] == "done" and job["status"] == "optimal", job["message"]
         instance, plan = _plan_of(tmp_path, job["id"])
+        # verified twice: by the job before it stored the plan, and here again from the files
+        assert plan.summary["verified"] is True
         report = verify(instance, plan.decision, summary=plan.summary)
         assert report.ok, report.violations
         assert instance.budget == b and plan.total_cost <= b * (1 + 1e-9)
+        # correct: the optimum of a solve of the same question in this process, run alone
+        alone = solve(county.with_changes(budget=b), solver="highs", threads=1)
+        assert alone.summary["status"] == "optimal"
+        assert plan.summary["objective"] == pytest.approx(alone.summary["objective"], rel=1e-6)
         costs.append(plan.summary["objective"])
     assert costs == sorted(costs)  # more money never covers less
 
