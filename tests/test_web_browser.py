@@ -110,7 +110,8 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     page.fill("#rules .rule:last-child .r-value", "木里县")
     page.click("#save")
     page.wait_for_selector("#errors")
-    assert "木里县" in page.inner_text("#errors") and "scenario form" in page.inner_text("#errors")
+    said = page.inner_text("#errors")  # in Chinese, the user's own words in it
+    assert "木里县" in said and "情景表单" in said and "在算例中不存在" in said and "木里藏族自治县" in said
     shot("3-form-error")
     page.fill("#rules .rule:last-child .r-value", "木里藏族自治县")
     page.click("#save-run")
@@ -133,6 +134,7 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     dl.value.save_as(path)
     from openpyxl import load_workbook
     wb = load_workbook(path)
+    assert wb.sheetnames[0] == "概要"  # downloaded from the Chinese page: the workbook in Chinese
     plan = page.evaluate(f"fetch('/api/jobs/{jid}/plan').then(r => r.json())")
     cost = plan["summary"]["total_cost"]
     numbers = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
