@@ -12,6 +12,8 @@ one and its cached baseline), then:
 - summary page, each of ``--repeat`` loads, two ways:
   ``summary_shown_ms``: inside the browser, from the start of the navigation to the moment the
   baseline tables enter the document (a MutationObserver), a same-site navigation;
+  ``summary_code_ms``, ``summary_data_ms``: when the page's script and its last API response had
+  arrived, and ``summary_draw_ms`` the rest (the page's own JavaScript building the tables);
   ``summary_wall_ms``: wall clock around Playwright's navigation from about:blank (a new renderer
   process each time) until the tables are there, as the first measurements were taken;
 - reference: the same two for the instance list (the page's code with almost no data), to tell
@@ -49,6 +51,11 @@ new MutationObserver(() => {
 }).observe(document, {childList: true, subtree: true});
 """
 SHOWN = "window.__shown && window.__shown.summary !== undefined"
+TIMING = """(() => {
+  const res = performance.getEntriesByType('resource');
+  const end = f => Math.max(0, ...res.filter(f).map(e => e.responseEnd));
+  return {code: end(e => e.name.includes('/static/app.js')), data: end(e => e.name.includes('/api/'))};
+})()"""
 LISTED = "window.__shown && window.__shown.list !== undefined"
 
 
@@ -113,8 +120,8 @@ def main(argv=None) -> int:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.add_init_script(OBSERVE)
-            r = {k: [] for k in ("reference_shown", "reference_wall", "summary_shown", "summary_wall", "open",
-                                 "map_load", "map_redraw")}
+            r = {k: [] for k in ("reference_shown", "reference_wall", "summary_shown", "summary_code", "summary_data",
+                                 "summary_draw", "summary_wall", "open", "map_load", "map_redraw")}
             for n in range(args.repeat):
                 # wall clock from about:blank (a new renderer process), as first measured
                 page.goto("about:blank")
@@ -134,6 +141,11 @@ def main(argv=None) -> int:
                 page.goto(url + f"?s={n}#/i/{iid}")  # another query: a new document, not a hash change
                 page.wait_for_function(SHOWN)
                 r["summary_shown"].append(page.evaluate("window.__shown.summary"))
+                # of which: the page's code arrived, its data arrived (the last /api/ response), the rest is drawing
+                timing = page.evaluate(TIMING)
+                r["summary_code"].append(timing["code"])
+                r["summary_data"].append(timing["data"])
+                r["summary_draw"].append(r["summary_shown"][-1] - timing["data"])
                 # the official's click from the list
                 page.goto(url + f"?o={n}")
                 page.wait_for_function(LISTED)
