@@ -164,3 +164,32 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     assert "," in page.inner_text("#total-cost") and "CNY" in page.inner_text("#total-cost")
     shot("7-plan-en")
     assert not errors, errors
+
+
+def test_what_the_engine_says_is_read_in_chinese(server, browser, tmp_path):
+    """An infeasible run and a frontier with an infeasible point: the engine's English comes out in
+    Chinese on the page (the catalogue of allocator/web/messages.py), its own text one click away."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server)
+    iid = page.get_attribute("a[data-instance]", "data-instance")
+    post = """async ([path, body]) => { const r = await fetch(path, {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}); return r.json(); }"""
+    scen = page.evaluate(post, ["/api/scenarios", {"instance_id": iid, "form": {
+        "name": "too-little", "budget": 1e6, "floors": {"deep-poverty": 0.95}}}])
+    run = page.evaluate(post, ["/api/jobs", {"kind": "run", "scenario_id": scen["id"]}])
+    frontier = page.evaluate(post, ["/api/jobs", {"kind": "frontier", "instance_id": iid,
+                                                  "options": {"budget_from": 0, "budget_to": 9e7, "points": 2}}])
+    page.goto(server + f"#/j/{run['id']}")
+    page.wait_for_selector("#job-message", timeout=SOLVE_MS)
+    said = page.inner_text("#job-message")
+    assert "没有方案能满足覆盖底线" in said, said
+    assert page.locator("details summary").inner_text() == "引擎原文（英文）"  # the engine's words, kept
+    page.screenshot(path=str(tmp_path / "infeasible.png"), full_page=True)
+    page.goto(server + f"#/j/{frontier['id']}")
+    page.wait_for_selector("#frontier-table", timeout=SOLVE_MS)
+    notes = page.inner_text("#frontier-notes")
+    assert "没有方案能满足底线" in notes and "at the budgets" not in notes, notes
+    page.screenshot(path=str(tmp_path / "frontier.png"), full_page=True)
+    assert not errors, errors

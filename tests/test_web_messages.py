@@ -106,3 +106,15 @@ def test_the_form_is_named_in_chinese_too(county):
     e = mistake("[floors]\ndeep-poverty = 2\n", county, label=FORM_LABEL)
     assert e["file"] == FORM_LABEL and e["file_msg"]["code"] == "form.label"
     assert render("form.label", "zh") == "情景表单"
+
+
+def test_the_progress_of_a_solve_is_recognised():
+    from allocator.solve import solve
+
+    said = []
+    solve(load_instance(ROOT / "instances" / "tiny-floor"), progress=said.append)
+    assert said
+    for text in said:
+        got = recognise(text)
+        assert got is not None, f"a stage the page would show in English only: {text!r}"
+        assert CJK.search(render(got["code"], "zh", **got["params"]))

@@ -104,6 +104,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "stage.generating": {"en": "generating preset {preset} with seed {seed}", "zh": "生成预设算例 {preset}（随机种子 {seed}）"},
     "stage.model": {"en": "building the model ({villages:num} villages, mode {mode})",
                     "zh": "构建模型（{villages:num} 个行政村，模式 {mode}）"},
+    "stage.model_size": {"en": "model: {variables:num} variables ({integers:num} integer), {constraints:num} constraints; "
+                                "solving with {solver}",
+                         "zh": "模型：{variables:num} 个变量（其中整数变量 {integers:num} 个），{constraints:num} 个约束；"
+                               "求解器 {solver}"},
+    "stage.solved": {"en": "{status}: objective {objective}, bound {bound}, gap {gap}, verified",
+                     "zh": "{status:word}：目标值 {objective}，界 {bound}，间隙 {gap}，已校验"},
     "stage.root": {"en": "root phase: directed cuts on the LP, a start from its support",
                    "zh": "根节点阶段：在线性松弛上加有向割，并由其支撑构造初始解"},
     "stage.solving_parts": {"en": "solving {parts:num} county MIPs", "zh": "求解 {parts:num} 个县级混合整数规划"},
@@ -141,7 +147,8 @@ WORDS: dict[str, dict[str, str]] = {
     "fiber": {"en": "fiber", "zh": "光纤"}, "4g": {"en": "4G", "zh": "4G"}, "satellite": {"en": "satellite", "zh": "卫星"},
     "queued": {"en": "queued", "zh": "排队中"}, "running": {"en": "running", "zh": "求解中"},
     "failed": {"en": "failed", "zh": "失败"}, "cancelled": {"en": "cancelled", "zh": "已取消"},
-    "done": {"en": "done", "zh": "完成"}, "factor": {"en": "factor", "zh": "系数"}, "value": {"en": "value", "zh": "数值"},
+    "done": {"en": "done", "zh": "完成"}, "optimal": {"en": "optimal", "zh": "最优"},
+    "feasible": {"en": "feasible", "zh": "可行"}, "time_limit": {"en": "time limit", "zh": "到达时限"}, "factor": {"en": "factor", "zh": "系数"}, "value": {"en": "value", "zh": "数值"},
 }
 
 _FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
