@@ -128,7 +128,11 @@ function sayHtml(m, english) {
   const text = say(m, english);
   return english && text !== english ? `<span title="${esc(english)}">${esc(text)}</span>` : esc(text);
 }
-function notesHtml(list) { return (list || []).map(n => sayHtml(n, n.text)).join("; "); }
+// notes; in Chinese a long English text the catalogue does not know (an infeasible point's explanation) folds away
+function notesHtml(list) {
+  return (list || []).map(n => LANG === "zh" && !n.code && (n.text || "").length > 80
+    ? `<details><summary>${t("engine_text")}</summary>${esc(n.text)}</details>` : sayHtml(n, n.text)).join("; ");
+}
 
 function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
 function tr(word) { const v = TEXT[LANG][word]; return typeof v === "string" ? v : word; }
