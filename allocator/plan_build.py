@@ -28,11 +28,9 @@ import pandas as pd
 
 from .decision import Decision
 from .instance import Instance
+from .objective_coefficients import weight_series
 from .plan import Plan
-from .schema import NO_TECHNOLOGY, CostMeasure, Objective, Technology
-
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
-NEW_TECHS = (FIBER, CELL, SAT)
+from .schema import CELL, FIBER, NEW_TECHS, NO_TECHNOLOGY, SAT, CostMeasure, Objective
 
 #: ``totals(plan, by)``: by -> column of plan.villages
 TOTALS_BY = {"technology": "technology", "county": "county_id", "province": "province",
@@ -201,17 +199,6 @@ def _sites_table(instance: Instance, opened: dict, site_of: pd.Series, forest: _
     return sites[SITE_COLUMNS]
 
 
-def _weights(instance: Instance) -> pd.Series:
-    """Objective weight: population x best priority of the village's policy groups x non-poor factor."""
-    villages, policy = instance.villages, instance.policy
-    priority = {str(name): float(g.priority) for name, g in policy.groups.items()}
-    factor = (villages["groups"].explode().map(priority).astype(float).groupby(level=0).max()
-              .reindex(villages.index).fillna(1.0))
-    poor = villages["poor"].astype(bool)
-    return villages["population"].astype(float) * factor.astype(float) * np.where(
-        poor, 1.0, float(policy.non_poor_weight))
-
-
 def _villages_table(instance: Instance, tech: pd.Series, site_of: pd.Series, sites: pd.DataFrame,
                     forest: _Forest) -> pd.DataFrame:
     src = instance.villages
@@ -239,7 +226,7 @@ def _villages_table(instance: Instance, tech: pd.Series, site_of: pd.Series, sit
     per_village = (sites["cost"] + sites["shared_cost"]) / sites["villages"].where(sites["villages"] > 0)
     site_share = site_of.map(per_village.to_dict()).astype(float).fillna(0.0)
     v["shared_cost"] = trench + site_share
-    v["weight"] = _weights(instance)
+    v["weight"] = weight_series(instance)
     v["groups"] = src["groups"].map(lambda gs: ";".join(str(g) for g in gs))
     return v[VILLAGE_COLUMNS]
 

@@ -28,6 +28,13 @@ class Technology(str, Enum):
 #: value of ``technology`` in a plan for a village given nothing new
 NO_TECHNOLOGY = "none"
 
+#: the technologies as the plain strings of the tables (a str-Enum member does not hash like its
+#: value, so dicts keyed by these never mix with dicts keyed by the members); the one definition
+#: every module imports
+FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
+#: every technology a plan may newly give a village, in the order the tables list them
+NEW_TECHS = (FIBER, CELL, SAT)
+
 
 class Existing(str, Enum):
     """Connection a village already has before the plan."""

@@ -39,10 +39,18 @@ import pandas as pd
 from .decision import Decision
 from .errors import VerificationError
 from .instance import Instance
-from .schema import ALL_POOR, NO_TECHNOLOGY, CostMeasure, Objective, Technology
+from .schema import (
+    ALL_POOR,
+    CELL,
+    FIBER,
+    NEW_TECHS,
+    NO_TECHNOLOGY,
+    SAT,
+    CostMeasure,
+    Objective,
+    Technology,
+)
 
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
-NEW_TECHS = (FIBER, CELL, SAT)
 VALID_TECHS = NEW_TECHS + (NO_TECHNOLOGY,)
 
 #: tolerances: budget and capacities (relative, absolute); floors (absolute share); objective (relative)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from allocator.solve.decompose.run import solve_decomposed
 from allocator.solve.decompose.lagrange import (
     Prices,
-    coupling_rows,
+    coupling_of,
     lagrangian_bound,
     price_task,
 )
-from allocator.solve.decompose.parts import build_block, partition, sub_instance
+from allocator.solve.decompose.parts import build_part_model, partition, sub_instance
 from allocator.errors import InfeasibleError, OptionsError, SolverError
 from allocator.formulation.floors import requirements
 from allocator.io import load_instance
@@ -35,8 +35,8 @@ def blocks_of(inst):
     parts = partition(inst)
     blocks = []
     for p in parts:
-        b = build_block(sub_instance(inst, p), mode="exact", objective_kind="max-coverage", mcf_limit=10**6,
-                        integer_only=False)
+        b = build_part_model(sub_instance(inst, p), mode="exact", objective_kind="max-coverage", mcf_limit=10**6,
+                             integer_only=False)
         b.key, b.counties = p.key, p.counties
         blocks.append(b)
     return blocks
@@ -51,7 +51,7 @@ def test_any_prices_bound_the_optimum(inst, budget_price, floor_price, beam_pric
     expected, _ = brute_force(inst)
     blocks = blocks_of(inst)
     reqs = requirements(inst, inst.policy.floors())
-    coupling = coupling_rows(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
+    coupling = coupling_of(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
     prices = Prices(budget_price, {g: floor_price for g in coupling.needs},
                     {b: beam_price for b in coupling.caps})
     priced = [price_task(blocks, (i, prices, 1.0, "highs", None, None, 0, None)) for i in range(len(blocks))]

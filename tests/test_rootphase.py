@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.backends import get_backend
-from allocator.backends._support import lattice_bound
+from allocator.backends import lattice_bound
 from allocator.backends.base import SolveOptions
 from allocator.backends.highs import LpRelaxation
 from allocator.formulation import builder, dicuts

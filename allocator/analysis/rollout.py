@@ -25,7 +25,7 @@ from ..decision import Decision
 from ..errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from .explain import structural_problems
 from ..formulation import builder, multiyear
-from ..formulation.budget import cost_vector
+from ..formulation.coupling import cost_vector
 from ..formulation.objective import coverage_vector
 from ..plan import Plan
 from ..plan_build import assemble

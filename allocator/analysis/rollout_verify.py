@@ -31,11 +31,8 @@ import pandas as pd
 from ..decision import Decision
 from ..errors import VerificationError
 from .rollout_spec import RolloutSpec, floors_by_year, year_instance
-from ..schema import NO_TECHNOLOGY, Objective, Technology
+from ..schema import FIBER, NEW_TECHS, NO_TECHNOLOGY, SAT, Objective
 from ..verify import ABS_TOL, OBJECTIVE_RTOL, REL_TOL, SHARE_TOL, VerificationReport, verify
-
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
-NEW_TECHS = (FIBER, CELL, SAT)
 
 
 @dataclass

@@ -1,10 +1,13 @@
 """Solver backends behind one interface (see :mod:`allocator.backends.base`).
 
 ``get_backend("highs")`` returns a ready backend; HiGHS is the default.
+:class:`Deadline`, :func:`make_result` and :func:`lattice_bound` serve code
+outside the package that drives a solver itself (the root phase, the bounds).
 """
 from __future__ import annotations
 
 from ..errors import OptionsError
+from ._support import Deadline, lattice_bound, make_result
 from .base import PROOF_GAP, Backend, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from .cbc import CbcBackend
 from .cpsat import CpSatBackend
@@ -52,5 +55,5 @@ def get_backend(name: str = DEFAULT_BACKEND) -> Backend:
     return BACKENDS[key]()
 
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "PROOF_GAP", "Backend", "SolveOptions", "SolveResult", "Status",
-           "available_backends", "get_backend", "relative_gap", "status_from_numbers"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "PROOF_GAP", "Backend", "Deadline", "SolveOptions", "SolveResult", "Status",
+           "available_backends", "get_backend", "lattice_bound", "make_result", "relative_gap", "status_from_numbers"]

@@ -131,16 +131,16 @@ def make_result(model: LinearModel, *, solver: str, version: str, deadline: Dead
 
 
 #: slack, in steps, for the solver's own tolerance before a bound is rounded
-_LATTICE_SLACK = 1e-3
+LATTICE_SLACK = 1e-3
 
 
 def lattice_bound(bound: float, step: float, offset: float, sense: str) -> float:
     """Round a dual bound to the objective's lattice ``offset + k step`` (see
     LinearModel.objective_step): no integer solution lies strictly between. The
-    bound first gives up ``_LATTICE_SLACK`` steps, so a solver's bound that is a
+    bound first gives up ``LATTICE_SLACK`` steps, so a solver's bound that is a
     hair too tight is never rounded past a solution."""
     k = (bound - offset) / step
-    k = math.ceil(k - _LATTICE_SLACK) if sense == "min" else math.floor(k + _LATTICE_SLACK)
+    k = math.ceil(k - LATTICE_SLACK) if sense == "min" else math.floor(k + LATTICE_SLACK)
     return offset + k * step
 
 

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from .linear import LinearModel
-from ._support import (_LATTICE_SLACK, GuardedBackend, error_result, make_result, warm_start_vector)
+from ._support import (LATTICE_SLACK, GuardedBackend, error_result, make_result, warm_start_vector)
 from .base import SolveOptions, SolveResult
 
 try:  # pragma: no cover - import guard
@@ -50,7 +50,7 @@ class HighsBackend(GuardedBackend):
 
     # ------------------------------------------------------------------ solve
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
-        h = self._load(model, options)
+        h = self.load(model, options)
         extra: dict = {}
         ws = warm_start_vector(model, warm_start)
         if warm_start is not None:
@@ -118,7 +118,9 @@ class HighsBackend(GuardedBackend):
             bound = float(info.objective_function_value) if model_status == ms.kOptimal else None
         return make_result(model, x=x, bound=bound, raw_status=raw, extra=extra, **common)
 
-    def _load(self, model: LinearModel, options: SolveOptions, *, relax: bool = False, drop_rows=None):
+    def load(self, model: LinearModel, options: SolveOptions, *, relax: bool = False, drop_rows=None):
+        """A ``highspy.Highs`` holding ``model`` (its LP relaxation with ``relax``; ``drop_rows``
+        left out) with ``options`` set, not yet run: for callers that drive HiGHS themselves."""
         c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
         if relax:
             integer = np.zeros_like(integer)
@@ -137,7 +139,7 @@ class HighsBackend(GuardedBackend):
         step = None if relax else model.objective_step()
         if step is not None:
             # every better solution is better by a whole step: closer than that is a proof
-            h.setOptionValue("mip_abs_gap", (1.0 - 2 * _LATTICE_SLACK) * step)
+            h.setOptionValue("mip_abs_gap", (1.0 - 2 * LATTICE_SLACK) * step)
         h.setOptionValue("random_seed", int(options.seed) % 2147483647)
         lp = highspy.HighsLp()
         lp.num_col_ = model.num_vars
@@ -184,7 +186,7 @@ class LpRelaxation:
     formulation/dicuts.py)."""
 
     def __init__(self, model: LinearModel, *, seed: int = 0, drop_rows=None):
-        self._h = HighsBackend()._load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
+        self._h = HighsBackend().load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
         self._h.setOptionValue("presolve", "off")  # re-solves start from the basis; presolve would drop it
         self.safe_bound: float | None = None  # safe dual bound of the last LP solved to optimality
 

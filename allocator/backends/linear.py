@@ -38,6 +38,23 @@ class LinearModel:
     row_hi: list[float] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_arrays(cls, c, a, row_lo, row_hi, lb, ub, integer, sense: str, names=None,
+                    row_names=None) -> LinearModel:
+        """A model from the arrays :meth:`arrays` gives back (``a``: any scipy sparse matrix);
+        columns are named ``x0, x1, ...`` and rows left unnamed unless given."""
+        m = cls(sense=sense)
+        n = len(c)
+        m.names = list(names) if names is not None else [f"x{j}" for j in range(n)]
+        m.lb, m.ub = np.asarray(lb, float).tolist(), np.asarray(ub, float).tolist()
+        m.obj = np.asarray(c, float).tolist()
+        m.integer = np.asarray(integer, bool).tolist()
+        coo = sp.coo_matrix(a)
+        m._rows, m._cols, m._vals = [coo.row.astype(np.int64)], [coo.col.astype(np.int64)], [coo.data.astype(float)]
+        m.row_lo, m.row_hi = np.asarray(row_lo, float).tolist(), np.asarray(row_hi, float).tolist()
+        m.row_names = list(row_names) if row_names is not None else [""] * len(m.row_lo)
+        return m
+
     # ------------------------------------------------------------------ columns
     @property
     def num_vars(self) -> int:

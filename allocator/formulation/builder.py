@@ -13,8 +13,7 @@ import numpy as np
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
 from ..schema import NO_TECHNOLOGY, Technology
-from . import budget as budget_family
-from . import cellular, choice, dualascent, eligibility, fiber, objective, satellite
+from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective
 from . import floors as floors_family
 from ..backends.linear import LinearModel
 from .variables import Columns
@@ -35,13 +34,15 @@ class Formulation:
 
 
 @dataclass
-class Block:
-    """One copy of the allocation constraints inside a (possibly larger) model."""
+class Allocation:
+    """One copy of the allocation constraints inside a (possibly larger) model: where its
+    columns are, and what its coupling rows (budget, floors, beams) were written from."""
 
     columns: Columns
     eligibility: eligibility.Eligibility
     floors: list                 # floor requirements, with ``reachable`` counts
     fiber_stats: dict
+    coupling: coupling.CouplingColumns
 
 
 def terminal_nodes(instance) -> set:
@@ -58,10 +59,13 @@ def default_network(instance) -> FiberNetwork:
     return build_network(instance, terminal_nodes(instance), edge_cost)
 
 
-def build_block(model: LinearModel, instance, network: FiberNetwork, elig: eligibility.Eligibility, *,
-                floors: dict, budget: float | None, mode: str = "exact", integer_only: bool = False,
-                mcf_limit: int = fiber.MCF_COLUMN_LIMIT, strengthen: bool = True) -> Block:
+def add_allocation(model: LinearModel, instance, network: FiberNetwork, elig: eligibility.Eligibility, *,
+                   floors: dict, budget: float | None, mode: str = "exact", integer_only: bool = False,
+                   mcf_limit: int = fiber.MCF_COLUMN_LIMIT, strengthen: bool = True) -> Allocation:
     """Append every constraint family (no objective) for one set of floors and one budget to ``model``.
+
+    The coupling rows come from :mod:`.coupling`: the beams, then the budget
+    (none when ``budget`` is None), then the floors.
 
     ``elig.required`` is extended in place by floors that need every reachable
     member (pass a copy to keep the caller's). ``strengthen=False`` leaves out
@@ -73,10 +77,15 @@ def build_block(model: LinearModel, instance, network: FiberNetwork, elig: eligi
     cellular.build(model, instance, elig, cols, network)
     fstats = fiber.build(model, instance, elig, cols, network, mode=mode, mcf_limit=mcf_limit,
                          integer_flows=integer_only, strengthen=strengthen)
-    satellite.build(model, instance, elig, cols)
-    budget_family.build(model, cols, budget)
-    reqs = floors_family.build(model, instance, elig, cols, floors)
-    return Block(cols, elig, reqs, fstats)
+    reqs = floors_family.requirements(instance, floors)
+    data = coupling.coupling_columns(model, instance, cols, reqs)
+    for req in reqs:
+        req["reachable"] = data.floor_reachable[req["group"]]
+    coupling.add_rows(model, coupling.beam_rows(data.sat_cols, data.sat_demand, data.sat_beam,
+                                                coupling.beam_capacities(instance.beams)))
+    coupling.add_rows(model, [coupling.budget_row(data.cost, budget)])
+    coupling.add_rows(model, coupling.floor_rows(data.floor_cols, {r["group"]: r["need"] for r in reqs}))
+    return Allocation(cols, elig, reqs, fstats, data)
 
 
 def build(instance, *, objective_kind: str, budget: float | None, mode: str = "exact",
@@ -100,8 +109,8 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
             network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
-    block = build_block(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
-                        mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
+    block = add_allocation(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
+                           mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
     plan = None
     if reduction is not None:

@@ -41,9 +41,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 
-from ..schema import ALL_POOR, Objective, Technology
+from ..schema import ALL_POOR, CELL, FIBER, SAT, Objective
 
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
 #: relative margin on LB + distances > UB: a deletion needs a clear excess, so
 #: floating-point error in the bound can never delete an arc of an optimal plan
 MARGIN = 1e-7

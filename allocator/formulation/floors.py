@@ -1,5 +1,7 @@
 """Coverage floors: in each policy group, covered registered-poor villages
-(already connected, or given a new technology) >= floor x registered-poor villages."""
+(already connected, or given a new technology) >= floor x registered-poor villages.
+
+This module says what each floor needs; :mod:`.coupling` writes the rows."""
 from __future__ import annotations
 
 import math
@@ -37,16 +39,3 @@ def require_saturated(instance, elig, floors: dict) -> None:
             newly = idx[~elig.required[idx]]
             elig.required[newly] = True
             elig.why_required[newly] = f"floor:{req['group']}"
-
-
-def build(model, instance, elig, columns, floors: dict) -> list[dict]:
-    """Adds one row per binding floor; returns the requirements with ``reachable`` counts."""
-    pos = {vid: i for i, vid in enumerate(elig.candidates)}
-    reqs = requirements(instance, floors)
-    for req in reqs:
-        idx = [pos[vid] for vid in req["members"] if vid in pos]
-        cols = [c for i in idx for c in columns.coverage_cols(i)]
-        req["reachable"] = sum(1 for i in idx if columns.coverage_cols(i))
-        if req["need"] > 0:
-            model.add_row(np.array(cols, dtype=np.int64), 1.0, float(req["need"]), np.inf, name=f"floor[{req['group']}]")
-    return reqs

@@ -1,5 +1,5 @@
 """The multi-year rollout as one MIP: a block of the allocation constraints per
-year (:func:`.builder.build_block`), linked so that what is built stays built.
+year (:func:`.builder.add_allocation`), linked so that what is built stays built.
 
 Per year ``y`` the block holds the state at the end of that year (villages
 connected, sites open, trenches dug, cumulatively). Links between consecutive
@@ -35,8 +35,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..graph import FiberNetwork, build_network
-from . import builder, eligibility, objective
-from .budget import cost_vector
+from . import builder, coupling, eligibility, objective
+from .coupling import cost_vector
 from .fiber import MCF_COLUMN_LIMIT
 from ..backends.linear import LinearModel
 
@@ -46,7 +46,7 @@ class MultiYearFormulation:
     model: LinearModel
     network: FiberNetwork
     years: list[int]
-    blocks: list[builder.Block]              # one per year, in year order
+    blocks: list[builder.Allocation]         # one per year, in year order
     floors: dict                             # year -> {group: floor} in force
     prebuild: bool                           # trenches may be dug before they serve anything
     stats: dict = field(default_factory=dict)
@@ -94,9 +94,10 @@ def build(instance, *, years: Sequence[int], budgets: Sequence[float | None], ca
                        problems=list(base.problems) if due else [])
         first_col, first_row = model.num_vars, model.num_rows
         last = k == len(years) - 1
-        block = builder.build_block(model, instance, network, elig, floors=dict(floors[year]), budget=None,
-                                    mode=mode, integer_only=integer_only, mcf_limit=MCF_COLUMN_LIMIT // len(years),
-                                    strengthen=reductions and (last or not prebuild))
+        block = builder.add_allocation(model, instance, network, elig, floors=dict(floors[year]), budget=None,
+                                       mode=mode, integer_only=integer_only,
+                                       mcf_limit=MCF_COLUMN_LIMIT // len(years),
+                                       strengthen=reductions and (last or not prebuild))
         _prefix(model, first_col, first_row, f"{year}:")
         if blocks:
             _link(model, blocks[-1].columns, block.columns, year)
@@ -151,9 +152,8 @@ def _link(model: LinearModel, prev, cur, year: int) -> None:
 
 
 def _budget_rows(model: LinearModel, blocks, years, budgets, carry_over: bool) -> None:
-    """Per year: new spending <= budget, or (carry-over) cumulative spending <= cumulative budget.
-
-    Written as a share of the right-hand side: coefficients near 1 (solvers warn on 1e5..1e9)."""
+    """Per year: new spending <= budget, or (carry-over) cumulative spending <= cumulative budget,
+    scaled like every budget row (:func:`.coupling.budget_row`)."""
     total = 0.0
     for k, (year, budget) in enumerate(zip(years, budgets)):
         total = np.inf if budget is None else total + budget
@@ -163,6 +163,4 @@ def _budget_rows(model: LinearModel, blocks, years, budgets, carry_over: bool) -
         c = cost_vector(model, blocks[k].columns)
         if k > 0 and not carry_over:
             c -= cost_vector(model, blocks[k - 1].columns)
-        nz = np.flatnonzero(c)
-        scale = float(limit) if limit > 0 else 1.0
-        model.add_row(nz, c[nz] / scale, -np.inf, float(limit) / scale, name=f"{year}:budget")
+        coupling.add_rows(model, [coupling.budget_row(c, limit, name=f"{year}:budget")])

@@ -30,9 +30,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..decision import Decision
 from ..instance import Instance
-from ..schema import ALL_POOR, NO_TECHNOLOGY, Technology
-
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
+from ..schema import ALL_POOR, CELL, FIBER, NO_TECHNOLOGY, SAT
 
 #: rounds of leaf peeling (each round peels every village at the end of a private branch)
 MAX_ROUNDS = 60

@@ -48,9 +48,9 @@ from enum import Enum
 from ..decision import Decision
 from ..errors import InfeasibleError
 from ..instance import Instance
-from ..schema import NO_TECHNOLOGY, Objective, Technology
+from ..objective_coefficients import quality_factors, village_weights
+from ..schema import CELL, FIBER, NO_TECHNOLOGY, SAT, Objective
 
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
 _TOL = 1e-9
 
 
@@ -109,7 +109,7 @@ def run_greedy(instance: Instance, *, objective: Objective | str | None = None,
     if budget is None:
         budget = instance.budget
     limit = math.inf if budget is None else float(budget)
-    state = _Greedy(instance, limit)
+    state = GreedyState(instance, limit)
     coverage_objective = objective is not Objective.MIN_COST
     if coverage_objective and math.isinf(limit):
         for tier in state.quality_tiers():
@@ -128,7 +128,7 @@ def run_greedy(instance: Instance, *, objective: Objective | str | None = None,
                         budget=None if math.isinf(limit) else limit)
 
 
-class _Greedy:
+class GreedyState:
     """Mutable plan under construction, with the prices of every option."""
 
     def __init__(self, instance: Instance, budget: float) -> None:
@@ -136,7 +136,7 @@ class _Greedy:
         self.budget = budget
         cost = instance.cost
         policy = instance.policy
-        self.quality = {_tech(k): float(v) for k, v in instance.costs.quality.items()}
+        self.quality = quality_factors(instance)
         self.all_techs = frozenset((FIBER, CELL, SAT))
 
         # ---------------------------------------------------------- villages
@@ -151,7 +151,7 @@ class _Greedy:
         self.demand = {v: float(rows[v]["demand_mbps"]) for v in self.vids}
         self.beam = {v: str(rows[v]["beam"]) for v in self.vids}
         self.capacity = {str(b): float(c) for b, c in instance.beams["capacity_mbps"].items()}
-        self.weight = {v: self._weight(rows[v]) for v in self.new}
+        self.weight = dict(zip(self.new, village_weights(instance, self.new).tolist()))
 
         # allowed technologies and requirements
         self.required: set[str] = set()
@@ -227,12 +227,6 @@ class _Greedy:
         self.spent = 0.0
 
     # ------------------------------------------------------------------ inputs
-    def _weight(self, row) -> float:
-        groups = self.inst.policy.groups
-        prios = [groups[g].priority for g in row["groups"] if g in groups]
-        factor = 1.0 if bool(row["poor"]) else self.inst.policy.non_poor_weight
-        return float(row["population"]) * (max(prios) if prios else 1.0) * factor
-
     def _allowed(self, v: str, row) -> frozenset:
         policy = self.inst.policy
         allowed = {_tech(t) for t in row["technologies"]}
@@ -354,13 +348,13 @@ class _Greedy:
             self.tech[ident] = SAT
             self.beam_used[self.beam[ident]] += self.demand[ident]
             self.spent += self.sat_cost[ident]
-            self._covered(ident)
+            self.count_covered(ident)
             return []
         if kind == FIBER:
             paid, improved = self.connect(self.node[ident])
             self.tech[ident] = FIBER
             self.spent += self.drop[ident] + paid
-            self._covered(ident)
+            self.count_covered(ident)
             return improved
         s = ident
         backhaul, price = self._backhaul(s)
@@ -373,10 +367,11 @@ class _Greedy:
             if v not in self.tech:
                 self.tech[v] = CELL
                 self.site_of[v] = s
-                self._covered(v)
+                self.count_covered(v)
         return improved
 
-    def _covered(self, v: str) -> None:
+    def count_covered(self, v: str) -> None:
+        """``v`` is now covered: it counts towards each of its floors."""
         for g in self.floor_of[v]:
             self.floor_deficit[g] -= 1
 

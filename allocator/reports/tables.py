@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..plan_build import NEW_TECHS, totals
+from ..plan_build import totals
+from ..schema import NEW_TECHS
 from .ledger import ledger, ledger_by_county
 from .numbers import money, number, points, share
 from .ranking import national_row, province_ranking

@@ -113,7 +113,7 @@ def monolithic(instance, *, objective_kind: str, budget, backend, network, remai
         return ExactBound(None, source, proven_infeasible=True, seconds=took)
     if value is None or not math.isfinite(value):
         return ExactBound(None, "none: the exact model's LP did not finish in the time left", seconds=took)
-    from ..backends._support import lattice_bound
+    from ..backends import lattice_bound
     step = model.objective_step()
     if step:
         value = lattice_bound(value, step, model.obj_offset, model.sense)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..backends._support import lattice_bound
+from ..backends import lattice_bound
 from ..backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from ..formulation import dicuts
 from ..graph import shortest_path_tree

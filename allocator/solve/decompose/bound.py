@@ -119,9 +119,9 @@ def exact_parts_relaxation(ctx: BoundContext, *, budget="same"):
 
 def build_exact_task(task):
     """One part's exact model (aggregated flows): a worker task."""
-    from .parts import build_block
+    from .parts import build_part_model
 
     sub, kind, integer_only = task
-    block = build_block(sub, mode="exact", objective_kind=kind, mcf_limit=0, integer_only=integer_only)
+    block = build_part_model(sub, mode="exact", objective_kind=kind, mcf_limit=0, integer_only=integer_only)
     block.columns = block.network = None  # only its LP is used
     return block

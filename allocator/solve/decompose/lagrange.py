@@ -39,7 +39,9 @@ import numpy as np
 
 from ...backends import get_backend
 from ...backends.base import SolveOptions, Status
-from .parts import Block, linear_model
+from ...backends.linear import LinearModel
+from ...formulation import coupling
+from .parts import PartModel
 
 #: smoothing weight of the stability centre (Wentges 1997); 0 prices the master's duals
 SMOOTHING = 0.5
@@ -94,18 +96,17 @@ class Coupling:
     caps: dict                   # beam -> capacity (only beams whose total demand exceeds it)
 
 
-def coupling_rows(blocks: list[Block], *, budget, reqs: list[dict], beams) -> Coupling:
+def coupling_of(blocks: list[PartModel], *, budget, reqs: list[dict], beams) -> Coupling:
+    """The right-hand sides of the rows :mod:`allocator.formulation.coupling` writes (and the same
+    choice of beams that can bind), for the master problem."""
     needs = {r["group"]: float(r["need"]) for r in reqs if r["need"] > 0}
-    demand: dict = {}
-    for b in blocks:
-        for beam, d in zip(b.sat_beam.tolist(), b.sat_demand.tolist()):
-            demand[beam] = demand.get(beam, 0.0) + d
-    caps = {beam: float(beams.loc[beam, "capacity_mbps"]) for beam in sorted(demand)
-            if demand[beam] > float(beams.loc[beam, "capacity_mbps"]) + 1e-9}
+    demand = np.concatenate([b.sat_demand for b in blocks] or [np.zeros(0)])
+    beam = np.concatenate([b.sat_beam for b in blocks] or [np.zeros(0, dtype=object)])
+    caps = coupling.binding_beams(demand, beam, coupling.beam_capacities(beams))
     return Coupling(None if budget is None else float(budget), needs, caps)
 
 
-def column_of(block: Block, part: int, x: np.ndarray, sign: float) -> Column:
+def column_of(block: PartModel, part: int, x: np.ndarray, sign: float) -> Column:
     floors = {g: float(x[cols].sum()) for g, cols in block.floor_cols.items() if len(cols)}
     beams = {}
     if len(block.sat_cols):
@@ -116,7 +117,7 @@ def column_of(block: Block, part: int, x: np.ndarray, sign: float) -> Column:
     return Column(part, sign * float(block.c @ x), float(block.cost @ x), floors, beams, x)
 
 
-def priced_objective(block: Block, prices: Prices, sign: float) -> np.ndarray:
+def priced_objective(block: PartModel, prices: Prices, sign: float) -> np.ndarray:
     """``c - pi*cost + sum_g mu_g*[floor g] - sum_b nu_b*demand_b`` (maximisation sense)."""
     obj = sign * block.c - prices.budget * block.cost
     for g, cols in block.floor_cols.items():
@@ -168,7 +169,8 @@ def price_task(shared, task) -> Priced:
     obj = priced_objective(block, prices, sign)
     if block.num_vars == 0:
         return Priced(i, np.zeros(0), 0.0, Status.OPTIMAL.value, 0.0, 0.0)
-    model = linear_model(obj, block.a, block.row_lo, block.row_hi, block.lb, block.ub, block.integer, "max")
+    model = LinearModel.from_arrays(obj, block.a, block.row_lo, block.row_hi, block.lb, block.ub, block.integer,
+                                    "max")
     seconds = limit
     if deadline is not None:
         left = max(deadline - time.time(), 0.05)
@@ -359,7 +361,7 @@ class Outcome:
     stopped: str
 
 
-def price_loop(blocks: list[Block], coupling: Coupling, executor, *, shared, sign: float, solver: str,
+def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared, sign: float, solver: str,
                initial: list[Column], deadline: float | None, max_rounds: int, target_gap: float,
                primal_value, seed: int = 0, say=None) -> Outcome:
     """Column generation until the bound meets the best plan within ``target_gap``, no column

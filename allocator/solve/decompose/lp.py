@@ -7,12 +7,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...backends.base import SolveOptions, SolveResult
-from .parts import Block, Targets, floor_target, linear_model
 from ...backends.linear import LinearModel
+from ...formulation import coupling
+from .parts import PartModel, Targets, floor_target
 
 
-def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
-    """The part models side by side plus the coupling rows, integrality dropped.
+def stack(blocks: list[PartModel], *, budget, reqs: list[dict], beams):
+    """The part models side by side plus the coupling rows (:mod:`allocator.formulation.coupling`,
+    the monolithic model's rows over the parts' columns), integrality dropped.
 
     Returns (LinearModel, column offset of each block)."""
     offsets = np.cumsum([0] + [b.num_vars for b in blocks])
@@ -23,47 +25,39 @@ def stack(blocks: list[Block], *, budget, reqs: list[dict], beams):
     vals = [c.data for c in coo]
     lo = [b.row_lo for b in blocks]
     hi = [b.row_hi for b in blocks]
-    n_rows = int(row_off[-1])
+    names = [""] * int(row_off[-1])
+    empty = np.zeros(0, dtype=np.int64)
 
-    def add(cidx, coef, l, h):
-        nonlocal n_rows
-        rows.append(np.full(len(cidx), n_rows, dtype=np.int64))
-        cols.append(np.asarray(cidx, dtype=np.int64))
-        vals.append(np.broadcast_to(np.asarray(coef, dtype=float), (len(cidx),)).copy())
-        lo.append(np.array([l], dtype=float))
-        hi.append(np.array([h], dtype=float))
-        n_rows += 1
+    def cat(key, dtype=float):
+        return np.concatenate([getattr(b, key) for b in blocks]) if blocks else np.zeros(0, dtype=dtype)
 
-    cost = np.concatenate([b.cost for b in blocks]) if blocks else np.zeros(0)
-    if budget is not None:
-        nz = np.flatnonzero(cost)
-        scale = float(budget) if budget > 0 else 1.0
-        add(nz, cost[nz] / scale, -np.inf, float(budget) / scale)
-    for req in reqs:
-        if req["need"] > 0:
-            add(np.concatenate([b.floor_cols.get(req["group"], np.zeros(0, dtype=np.int64)) + o
-                                for b, o in zip(blocks, offsets)]), 1.0, float(req["need"]), np.inf)
-    sat_cols = np.concatenate([b.sat_cols + o for b, o in zip(blocks, offsets)]) if blocks else np.zeros(0)
-    sat_dem = np.concatenate([b.sat_demand for b in blocks]) if blocks else np.zeros(0)
-    sat_beam = np.concatenate([b.sat_beam for b in blocks]) if blocks else np.zeros(0, dtype=object)
-    for beam in sorted(set(sat_beam.tolist())):
-        on = sat_beam == beam
-        cap = float(beams.loc[beam, "capacity_mbps"])
-        if sat_dem[on].sum() > cap + 1e-9:
-            add(sat_cols[on].astype(np.int64), sat_dem[on], -np.inf, cap)
+    shifted = [(b, int(o)) for b, o in zip(blocks, offsets)]
+    floor_cols = {r["group"]: np.concatenate([b.floor_cols.get(r["group"], empty) + o for b, o in shifted] or [empty])
+                  for r in reqs}
+    sat_cols = np.concatenate([b.sat_cols + o for b, o in shifted] or [empty])
+    coupling_rows = [coupling.budget_row(cat("cost"), budget)]
+    coupling_rows += coupling.floor_rows(floor_cols, {r["group"]: r["need"] for r in reqs})
+    coupling_rows += coupling.beam_rows(sat_cols, cat("sat_demand"), cat("sat_beam", object),
+                                        coupling.beam_capacities(beams))
+    for row in (r for r in coupling_rows if r is not None):
+        rows.append(np.full(len(row.cols), len(names), dtype=np.int64))
+        cols.append(row.cols)
+        vals.append(row.coefs)
+        lo.append(np.array([row.lo]))
+        hi.append(np.array([row.hi]))
+        names.append(row.name)
     n = int(offsets[-1])
     a = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
                        (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-                        np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))), shape=(n_rows, n))
-    cat = (lambda key: np.concatenate([getattr(b, key) for b in blocks]) if blocks else np.zeros(0))
+                        np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64))), shape=(len(names), n))
     sense = blocks[0].sense if blocks else "max"
-    model = linear_model(cat("c"), a, np.concatenate(lo) if lo else np.zeros(0),
-                         np.concatenate(hi) if hi else np.zeros(0), cat("lb"), cat("ub"), np.zeros(n, dtype=bool),
-                         sense)
+    model = LinearModel.from_arrays(cat("c"), a, np.concatenate(lo) if lo else np.zeros(0),
+                                    np.concatenate(hi) if hi else np.zeros(0), cat("lb"), cat("ub"),
+                                    np.zeros(n, dtype=bool), sense, row_names=names)
     return model, offsets
 
 
-def shares(blocks: list[Block], x: np.ndarray, offsets, *, budget, reqs: list[dict], beams) -> dict:
+def shares(blocks: list[PartModel], x: np.ndarray, offsets, *, budget, reqs: list[dict], beams) -> dict:
     """Each part's budget, floor targets and beam capacity, from the LP solution ``x``."""
     spend = {b.key: max(float(b.cost @ x[o:o + b.num_vars]), 0.0) for b, o in zip(blocks, offsets)}
     out = {}
@@ -151,11 +145,11 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
         return backend.solve(model, options)
     import highspy
 
-    from ...backends._support import Deadline, make_result
+    from ...backends import Deadline, make_result
     from ..safe_bound import highs_dual_bound
 
     deadline = Deadline(time_limit)
-    h = backend._load(model, options)
+    h = backend.load(model, options)
     h.setOptionValue("solver", "ipm" if algorithm == "ipm" else "simplex")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))

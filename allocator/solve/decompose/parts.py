@@ -5,10 +5,13 @@
   two parts except the budget, the group floors and the satellite beams.
 - :func:`sub_instance`: the part as an :class:`~allocator.instance.Instance`
   of its own (filtered tables, same models and policy).
-- :func:`build_block`: the part's allocation model without any coupling row
-  (no budget, no floor), with what the coupling rows need to know about it.
-- :func:`solve_block`: one part's MIP with its share of the budget, floor
+- :func:`build_part_model`: the part's allocation model without any coupling
+  row (no budget, no floor), with what the coupling rows need to know about it.
+- :func:`solve_part`: one part's MIP with its share of the budget, floor
   targets and beam capacity; runs in a worker process.
+
+The coupling rows themselves (whole or shared out) come from
+:mod:`allocator.formulation.coupling`, like the monolithic model's.
 
 Building each part on its own keeps every step linear in the instance:
 the reductions of :mod:`allocator.graph` and the eligibility rules run on one
@@ -27,8 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ...backends import get_backend
 from ...backends.base import SolveOptions, SolveResult, Status
-from ...formulation import builder, eligibility, objective
-from ...formulation.budget import cost_vector
+from ...formulation import builder, coupling, eligibility, objective
 from ...formulation.floors import requirements
 from ...backends.linear import LinearModel
 from ...graph import shortest_path_tree
@@ -157,14 +159,13 @@ def sub_instance(instance, part: Part):
 
 # --------------------------------------------------------------------------- one part's model
 @dataclass
-class Block:
+class PartModel:
     """One part's model (no coupling rows) and what the coupling rows need.
 
-    ``cost`` is each column's cost in the budget measure; ``floor_cols`` maps
-    a floor group to the coverage columns of its registered poor candidates
-    (their sum counts covered members: a village takes one technology at
-    most); ``sat_cols``/``sat_demand``/``sat_beam`` describe satellite
-    columns; ``tree_edges`` are the trench ids the restricted routes may use.
+    ``cost``, ``floor_cols``, ``floor_reachable``, ``sat_cols``,
+    ``sat_demand``, ``sat_beam``: see
+    :class:`~allocator.formulation.coupling.CouplingColumns`;
+    ``tree_edges`` are the trench ids the restricted routes may use.
     """
 
     key: str
@@ -195,52 +196,30 @@ class Block:
         return len(self.c)
 
 
-def build_block(sub, *, mode: str, objective_kind: str, mcf_limit: int, integer_only: bool) -> Block:
+def build_part_model(sub, *, mode: str, objective_kind: str, mcf_limit: int, integer_only: bool) -> PartModel:
     """Build one part's model (a worker task): every family but the budget and the floors."""
     t0, c0 = time.perf_counter(), time.process_time()
     network = builder.default_network(sub)
     elig = eligibility.compute(sub, network)
     model = LinearModel()
-    blk = builder.build_block(model, sub, network, elig, floors={}, budget=None, mode=mode,
-                              integer_only=integer_only, mcf_limit=mcf_limit)
+    blk = builder.add_allocation(model, sub, network, elig, floors={}, budget=None, mode=mode,
+                                 integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, sub, blk.columns, objective_kind)
     cols = blk.columns
     cols.flow_blocks = []  # warm-start data, not needed here: keep the block small to ship
-    pos = {vid: i for i, vid in enumerate(cols.candidates)}
-    floor_cols, reachable = {}, {}
-    for req in requirements(sub, sub.policy.floors()):
-        idx = [pos[v] for v in req["members"] if v in pos]
-        floor_cols[req["group"]] = np.array([c for i in idx for c in cols.coverage_cols(i)], dtype=np.int64)
-        reachable[req["group"]] = sum(1 for i in idx if cols.coverage_cols(i))
-    on = cols.satellite >= 0
-    cand = sub.villages.loc[cols.candidates[on]]
+    data = coupling.coupling_columns(model, sub, cols, requirements(sub, sub.policy.floors()))
     tree = np.zeros(0, dtype=np.int64)
     if mode == "restricted" and network.num_arcs:
         arcs = shortest_path_tree(network)
         tree = np.array(sorted({e for a in arcs for e in network.edge_ids[network.arc_edge[a]]}), dtype=np.int64)
     c, a, lo, hi, lb, ub, integer = model.arrays()
-    return Block(key="", counties=(), c=c, a=a, row_lo=lo, row_hi=hi, lb=lb, ub=ub, integer=integer,
-                 sense=model.sense, names=list(model.names), cost=cost_vector(model, cols), floor_cols=floor_cols,
-                 floor_reachable=reachable, sat_cols=cols.satellite[on],
-                 sat_demand=cand["demand_mbps"].to_numpy(float), sat_beam=cand["beam"].astype(str).to_numpy(),
-                 columns=cols, network=network, tree_edges=tree, problems=list(elig.problems),
-                 stats={"build_seconds": time.perf_counter() - t0, "build_cpu": time.process_time() - c0,
-                        **model.stats(), "fiber": blk.fiber_stats})
-
-
-def linear_model(c, a, row_lo, row_hi, lb, ub, integer, sense: str, names=None) -> LinearModel:
-    """A :class:`LinearModel` from arrays (the backends read it back with ``arrays()``)."""
-    m = LinearModel(sense=sense)
-    n = len(c)
-    m.names = list(names) if names is not None else [f"x{j}" for j in range(n)]
-    m.lb, m.ub = np.asarray(lb, float).tolist(), np.asarray(ub, float).tolist()
-    m.obj = np.asarray(c, float).tolist()
-    m.integer = np.asarray(integer, bool).tolist()
-    coo = sp.coo_matrix(a)
-    m._rows, m._cols, m._vals = [coo.row.astype(np.int64)], [coo.col.astype(np.int64)], [coo.data.astype(float)]
-    m.row_lo, m.row_hi = np.asarray(row_lo, float).tolist(), np.asarray(row_hi, float).tolist()
-    m.row_names = [""] * len(m.row_lo)
-    return m
+    return PartModel(key="", counties=(), c=c, a=a, row_lo=lo, row_hi=hi, lb=lb, ub=ub, integer=integer,
+                     sense=model.sense, names=list(model.names), cost=data.cost, floor_cols=data.floor_cols,
+                     floor_reachable=data.floor_reachable, sat_cols=data.sat_cols, sat_demand=data.sat_demand,
+                     sat_beam=data.sat_beam, columns=cols, network=network, tree_edges=tree,
+                     problems=list(elig.problems),
+                     stats={"build_seconds": time.perf_counter() - t0, "build_cpu": time.process_time() - c0,
+                            **model.stats(), "fiber": blk.fiber_stats})
 
 
 # --------------------------------------------------------------------------- one part's MIP
@@ -268,25 +247,20 @@ class PartResult:
     decision: object = None      # allocator.decision.Decision of the part's villages
 
 
-def part_model(block: Block, targets: Targets, *, floors: bool = True, beams: bool = True,
+def part_model(block: PartModel, targets: Targets, *, floors: bool = True, beams: bool = True,
                budget: bool = True) -> LinearModel:
-    """The block with its coupling rows: budget share, floor targets, beam shares."""
-    m = linear_model(block.c, block.a, block.row_lo, block.row_hi, block.lb, block.ub, block.integer,
+    """The part's model with its coupling rows (:mod:`allocator.formulation.coupling`): budget
+    share, floor targets, beam shares."""
+    m = LinearModel.from_arrays(block.c, block.a, block.row_lo, block.row_hi, block.lb, block.ub, block.integer,
                      block.sense, block.names)
-    if budget and targets.budget is not None:
-        nz = np.flatnonzero(block.cost)
-        # as a share of the part's own limit: the solver's tolerance is then relative to this part
-        scale = targets.budget if targets.budget > 0 else 1.0
-        m.add_row(nz, block.cost[nz] / scale, -np.inf, targets.budget / scale, name="budget_share")
+    rows = []
+    if budget:
+        rows.append(coupling.budget_row(block.cost, targets.budget, name="budget_share"))
     if floors:
-        for group, need in sorted(targets.floors.items()):
-            if need > 0:
-                m.add_row(block.floor_cols[group], 1.0, float(need), np.inf, name=f"floor_target[{group}]")
+        rows += coupling.floor_rows(block.floor_cols, targets.floors, name="floor_target")
     if beams:
-        for beam, cap in sorted(targets.beams.items()):
-            on = block.sat_beam == beam
-            if block.sat_demand[on].sum() > cap + 1e-9:
-                m.add_row(block.sat_cols[on], block.sat_demand[on], -np.inf, cap, name=f"beam_share[{beam}]")
+        rows += coupling.beam_rows(block.sat_cols, block.sat_demand, block.sat_beam, targets.beams, name="beam_share")
+    coupling.add_rows(m, rows)
     return m
 
 
@@ -300,7 +274,7 @@ FALLBACKS = (
 )
 
 
-def solve_block(task) -> PartResult:
+def solve_part(task) -> PartResult:
     """Solve one part (a worker task): its MIP with its targets, relaxing them while it is infeasible.
 
     See :data:`FALLBACKS`: first the floor targets go (the repair pass meets

@@ -11,7 +11,7 @@ import dataclasses
 import math
 import time
 
-from .lagrange import column_of, coupling_rows, price_loop
+from .lagrange import column_of, coupling_of, price_loop
 from .repair import repair
 from ...errors import OptionsError
 from ..executor import open_executor
@@ -62,7 +62,7 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
     if not applies(rounds=rounds, parts=len(blocks), kind=kind):
         return None
     t0 = time.perf_counter()
-    coupling = coupling_rows(blocks, budget=budget, reqs=reqs, beams=instance.beams)
+    coupling = coupling_of(blocks, budget=budget, reqs=reqs, beams=instance.beams)
     initial = [column_of(b, i, results[b.key].x, 1.0) for i, b in enumerate(blocks)
                if results[b.key].x is not None]
     decisions: dict = {}

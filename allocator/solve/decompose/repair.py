@@ -25,8 +25,8 @@ import math
 import networkx as nx
 
 from ...decision import Decision
-from ...heuristics.greedy import CELL, FIBER, SAT, _Greedy
-from ...schema import Objective
+from ...heuristics.greedy import GreedyState
+from ...schema import CELL, FIBER, SAT, Objective
 
 _TOL = 1e-9
 
@@ -42,7 +42,7 @@ def repair(instance, decision: Decision, *, budget: float | None, objective: Obj
     routed = instance if routing_edges is None else instance.with_changes(
         edges=instance.edges.loc[instance.edges.index.isin(set(routing_edges))])
     limit = math.inf if budget is None else float(budget)
-    state = _Greedy(routed, limit)
+    state = GreedyState(routed, limit)
     extra_edges = _load(state, instance, decision)
     state.prune()
     before = _snapshot(state)
@@ -75,14 +75,14 @@ def repair(instance, decision: Decision, *, budget: float | None, objective: Obj
     return out, report
 
 
-def _load(state: _Greedy, instance, decision: Decision) -> frozenset:
+def _load(state: GreedyState, instance, decision: Decision) -> frozenset:
     """Put ``decision`` into the greedy's (empty) state; returns built trenches it does not know
     (kept as they are). The tree is grown later, once the trim is done."""
     for v, t in sorted(decision.technology.items()):
         if t not in (FIBER, CELL, SAT) or v not in state.allowed:
             continue
         state.tech[v] = t
-        state._covered(v)
+        state.count_covered(v)
         if t == SAT:
             state.beam_used[state.beam[v]] += state.demand[v]
             state.spent += state.sat_cost[v]
@@ -102,7 +102,7 @@ def _load(state: _Greedy, instance, decision: Decision) -> frozenset:
     return extra
 
 
-def _grow_tree(state: _Greedy) -> None:
+def _grow_tree(state: GreedyState) -> None:
     """The built tree: backbone plus every node the built trenches join to it (distance 0 for the greedy)."""
     g = nx.Graph()
     g.add_edges_from(state.edge_ends[e] for e in state.built)
@@ -113,23 +113,23 @@ def _grow_tree(state: _Greedy) -> None:
     state.grow(sorted(reached - state.tree))
 
 
-def _snapshot(state: _Greedy) -> dict:
+def _snapshot(state: GreedyState) -> dict:
     return {"villages": len(state.tech), "sites": len(state.opened), "spent": state.spent,
             "deficit": {g: d for g, d in sorted(state.floor_deficit.items()) if d > 0},
             "beams_over": _over_beams(state)}
 
 
-def _over_beams(state: _Greedy) -> list:
+def _over_beams(state: GreedyState) -> list:
     return [b for b in sorted(state.beam_used) if state.beam_used[b] > state.capacity[b] + _TOL * max(
         1.0, state.capacity[b])]
 
 
-def _droppable(state: _Greedy, v: str) -> bool:
+def _droppable(state: GreedyState, v: str) -> bool:
     """No rule requires the village and every floor it counts for has a village to spare."""
     return v not in state.required and all(state.floor_deficit[g] < 0 for g in state.floor_of[v])
 
 
-def _drop(state: _Greedy, v: str) -> None:
+def _drop(state: GreedyState, v: str) -> None:
     t = state.tech.pop(v)
     for g in state.floor_of[v]:
         state.floor_deficit[g] += 1
@@ -141,7 +141,7 @@ def _drop(state: _Greedy, v: str) -> None:
         state.prune()  # safe: the tree is grown only after the trim
 
 
-def _trim_beams(state: _Greedy) -> int:
+def _trim_beams(state: GreedyState) -> int:
     dropped = 0
     for beam in _over_beams(state):
         on = sorted((state.objective_value(v, SAT), v) for v, t in state.tech.items()
@@ -155,7 +155,7 @@ def _trim_beams(state: _Greedy) -> int:
     return dropped
 
 
-def _trim_budget(state: _Greedy, limit: float) -> int:
+def _trim_budget(state: GreedyState, limit: float) -> int:
     if state.spent <= limit + _TOL * max(1.0, abs(limit)):
         return 0
     options = []

@@ -55,7 +55,7 @@ from ...backends import get_backend
 from ...backends.base import PROOF_GAP, Status, relative_gap
 from ...decision import Decision
 from .lp import lp_algorithm, shares, solve_lp, stack
-from .parts import Block, build_block, partition, solve_block, sub_instance, time_share
+from .parts import PartModel, build_part_model, partition, solve_part, sub_instance, time_share
 from .price import check_rounds, county_seconds, default_rounds, price_bounds, price_step
 from .repair import repair
 from . import bound as decompose_bound
@@ -63,8 +63,9 @@ from ...errors import AllocatorError, InfeasibleError, OptionsError, SolverError
 from ..exact_bound import PROBLEM_POSED, claims as exact_claims
 from ..executor import open_executor
 from ...analysis.explain import structural_problems
-from ...formulation import fiber, objective as objective_family
+from ...formulation import fiber
 from ...formulation.floors import requirements
+from ...objective_coefficients import coverage_value
 from ...plan import Plan
 from ...plan_build import assemble
 from ...schema import NO_TECHNOLOGY, Objective
@@ -195,7 +196,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         limits = time_share(blocks, county_seconds(left, rounds=rounds, parts=len(blocks), kind=kind), workers)
         tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], gap, seed)
                  for sub, b in zip(subs, blocks)]
-        results = pool.run(solve_block, tasks, sizes=[int(b.integer.sum()) for b in blocks],
+        results = pool.run(solve_part, tasks, sizes=[int(b.integer.sum()) for b in blocks],
                            progress=say, label="county MIPs")
         clock.lap("counties", pool.remote_cpu(r.cpu for r in results))
         results = {r.key: r for r in results}
@@ -224,8 +225,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     priced = price_step(instance, blocks, subs, results, budget=budget, reqs=reqs, kind=kind, mode=mode,
                         solver=solver, deadline=None if deadline is None else deadline - _post_seconds(instance),
                         workers=workers, scheduler=scheduler, seed=seed, rounds=rounds,
-                        target_gap=max(gap, PROOF_GAP), start_value=_coverage(instance, decision), say=say,
-                        coverage=lambda d: _coverage(instance, d), merge=merge)
+                        target_gap=max(gap, PROOF_GAP), start_value=coverage_value(instance, decision.technology), say=say,
+                        coverage=lambda d: coverage_value(instance, d.technology), merge=merge)
     if priced is not None:
         ctx.own_bound, exact = price_bounds(priced, own_bound=ctx.own_bound, exact=exact, mode=mode,
                                             sense=lp_model.sense)
@@ -235,7 +236,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
 
     # 7. summary, plan, verification
     bound = ctx.own_bound
-    coverage = _coverage(instance, decision)
+    coverage = coverage_value(instance, decision.technology)
     summary = {
         "status": "", "objective": coverage, "objective_kind": kind.value, "bound": bound, "gap": None,
         "budget": budget, "budget_measure": instance.budget_measure.value, "solver": backend.name,
@@ -344,13 +345,15 @@ def _plain(_shared, task):
     return fn(args)
 
 
-def _build_task(task) -> tuple[Block, Block | None]:
+def _build_task(task) -> tuple[PartModel, PartModel | None]:
     """The part's model, and in exact mode also its restricted model (to guide the shares)."""
     sub, mode, kind, mcf_limit, integer_only = task
-    block = build_block(sub, mode=mode, objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+    block = build_part_model(sub, mode=mode, objective_kind=kind, mcf_limit=mcf_limit,
+                             integer_only=integer_only)
     if mode != "exact":
         return block, None
-    guide = build_block(sub, mode="restricted", objective_kind=kind, mcf_limit=mcf_limit, integer_only=integer_only)
+    guide = build_part_model(sub, mode="restricted", objective_kind=kind, mcf_limit=mcf_limit,
+                             integer_only=integer_only)
     guide.columns = guide.network = None  # only its LP is used
     block.stats["build_cpu"] += guide.stats["build_cpu"]
     return block, guide
@@ -468,16 +471,6 @@ def _bound(lp, results: dict, blocks) -> float:
     if r.fallback or r.bound is None or not math.isfinite(r.bound):
         return lp.bound
     return min(lp.bound, r.bound) if blocks[0].sense == "max" else max(lp.bound, r.bound)
-
-
-def _coverage(instance, decision: Decision) -> float:
-    """Weighted coverage of the newly covered villages (the max-coverage objective)."""
-    q = {k.value if hasattr(k, "value") else str(k): float(v) for k, v in instance.costs.quality.items()}
-    new = [(v, t) for v, t in sorted(decision.technology.items()) if t != NO_TECHNOLOGY]
-    if not new:
-        return 0.0
-    w = objective_family.village_weights(instance, [v for v, _ in new])
-    return float(np.sum(w * np.array([q.get(t, 0.0) for _, t in new])))
 
 
 def _report(parts, blocks, results, targets, fixed, clock, workers, lp, lp_info: dict) -> dict:
