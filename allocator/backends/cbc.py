@@ -231,6 +231,10 @@ class CbcBackend(GuardedBackend):
             return make_result(model, raw_status="killed at the deadline", extra=extra,
                                message="CBC overran its time limit and was stopped; no solution was read", **common)
         info = parse_cbc_log(log_text)
+        if ws is not None:
+            taken = re.search(r"MIPStart provided solution with cost\s+" + _NUM, log_text)
+            extra["warm_start"] += (f"; CBC took it as a solution (cost {float(taken.group(1)):g})" if taken
+                                    else "; CBC did not take it as a solution")
         raw = info["result"] or (values.header if values is not None else "no solution file")
         extra["cbc_log"] = {k: info[k] for k in ("result", "objective", "lower_bound", "no_solution")}
         if options.verbose:
