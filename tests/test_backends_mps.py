@@ -11,6 +11,7 @@ import math
 import highspy
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from allocator.backends import SolveOptions, Status, available_backends, get_bac
 from allocator.backends.cbc import read_solution_file, write_start_file
 from allocator.backends.linear import LinearModel
 from allocator.backends.mps import empty_row_conflict, mps_text, write_mps
+
 try:  # tests/ as a plain directory or as a package
     from profiles import examples
 except ImportError:
@@ -94,8 +96,6 @@ def test_mps_reads_back_in_highs_as_the_same_model(model, tmp_path):
     assert np.all(np.abs(np.asarray(lp.row_lower_)[ranged] - lo[ranged]) <= slack)
     if keep.size:
         got = lp.a_matrix_
-        import scipy.sparse as sp
-
         shape = (lp.num_row_, lp.num_col_)
         mat = (sp.csc_matrix((got.value_, got.index_, got.start_), shape=shape) if got.format_ ==
                highspy.MatrixFormat.kColwise else sp.csr_matrix((got.value_, got.index_, got.start_), shape=shape))

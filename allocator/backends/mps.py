@@ -50,7 +50,7 @@ def _numbers(values: np.ndarray, end: str = "") -> np.ndarray:
     values = np.asarray(values, dtype=float)
     distinct, back = np.unique(values, return_inverse=True)
     text = [repr(v) for v in distinct.tolist()]
-    text = np.array([(t[:-2] if t.endswith(".0") else t) + end for t in text], dtype=object)
+    text = np.array([t.removesuffix(".0") + end for t in text], dtype=object)
     return text[back.ravel()] if values.size else np.zeros(0, dtype=object)
 
 
