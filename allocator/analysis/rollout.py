@@ -25,7 +25,7 @@ from ..errors import InfeasibleError, OptionsError, SolverError, VerificationErr
 from .explain import structural_problems
 from ..formulation import builder, multiyear
 from ..formulation.coupling import cost_vector
-from ..formulation.objective import coverage_vector
+from ..formulation.objective import coverage_vector, keep_coverage
 from ..plan import Plan
 from ..plan_build import assemble
 from .rollout_spec import RolloutSpec, check_spec, floors_by_year, year_instance
@@ -184,9 +184,7 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     cover_of = objective_function(form.model)
     if kind is Objective.LEXICOGRAPHIC:
         value = result.objective
-        cover = np.asarray(form.model.obj)
-        nz = np.flatnonzero(cover)
-        form.model.add_row(nz, cover[nz], value - 1e-7 * max(1.0, abs(value)), np.inf, name="keep_coverage")
+        keep_coverage(form.model, form.model.obj, value)
         form.model.sense = "min"
         form.model.obj = cost_vector(form.model, form.blocks[-1].columns).tolist()
         stage = f"stage 2 of 2 (min-cost keeping that coverage, {span})"

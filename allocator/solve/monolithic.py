@@ -89,12 +89,8 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
     cover_of = objective_function(form.model)  # the first stage's objective, for the plan finally returned
     if kind is Objective.LEXICOGRAPHIC:
         coverage_value = result.objective
-        cover = np.asarray(form.model.obj)
-        nz = np.flatnonzero(cover)
-        # keep the coverage reached (tolerance for the solver's own feasibility tolerance)
-        form.model.add_row(nz, cover[nz], coverage_value - 1e-7 * max(1.0, abs(coverage_value)), np.inf,
-                           name="keep_coverage")
-        from ..formulation.objective import set_objective
+        from ..formulation.objective import keep_coverage, set_objective
+        keep_coverage(form.model, form.model.obj, coverage_value)
         set_objective(form.model, instance, form.columns, Objective.MIN_COST.value)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
         second = solve_model(backend, form.model, options, result.x if backend.supports_warm_start else None)
