@@ -23,9 +23,9 @@ from .instance import Instance
 from .io.atomic import atomic_output_dir
 from .plan import Plan
 from .plan_build import TOTALS_BY, assemble, totals
-from .schema import CELL, NEW_TECHS, NO_TECHNOLOGY
+from .schema import NO_TECHNOLOGY, Technology
 
-TECHNOLOGIES = NEW_TECHS + (NO_TECHNOLOGY,)
+TECHNOLOGIES = tuple(t.value for t in Technology) + (NO_TECHNOLOGY,)
 BACKHAULS = ("fiber", "microwave")
 SUMMARY = "summary.json"
 #: decimals kept in CSV floats (money to a billionth of a yuan; what goes is float noise)
@@ -170,7 +170,7 @@ def _read_villages(path: Path, instance: Instance) -> tuple[dict, dict]:
     technology = dict(zip(ids, tech))
     site_of = {}
     if "site_id" in df.columns:
-        cell = (tech == CELL) & (df["site_id"] != "")
+        cell = (tech == Technology.CELLULAR.value) & (df["site_id"] != "")
         _first_bad(path, df, cell & ~df["site_id"].isin(instance.sites.index.astype(str)), "site_id",
                    "unknown site '{value}'", f"use a site id of instance {instance.name!r} (sites.csv)")
         site_of = dict(zip(ids[cell], df.loc[cell, "site_id"]))

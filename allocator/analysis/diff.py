@@ -34,8 +34,6 @@ import math
 
 import pandas as pd
 
-from ..schema import NEW_TECHS
-
 REASONS = ("rule", "floor", "priority", "cost", "budget", "other")
 _REL = 1e-9
 
@@ -162,7 +160,7 @@ def _raw_option_costs(instance) -> pd.DataFrame:
     open_instance = instance.with_changes(policy=_no_rules(instance.policy))
     table = option_costs(open_instance)
     # option_costs still blanks technologies the village's own column forbids; that is a rule too
-    return table[list(NEW_TECHS)].fillna(-1.0)
+    return table[["fiber", "4g", "satellite"]].fillna(-1.0)
 
 
 def _no_rules(policy):

@@ -31,7 +31,6 @@ from ..errors import AllocatorError, InfeasibleError, InputError, file_error
 from ..solve.executor import open_executor, scheduler_address
 from ..reports.numbers import number
 from ..io.atomic import atomic_output_dir
-from ..schema import NEW_TECHS
 from .scenario import Scenario, resolve_base, scenario_overrides
 
 SCENARIO_FILE = "scenario.json"
@@ -201,7 +200,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
         put("budget used", o.name, f"{cost / budget:.1%}" if budget and cost is not None else "")
         put("villages covered", o.name, "" if not s else f"{s.get('villages_covered', 0):,} / {s.get('villages_total', 0):,}")
         put("people covered", o.name, "" if o.people_covered is None else f"{o.people_covered:,.0f}")
-        for tech in NEW_TECHS:
+        for tech in ("fiber", "4g", "satellite"):
             t = (s.get("by_technology") or {}).get(tech, {})
             put(f"villages by {tech}", o.name, "" if not s else f"{t.get('villages', 0):,}")
             put(f"cost of {tech}", o.name, "" if not s else _fmt_money(t.get("cost", 0.0)))
