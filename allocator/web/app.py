@@ -176,6 +176,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         out = {k: row[k] for k in ("id", "kind", "instance_id", "scenario_id", "name", "state", "stage", "bound",
                                    "gap", "status", "message", "created", "started", "finished", "options")}
         out["stage_msg"] = recognise(row["stage"])
+        # the scenario as run, for the page to describe its changes in the reader's language
+        out["form"] = scenario_to_form(parse_scenario(text=row["toml"])) if row.get("toml") else None
         first, _, rest = (row["message"] or "").partition("\n")
         out["message_msg"], out["message_detail"] = recognise(first), rest.strip()
         if row["state"] == "queued":
