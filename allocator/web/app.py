@@ -445,9 +445,22 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return FileResponse(path, filename=f"{row['name']}{'-zh' if lang == 'zh' else ''}.xlsx",
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    report_lock = threading.Lock()
+
     @app.get("/api/jobs/{jid}/report", response_class=HTMLResponse)
-    def job_report(jid: str):
-        return FileResponse(job_file(jid, "report", "report.html", kind="run"), media_type="text/html")
+    def job_report(jid: str, lang: str = "en"):
+        """The run's HTML report; ``lang=zh``: the same report written in Chinese (made on the first
+        request from the run's plan folder, kept in the cache)."""
+        path = job_file(jid, "report", "report.html", kind="run")
+        if lang == "zh":
+            target = store.cache_dir / f"report-{jid}-zh.html"
+            with report_lock:
+                if not target.is_file():
+                    chinese_report(done_dir(jid, "run"), job_row(jid)["name"], target)
+            path = target
+        elif lang != "en":
+            raise HTTPException(422, "lang must be en or zh")
+        return FileResponse(path, media_type="text/html; charset=utf-8")
 
     @app.get("/api/jobs/{jid}/scenario.toml")
     def job_toml(jid: str):
@@ -598,6 +611,25 @@ def same_origin(request: Request) -> bool:
     if not origin or origin == "null":
         return origin is None
     return origin.split("://", 1)[-1].rstrip("/") == (request.headers.get("host") or "")
+
+
+def chinese_report(folder: Path, name: str, target: Path) -> Path:
+    """report.html of the run in ``folder`` written in Chinese to ``target`` (whole or not at all)."""
+    from ..analysis.whatif import read_scenario_record
+    from ..io import load_instance
+    from ..plan_io import read_plan
+    from ..reports.html import write_html_report
+    from ..reports.tables import report_tables
+
+    record = read_scenario_record(folder / "plan")
+    instance = load_instance(record["base"], overrides=record.get("overrides") or None)
+    plan = read_plan(folder / "plan", instance)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+    base = name == "base" and not record.get("overrides")
+    write_html_report(instance, plan, report_tables(instance, plan), tmp, lang="zh",
+                      title=f"宽带规划报告：{instance.name}（{'基准' if base else '情景 ' + name}）")
+    os.replace(tmp, target)
+    return target
 
 
 def geopackage_of(folder: Path) -> Path | None:

@@ -392,7 +392,7 @@ function drawMap(id) {
   const box = $(`#${id}-box`);
   if (!box || box.dataset.drawn) return;
   box.dataset.drawn = "1";
-  box.innerHTML = `<iframe class="map" id="${id}" src="${box.dataset.src}" title="map"></iframe>`;
+  box.innerHTML = `<iframe class="map" id="${id}" src="${box.dataset.src}?lang=${LANG}" title="${t("map")}"></iframe>`;
 }
 function watchMap(id) {
   const box = $(`#${id}-box`); if (!box) return;
@@ -438,7 +438,7 @@ function renderPlan(j, p) {
     <a class="button primary" id="dl-excel" href="/api/jobs/${j.id}/excel?lang=${LANG}" download>${t("excel")}</a>
     <a class="button" id="dl-zip" href="/api/jobs/${j.id}/zip" download>${t("zip")}</a>
     <a class="button" id="dl-gpkg" href="/api/jobs/${j.id}/geopackage" download>${t("gpkg")}</a>
-    <a class="button" href="/api/jobs/${j.id}/report" target="_blank">${t("report")}</a>
+    <a class="button" id="dl-report" href="/api/jobs/${j.id}/report?lang=${LANG}" target="_blank">${t("report")}</a>
     <a class="button" href="/api/jobs/${j.id}/scenario.toml" download>${t("download_toml")}</a>
     <button type="button" id="compare-base">${t("compare_with")}</button></div><div id="plan-errors"></div></section>
   <section class="card"><h3>${t("groups")}</h3><table id="plan-groups"><tr><th>${t("group")}</th><th class="n">${t("poor_villages")}</th><th class="n">${t("after")}</th><th></th><th class="n">${t("floor")}</th><th>${t("meets")}</th></tr>${groupRows(p.groups, "share")}</table></section>
