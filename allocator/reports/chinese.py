@@ -100,6 +100,7 @@ def word_zh(value):
     return WORDS.get(value, value) if isinstance(value, str) else value
 
 
+MODES = {"exact": "精确", "restricted": "受限（只在候选方案中选）"}
 MEASURES = {"tco": "全生命周期成本", "capex": "建设投资"}
 OBJECTIVES = {"max-coverage": "最大覆盖", "min-cost": "最低费用", "lexicographic": "先覆盖后费用"}
 STATUSES = {"optimal": "最优", "feasible": "可行", "infeasible": "不可行", "time_limit": "到达时限",
@@ -165,7 +166,7 @@ def summary_zh(instance, plan):
         ("建设投资 / 年运维", f"{money_zh(s.get('total_capex'), cur)} / {money_zh(s.get('total_opex'), cur)}"),
         ("覆盖行政村", f"{s.get('villages_covered', 0):,} / {s.get('villages_total', 0):,}"
                       f"（新接入 {s.get('villages_new', 0):,}）"),
-        ("求解器", f"{s.get('solver', '')} {s.get('solver_version', '')}，模式 {s.get('mode', '')}"),
+        ("求解器", f"{s.get('solver', '')} {s.get('solver_version', '')}，模式：{MODES.get(s.get('mode'), s.get('mode', ''))}"),
         ("已独立校验", "是" if s.get("verified") in (True, "True", "true") else "否"),
     ]
     return ReportTable("Summary", "方案概要", pd.DataFrame(rows, columns=["项目", "数值"]))
@@ -177,9 +178,22 @@ def table_zh(table):
 
     frame = table.frame.copy()
     for col in frame.columns:
-        if table.formats.get(col, "text") == "text" and frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: WORDS[v] if isinstance(v, str) and v in VALUE_WORDS else v)
+        if table.formats.get(col, "text") == "text":
+            words = frame[col].map(lambda v: WORDS[v] if isinstance(v, str) and v in VALUE_WORDS else v)
+            frame[col] = words.map(label_zh) if col == "label" else words
     columns = {c: word_zh(c) for c in frame.columns}
     return replace(table, title=title_zh(table.title), note=title_zh(table.note) if table.note else "",
                    frame=frame.rename(columns=columns),
                    formats={columns.get(c, c): f for c, f in table.formats.items()})
+
+
+def label_zh(text):
+    """A policy group's label, often written "English (中文)" or "中文 (English)" in the policy model:
+    its Chinese half (the whole when there is no such half)."""
+    if not isinstance(text, str):
+        return text
+    m = re.fullmatch(r"(.*?)\s*[(（](.*)[)）]", text)
+    if m is None:
+        return text
+    cjk = [bool(re.search(r"[\u4e00-\u9fff]", part)) for part in m.groups()]
+    return m.group(1) if cjk == [True, False] else m.group(2) if cjk == [False, True] else text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -108,7 +109,13 @@ def chart_groups(instance, plan, lang: str = "en") -> str:
                     label=w["floor"] if i == 0 or w["floor"] not in ax.get_legend_handles_labels()[1] else None)
         ax.text(row["share"] * 100 + 1.5, i - 0.2, f"{row['share']:.1%}", va="center", fontsize=8)
     ax.set_yticks(list(y))
-    ax.set_yticklabels(list(g.index))
+    if lang == "zh":  # the group's Chinese label, its id when it has none
+        from .chinese import label_zh
+        labels = {name: gp.label for name, gp in instance.policy.groups.items()}
+        names = [label_zh(labels.get(n) or n) for n in g.index]
+        ax.set_yticklabels([n if re.search(r"[\u4e00-\u9fff]", n) else k for n, k in zip(names, g.index)])
+    else:
+        ax.set_yticklabels(list(g.index))
     ax.invert_yaxis()
     ax.set_xlim(0, 112)
     ax.set_xlabel(w["poor_axis"])
@@ -144,7 +151,7 @@ def chart_technology(instance, plan, lang: str = "en") -> str:
         scale, unit = (1e9, "bn") if top >= 1e9 else (1e6, "million") if top >= 1e6 else (1, "")
         unit = f"{unit} {instance.currency}".strip()
     bars = a2.bar([TECH_WORDS[lang][t] for t in techs], [c / scale for c in costs], color=[TECH_COLORS[t] for t in techs])
-    a2.bar_label(bars, labels=[f"{c / scale:,.3g}" if scale > 1 else f"{c:,.0f}" for c in costs], fontsize=8)
+    a2.bar_label(bars, labels=[number(c / scale, 1 if c / scale < 100 else 0) if scale > 1 else f"{c:,.0f}" for c in costs], fontsize=8)
     a2.set_title(w["cost_tech"].format(unit=unit))
     for ax in (a1, a2):
         ax.grid(axis="y", alpha=0.3)
