@@ -118,3 +118,84 @@ def test_the_progress_of_a_solve_is_recognised():
         got = recognise(text)
         assert got is not None, f"a stage the page would show in English only: {text!r}"
         assert CJK.search(render(got["code"], "zh", **got["params"]))
+
+
+# ------------------------------------------------------------------ the page's words (messages.UI)
+WEB = ROOT / "allocator" / "web"
+APP_JS = (WEB / "static" / "app.js").read_text(encoding="utf-8")
+
+
+def test_every_page_word_has_english_and_chinese():
+    from allocator.web.messages import UI
+    same = {"4g", "gpkg"}  # technology and format names written the same in Chinese
+    for key, entry in UI.items():
+        assert set(entry) == {"en", "zh"} and entry["en"] and entry["zh"], key
+        assert CJK.search(entry["zh"]) or key in same, f"{key}: {entry['zh']!r} is not Chinese"
+
+
+def test_every_word_the_page_uses_is_in_the_catalogue():
+    """Each literal t("key") / tr("key") of app.js, and each word the page looks up from data (states,
+    statuses, technologies, scopes, objectives, measures, diff reasons, job kinds, presets)."""
+    from allocator.analysis.scenario import SCOPES, TECH_NAMES
+    from allocator.generator.presets import PRESETS
+    from allocator.schema import CostMeasure, Objective
+    from allocator.web.app import JOB_KINDS, PRESET_JOB
+    from allocator.web.messages import UI
+    from allocator.web.store import STATES
+
+    literal = set(re.findall(r"\btr?\(\"([^\"]+)\"\)", APP_JS))
+    assert len(literal) > 100, "the page's words were not found: has app.js changed its helper names?"
+    diff_source = (ROOT / "allocator" / "analysis" / "diff.py").read_text(encoding="utf-8")
+    reasons = set(re.findall(r'factors\.append\("(\w+)"\)', diff_source)) | {"other"}
+    assert reasons >= {"rule", "floor", "budget"}
+    statuses = {"optimal", "feasible", "infeasible", "time_limit", "error", "unbounded", "no_solution",
+                "interrupted"}
+    dynamic = (set(STATES) | statuses | set(TECH_NAMES) | {"none", "existing"} | set(SCOPES)
+               | {"force", "forbid"} | {"plan", *JOB_KINDS[1:], PRESET_JOB}
+               | {f"obj.{o.value}" for o in Objective} | {f"measure.{m.value}" for m in CostMeasure}
+               | {f"reason.{r}" for r in reasons} | {f"preset.{p}" for p in PRESETS}
+               | {f"unit_{u}" for u in ("yuan", "wan", "yi")} | {f"scale_{k}" for k in ("fiber", "cellular", "satellite")})
+    missing = sorted((literal | dynamic) - set(UI))
+    assert not missing, f"words the page uses that the catalogue lacks: {missing}"
+
+
+def test_every_code_the_server_writes_is_in_the_catalogue():
+    used = set()
+    for path in WEB.glob("*.py"):
+        used |= set(re.findall(r"\benglish\(\"([\w.]+)\"", path.read_text(encoding="utf-8")))
+    used |= set(re.findall(r"\bsay\(\{code: \"([\w.]+)\"", APP_JS))
+    assert len(used) > 10
+    assert not sorted(used - set(CATALOGUE)), sorted(used - set(CATALOGUE))
+
+
+def test_the_reports_words_in_both_languages():
+    """The HTML report's page words and the map's, the same keys in English and Chinese."""
+    from allocator.reports.html import PAGE_WORDS
+    from allocator.reports.map import WORDS as MAP_WORDS
+
+    assert set(PAGE_WORDS["en"]) == set(PAGE_WORDS["zh"])
+    for key, text in PAGE_WORDS["zh"].items():
+        assert CJK.search(text), key
+        assert fields(text) == fields(PAGE_WORDS["en"][key]), key
+    for key in ("tech", "kinds"):
+        assert set(MAP_WORDS["en"][key]) == set(MAP_WORDS["zh"][key]), key
+    assert {k for k in MAP_WORDS["en"] if k != "roads_n"} == set(MAP_WORDS["zh"])
+
+
+def test_report_tables_titles_and_headers_read_in_chinese(tmp_path):
+    """Every table title, note and column header of a plan's report has its Chinese (a new table or
+    column without one would show English on the Chinese report)."""
+    from allocator.reports.chinese import table_zh
+    from allocator.reports.tables import report_tables
+    from allocator.solve.api import solve
+
+    instance = load_instance(COUNTY)
+    plan = solve(instance, solver="highs", threads=1)
+    for table in report_tables(instance, plan):
+        if table.key == "Summary":
+            continue
+        zh = table_zh(table)
+        assert CJK.search(zh.title), table.title
+        assert not table.note or CJK.search(zh.note), table.note
+        english = [c for c in zh.frame.columns if not CJK.search(str(c)) and c not in ("u", "v", "km")]
+        assert not english, f"{table.key}: {english}"

@@ -350,6 +350,12 @@ UI: dict[str, dict[str, str]] = {
     "coverage_of": {"en": "coverage", "zh": "覆盖："},
     "solve_seconds": {"en": "solve seconds", "zh": "求解用时（秒）"},
     "note": {"en": "note", "zh": "备注"},
+    # the generator's presets (their English descriptions are shown in English only)
+    "preset.tiny": {"en": "tiny", "zh": "微型（6 个行政村，可手算）"},
+    "preset.county": {"en": "county", "zh": "县（木里，约 150 个行政村）"},
+    "preset.prefecture": {"en": "prefecture", "zh": "市州（凉山，约 2,000 个行政村）"},
+    "preset.province": {"en": "province", "zh": "省（四川，约 10,000 个行政村）"},
+    "preset.national": {"en": "national", "zh": "全国（122,900 个贫困村）"},
 }
 
 _FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")

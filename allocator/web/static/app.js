@@ -48,7 +48,7 @@ function sayHtml(m, english) {
 // notes; in Chinese a long English text the catalogue does not know (an infeasible point's explanation) folds away
 function notesHtml(list) {
   return (list || []).map(n => LANG === "zh" && !n.code && (n.text || "").length > 80
-    ? `<details><summary>${t("engine_text")}</summary>${esc(n.text)}</details>` : sayHtml(n, n.text)).join("; ");
+    ? `<details class="engine"><summary>${t("engine_text")}</summary>${esc(n.text)}</details>` : sayHtml(n, n.text)).join("; ");
 }
 
 function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
@@ -146,13 +146,13 @@ async function pageInstances() {
   crumbs([[t("instances")]]);
   const list = await instances();
   main().innerHTML = `<h1>${t("instances")}</h1><div class="grid">` + list.map(e =>
-    `<div class="card"><h3>${esc(e.name)}</h3><p class="small muted">${esc(e.description)}</p>` +
+    `<div class="card"><h3>${esc(e.name)}</h3><p class="small muted data">${esc(e.description)}</p>` +
     `<a class="button primary" href="#/i/${e.id}" data-instance="${e.id}">${t("open")}</a></div>`).join("") + "</div>" +
     `<section class="card"><h3>${t("presets")}</h3><div class="row"><select id="preset"></select> ${t("seed")}
      <input type="number" id="preset-seed" value="1" min="0" step="1" style="width:6em"> <button type="button" id="preset-go">${t("generate")}</button></div>
      <p class="small muted">${t("generate_note")}</p><div id="preset-errors"></div></section>`;
   const presets = await api("/api/presets");
-  $("#preset").innerHTML = presets.map(p => `<option value="${esc(p.preset)}" title="${esc(p.description)}">${esc(p.preset)}</option>`).join("");
+  $("#preset").innerHTML = presets.map(p => `<option value="${esc(p.preset)}" title="${esc(LANG === "zh" ? tr("preset." + p.preset) : p.description)}">${esc(tr("preset." + p.preset))}</option>`).join("");
   $("#preset-go").addEventListener("click", async () => {
     try { const j = await api("/api/presets", {json: {preset: $("#preset").value, seed: Number($("#preset-seed").value)}}); location.hash = `#/j/${j.id}`; }
     catch (err) { $("#preset-errors").innerHTML = errorBox(err); }
@@ -177,7 +177,7 @@ async function pageInstance(iid) {
   const c = b.counts, inst = b.instance;
   const levelName = b.ranking_level === "province" ? t("province") : t("prefecture");
   groupLabels = Object.fromEntries(b.groups.map(g => [g.group, g.label || g.group]));
-  let html = `<h1>${esc(inst.name)}</h1><p class="muted small">${esc(inst.description)}</p>
+  let html = `<h1>${esc(inst.name)}</h1><p class="muted small data">${esc(inst.description)}</p>
   <div class="cards">
     <div class="stat"><div class="v">${num(c.counties)}</div><div class="k">${t("counties")}</div></div>
     <div class="stat"><div class="v">${num(c.villages)}</div><div class="k">${t("villages")}</div></div>
@@ -411,7 +411,7 @@ function renderProgress(j) {
     ${j.state === "running" ? `<p><b>${t("stage")}:</b> <span id="stage">${sayHtml(j.stage_msg, j.stage)}</span></p>
       <p><b>${t("bound")}:</b> ${j.bound != null ? num(j.bound, 2) : "–"} · <b>${t("gap")}:</b> ${j.gap != null ? gapText(j.gap) : "–"}</p>` : ""}
     ${j.message ? `<p id="job-message">${sayHtml(j.message_msg, j.message.split("\n")[0])}</p>` +
-      (j.message_detail ? `<details><summary>${t("engine_text")}</summary><pre class="small" style="white-space:pre-wrap">${esc(j.message_detail)}</pre></details>` : "") : ""}
+      (j.message_detail ? `<details class="engine"><summary>${t("engine_text")}</summary><pre class="small" style="white-space:pre-wrap">${esc(j.message_detail)}</pre></details>` : "") : ""}
     ${!final ? `<button id="cancel" type="button">${t("cancel")}</button>` : ""}</section>`;
   if (!final) {
     $("#cancel").addEventListener("click", async () => { await api(`/api/jobs/${j.id}/cancel`, {method: "POST"}); route(); });
