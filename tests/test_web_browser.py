@@ -271,11 +271,11 @@ def test_every_page_reads_in_chinese(server, browser):
         time.sleep(1)
     assert all(s == "done" for s in states.values()), states
 
-    def look(name, url=None, wait=None, frame=None):
+    def look(name, url=None, wait=None, frame=None, state="attached"):
         if url is not None:
             page.goto(url)
         if wait:
-            page.wait_for_selector(wait, state="attached", timeout=120_000)
+            page.wait_for_selector(wait, state=state, timeout=120_000)
         text = visible_text(frame or page.main_frame)
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         found[name] = english_words(text)
@@ -303,7 +303,7 @@ def test_every_page_reads_in_chinese(server, browser):
     page.wait_for_timeout(500)
     text = look("5-plan-map", frame=map_frame(page))
     assert "新建光纤沟槽" in text and "拖动" in text, text
-    text = look("5-map-info", server + f"api/jobs/{run}/map?lang=zh#v=513422-V001", "#info")
+    text = look("5-map-info", server + f"api/jobs/{run}/map?lang=zh#v=513422-V001", "#info", state="visible")
     assert "村代码" in text and "行政村" in text, text
     text = look("6-frontier", server + f"#/j/{jobs['frontier']['id']}", "#frontier-table")
     text = look("7-prices", server + f"#/j/{jobs['prices']['id']}", "#prices-table")

@@ -62,6 +62,10 @@ def test_unknown_text_is_kept_as_written():
     assert recognise_all("floor is 0: no last step; a new note") == [
         {"code": "prices.floor_zero", "params": {}}, {"text": "a new note"}]
     assert recognise(None) is None and recognise_all("") == []
+    # an engine sentence that itself holds "; " stays whole, between the parts that are known
+    assert recognise_all("floor is 0: no last step; a new note; that goes on; floor is 100%: no next step") == [
+        {"code": "prices.floor_zero", "params": {}}, {"text": "a new note; that goes on"},
+        {"code": "prices.floor_full", "params": {}}]
 
 
 # --------------------------------------------------------------------------- the engine's own sentences
@@ -199,3 +203,16 @@ def test_report_tables_titles_and_headers_read_in_chinese(tmp_path):
         assert not table.note or CJK.search(zh.note), table.note
         english = [c for c in zh.frame.columns if not CJK.search(str(c)) and c not in ("u", "v", "km")]
         assert not english, f"{table.key}: {english}"
+
+
+def test_the_floor_prices_notes_are_recognised(county):
+    """The notes `allocator prices` writes on the county demo (a floor at 100%, steps that move no
+    village): every part is a catalogue entry, so the Chinese page reads them in Chinese."""
+    from allocator.analysis.prices import floor_prices
+
+    table = floor_prices(county, step=0.05, solver="highs", threads=1)
+    notes = [n for note in table["note"] if note for n in recognise_all(note)]
+    assert notes, "the county demo's floor prices have notes"
+    codes = {n.get("code") for n in notes}
+    assert "prices.free_no_village" in codes or "prices.free_covered" in codes, notes
+    assert all("code" in n for n in notes), [n for n in notes if "code" not in n]

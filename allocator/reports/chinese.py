@@ -76,14 +76,14 @@ WORDS = {
     "fiber": "光纤", "4g": "4G", "satellite": "卫星", "none": "无", "existing": "已通", "yes": "是", "no": "否",
     "optimal": "最优", "feasible": "可行", "microwave": "微波", "plain": "平原", "hills": "丘陵",
     "mountain": "山区", "plateau": "高原", "NO": "否", "existing (before the plan)": "已通（规划前）",
-    "not covered": "未覆盖", "(trenches/sites serving no village)": "（不服务任何行政村的沟槽/基站）",
+    "total": "合计", "全国 (total)": "全国合计", "not covered": "未覆盖", "(trenches/sites serving no village)": "（不服务任何行政村的沟槽/基站）",
     "proven bound": "已证明的界", "capex / opex per year": "建设投资 / 年运维", "instance name": "算例",
 }
 
 # the cell values put in Chinese outside the summary (never a name: a county called "plain" stays)
 VALUE_WORDS = {"fiber", "4g", "satellite", "none", "existing", "yes", "no", "microwave", "plain", "hills",
                "mountain", "plateau", "None.", "NO", "existing (before the plan)", "not covered",
-               "(trenches/sites serving no village)"}
+               "(trenches/sites serving no village)", "total", "全国 (total)"}
 def text_zh(value: str) -> str:
     for en, zh in TEXTS:
         if "{unit}" not in en:
@@ -172,11 +172,17 @@ def summary_zh(instance, plan):
     return ReportTable("Summary", "方案概要", pd.DataFrame(rows, columns=["项目", "数值"]))
 
 
-def table_zh(table):
-    """``table`` with its title, note, column headers and word values in Chinese (names stay)."""
+def table_zh(table, group_labels: dict | None = None):
+    """``table`` with its title, note, column headers and word values in Chinese (names stay); a policy
+    group's id shown as its Chinese label when ``group_labels`` gives one (the label column then goes)."""
     from dataclasses import replace
 
     frame = table.frame.copy()
+    chinese = {g: label_zh(t) for g, t in (group_labels or {}).items()
+               if t and re.search("[\u4e00-\u9fff]", label_zh(t))}
+    if "group" in frame.columns and chinese:
+        frame["group"] = frame["group"].map(lambda g: chinese.get(g, g))
+        frame = frame.drop(columns=["label"], errors="ignore")
     for col in frame.columns:
         if table.formats.get(col, "text") == "text":
             words = frame[col].map(lambda v: WORDS[v] if isinstance(v, str) and v in VALUE_WORDS else v)

@@ -254,7 +254,8 @@ def write_html_report(instance, plan, tables: list[ReportTable], path: str | Pat
     w = PAGE_WORDS[lang]
     title = title or w["title"].format(name=instance.name)
     if lang == "zh":
-        tables = [summary_zh(instance, plan) if t.key == "Summary" else table_zh(t) for t in tables]
+        labels = {name: g.label for name, g in instance.policy.groups.items()}
+        tables = [summary_zh(instance, plan) if t.key == "Summary" else table_zh(t, labels) for t in tables]
     ranking = province_ranking(instance, plan)
     if len(ranking) == 1 and instance.villages["prefecture"].nunique() > 1:
         ranking = province_ranking(instance, plan, level="prefecture")  # one province: chart its prefectures

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from .geo import LayerSet, build_layers
@@ -249,6 +250,7 @@ function fmt(v, column) {
   if (typeof v === "number") return Number.isInteger(v) ? n(v) : v.toLocaleString(LOCALE, {maximumFractionDigits: 2});
   if (typeof v === "boolean") return v ? W.yes : W.no;
   if (column && ["technology", "existing", "terrain", "backhaul"].includes(column) && W.values[v]) v = W.values[v];
+  if (column === "groups" && LANG === "zh") v = String(v).split(/[;,]/).filter(Boolean).map(g => (DATA.group_labels || {})[g.trim()] || g).join("、");
   return String(v).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 }
 function pick(mx, my) {
@@ -321,6 +323,10 @@ def write_map(instance, plan, path: str | Path, *, layers: LayerSet | None = Non
     layers = layers or build_layers(instance, plan)
     data = map_data(layers)
     data["currency"] = instance.currency
+    # a village's groups are ids: a Chinese page shows each group's Chinese label instead
+    from .chinese import label_zh
+    data["group_labels"] = {name: label_zh(g.label) for name, g in instance.policy.groups.items()
+                            if g.label and re.search("[\u4e00-\u9fff]", label_zh(g.label))}
     titles = {"en": title or f"Plan map: {instance.name}",
               "zh": title_zh or title or f"方案地图：{instance.name}"}
 

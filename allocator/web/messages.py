@@ -16,7 +16,8 @@ when its wording drifts from the template.
 
 Placeholders: ``{name}`` is text, ``{name:money}`` an amount of money, ``{name:num}`` a number;
 in Chinese ``{name:scope}``, ``{name:tech}``, ``{name:word}`` and ``{name:factor}`` are words of
-:data:`WORDS` (county, fiber, queued ...) put in Chinese.
+:data:`WORDS` (county, fiber, queued ...) put in Chinese, and ``{name:group}`` a policy group's id
+shown by its (Chinese) label where the page knows it.
 """
 from __future__ import annotations
 
@@ -138,6 +139,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "prices.floor_zero": {"en": "floor is 0: no last step", "zh": "底线为 0：没有“上一步”"},
     "prices.floor_full": {"en": "floor is 100%: no next step", "zh": "底线为 100%：没有“下一步”"},
     "prices.unreachable": {"en": "floor {floor}: {reason}", "zh": "底线 {floor}：{reason}"},
+    "prices.free_no_village": {"en": "the {which} step costs 0: it moves no village (the floor asks for {asked:num} "
+                                     "either way)",
+                               "zh": "{which:word}一步的费用为 0：它不改变任何行政村（两种情况下底线都要求 {asked:num} 个）"},
+    "prices.free_binding": {"en": "the {which} step costs 0: this floor does not bind, a stricter floor does: "
+                                  "'{other:group}' ({floor}) requires at least {forced:num} of them (this floor's "
+                                  "{which_again} step asks for {asked:num})",
+                            "zh": "{which:word}一步的费用为 0：本底线不起约束作用，起作用的是更严的底线："
+                                  "“{other:group}”（{floor}）至少要求其中 {forced:num} 个（本底线的"
+                                  "{which_again:word}一步要求 {asked:num} 个）"},
+    "prices.free_covered": {"en": "the {which} step costs 0: the least-cost plan already covers more of this group's "
+                                  "poor villages than {asked:num} (required schools or clinics, existing connections, "
+                                  "or cheap coverage)",
+                            "zh": "{which:word}一步的费用为 0：最低费用方案已覆盖该组超过 {asked:num} 个贫困村"
+                                  "（必须覆盖的学校或卫生院、已有连接，或低成本覆盖）"},
 }
 
 # words inside messages (scopes, technologies, states) for the {x:scope}/{x:tech}/{x:word} placeholders
@@ -148,7 +163,8 @@ WORDS: dict[str, dict[str, str]] = {
     "queued": {"en": "queued", "zh": "排队中"}, "running": {"en": "running", "zh": "求解中"},
     "failed": {"en": "failed", "zh": "失败"}, "cancelled": {"en": "cancelled", "zh": "已取消"},
     "done": {"en": "done", "zh": "完成"}, "optimal": {"en": "optimal", "zh": "最优"},
-    "feasible": {"en": "feasible", "zh": "可行"}, "time_limit": {"en": "time limit", "zh": "到达时限"}, "factor": {"en": "factor", "zh": "系数"}, "value": {"en": "value", "zh": "数值"},
+    "feasible": {"en": "feasible", "zh": "可行"}, "time_limit": {"en": "time limit", "zh": "到达时限"}, "factor": {"en": "factor", "zh": "系数"},
+    "last": {"en": "last", "zh": "上"}, "next": {"en": "next", "zh": "下"}, "value": {"en": "value", "zh": "数值"},
 }
 
 # the page's own words: every label, heading, button and table header of app.js (``t("key")``),
@@ -279,7 +295,7 @@ UI: dict[str, dict[str, str]] = {
     "side_by_side": {"en": "Side by side", "zh": "并列对比"},
     "floors_met": {"en": "Floors met", "zh": "底线达标"},
     "status": {"en": "Status", "zh": "结论"},
-    "all_metrics": {"en": "All metrics (as the CLI's whatif)", "zh": "全部指标（与命令行 whatif 相同）"},
+    "all_metrics": {"en": "All metrics (as the CLI's whatif)", "zh": "全部指标（与命令行的情景对比表相同）"},
     "progress": {"en": "Progress", "zh": "进度"},
     "position": {"en": "Place in queue", "zh": "队列位置"},
     "wait": {"en": "Please wait…", "zh": "请稍候…"},
@@ -423,12 +439,18 @@ def recognise(text: str | None) -> dict | None:
 
 
 def recognise_all(text: str | None, sep: str = "; ") -> list[dict]:
-    """Each part of a ``sep``-joined note: its code when known, else ``{"text": part}``."""
-    out = []
+    """Each part of a ``sep``-joined note: its code when known, else ``{"text": part}``; neighbouring
+    parts no template knows stay one text (an engine sentence that itself holds ``sep``)."""
+    out: list[dict] = []
     for part in (text or "").split(sep):
         part = part.strip()
-        if part:
-            out.append(recognise(part) or {"text": part})
+        if not part:
+            continue
+        known = recognise(part)
+        if known is None and out and "text" in out[-1]:
+            out[-1] = {"text": out[-1]["text"] + sep + part}
+        else:
+            out.append(known or {"text": part})
     return out
 
 

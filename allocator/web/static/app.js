@@ -28,6 +28,7 @@ function gapText(g) { return g === null || g === undefined ? "" : pct(g, 2); }
 // ------------------------------------------------------------------ engine and server messages
 // The catalogue (allocator/web/messages.py) comes inside index.html; a message is {code, params}
 // when the server recognised it, else its English text is shown as written.
+let GROUP_LABELS = {};  // group id -> label, of the instance whose page is shown (for {x:group})
 function say(m, english) {
   const entry = m && m.code ? CAT.messages[m.code] : null;
   if (!entry) return m && m.text !== undefined ? m.text : (english ?? "");
@@ -36,6 +37,7 @@ function say(m, english) {
     if (v === undefined || v === null) return "";
     if (kind === "money") return money(v);
     if (kind === "num") return num(v, 2);
+    if (kind === "group") return label(GROUP_LABELS[v] || String(v));
     if (kind && CAT.words[v]) return CAT.words[v][LANG] || v;
     return String(v);
   });
@@ -490,6 +492,7 @@ function renderFrontier(j, f) {
 }
 
 function renderPrices(j, p, labels = {}) {
+  GROUP_LABELS = labels;
   const b = p.budget;
   main().innerHTML = `<h1>${t("prices")}: ${esc(jobName(j))}</h1><section class="card">` +
     table("prices-table", [[t("group")], [t("floor"), 1], [t("min_cost"), 1], [t("cost_last"), 1], [t("cost_next"), 1], [t("proven")]],
