@@ -221,7 +221,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         if preset not in PRESETS:
             raise InputError(f"unknown preset {preset!r}", column="preset", fix=f"use one of: {', '.join(PRESETS)}")
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-            raise InputError(f"seed must be a whole number >= 0, got {seed!r}", column="seed", fix="e.g. 1")
+            raise InputError(english("input.bad_seed", seed=seed), column="seed", fix=english("fix.seed"))
         name = f"{preset}-seed{seed}"
         for j in store.jobs(PRESET_JOB):  # the same preset and seed give the same files: once is enough
             if j["kind"] == PRESET_JOB and j["name"] == name and j["state"] in ("queued", "running", "done"):
@@ -357,11 +357,11 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             try:
                 lo, hi, n = float(raw["budget_from"]), float(raw["budget_to"]), int(raw.get("points", 7))
             except (KeyError, TypeError, ValueError):
-                raise InputError("a frontier needs budget_from, budget_to and points", column="budget_from",
-                                 fix="give the budget range and the number of points (2 to 41)") from None
+                raise InputError(english("input.frontier_needs"), column="budget_from",
+                                 fix=english("fix.frontier_range")) from None
             if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi and 2 <= n <= 41):
-                raise InputError(f"bad frontier range {lo:g} .. {hi:g} with {n} points", column="budget_from",
-                                 fix="give 0 <= from < to and 2 to 41 points")
+                raise InputError(english("input.frontier_range", lo=lo, hi=hi, n=n), column="budget_from",
+                                 fix=english("fix.frontier_range"))
             opts.update(budget_from=lo, budget_to=hi, points=n)
         if kind == "prices":
             step = raw.get("step", 0.01)
@@ -370,8 +370,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             except (TypeError, ValueError):
                 step = -1.0
             if not (0 < step < 1):
-                raise InputError(f"floor step {raw.get('step')!r} must be in (0, 1)", column="step",
-                                 fix="e.g. 0.01 (1 percentage point)")
+                raise InputError(english("input.floor_step", step=raw.get("step")), column="step",
+                                 fix=english("fix.floor_step"))
             opts["step"] = step
         return opts
 
