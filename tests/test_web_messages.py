@@ -216,3 +216,22 @@ def test_the_floor_prices_notes_are_recognised(county):
     codes = {n.get("code") for n in notes}
     assert "prices.free_no_village" in codes or "prices.free_covered" in codes, notes
     assert all("code" in n for n in notes), [n for n in notes if "code" not in n]
+
+
+def test_report_command_in_chinese(tmp_path):
+    """`allocator report --lang zh`: report.html and map.html in Chinese, amounts in 万元; the default
+    stays English; a language it does not know is refused."""
+    from allocator.cli import main
+
+    assert main(["solve", str(COUNTY), "-o", str(tmp_path / "plan"), "-q", "--threads", "1"]) == 0
+    assert main(["report", str(COUNTY), str(tmp_path / "plan"), "-o", str(tmp_path / "zh"), "--lang", "zh"]) == 0
+    html = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
+    assert "宽带规划报告" in html and "方案概要" in html and "万元" in html and "lang='zh-Hans'" in html
+    for english in ("Plan summary", "Charts", "Villages by technology", "before the plan", "Written by allocator"):
+        assert english not in html, english
+    page = (tmp_path / "zh" / "map.html").read_text(encoding="utf-8")
+    assert 'WORDS[asked] ? asked : "zh"' in page and "宽带规划地图" in page
+    assert main(["report", str(COUNTY), str(tmp_path / "plan"), "-o", str(tmp_path / "en")]) == 0
+    assert "Plan summary" in (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["report", str(COUNTY), str(tmp_path / "plan"), "-o", str(tmp_path / "fr"), "--lang", "fr"])
