@@ -201,7 +201,7 @@ def test_what_the_engine_says_is_read_in_chinese(server, browser, tmp_path):
 # with a digit (ids such as V004, 4G, county-seed1, a scenario called ce-shi-1), a file name
 # (report.xlsx), or a technology or format name kept as written in Chinese documents too.
 WORD = re.compile(r"[A-Za-z0-9_\-]*[A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*")
-ALLOWED = {"TOML", "Excel", "HTML", "GeoPackage", "zip", "KiB", "MB", "km", "allocator", "English", "HiGHS",
+ALLOWED = {"TOML", "Excel", "HTML", "GeoPackage", "zip", "KiB", "kB", "MB", "km", "allocator", "English", "HiGHS",
            "highs", "docs/whatif.md"}
 # what the page shows as written on purpose: identifiers (<code>, .ident: the keys the TOML uses),
 # the instance's own description (.data), the TOML text (<pre>), and the engine's text kept in English
@@ -284,6 +284,7 @@ def test_every_page_reads_in_chinese(server, browser):
     look("1-instances", server + "#/", "#preset option")
     text = look("2-instance", server + f"#/i/{iid}", "#baseline-groups")
     assert "三区三州" in text and "基准" in text  # a group's Chinese label; the base run by its Chinese name
+    assert "选择文件" in text  # the upload's own button, not the browser's "Choose File"
     page.locator("#baseline-map-box").scroll_into_view_if_needed()
     page.frame_locator("#baseline-map").locator("canvas").wait_for()
     page.wait_for_timeout(500)

@@ -375,6 +375,8 @@ UI: dict[str, dict[str, str]] = {
     "coverage_of": {"en": "coverage", "zh": "覆盖："},
     "solve_seconds": {"en": "solve seconds", "zh": "求解用时（秒）"},
     "note": {"en": "note", "zh": "备注"},
+    "choose_file": {"en": "Choose a file", "zh": "选择文件"},
+    "no_file": {"en": "no file chosen", "zh": "未选择文件"},
     # the generator's presets (their English descriptions are shown in English only)
     "preset.tiny": {"en": "tiny", "zh": "微型（6 个行政村，可手算）"},
     "preset.county": {"en": "county", "zh": "县（木里，约 150 个行政村）"},

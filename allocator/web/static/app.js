@@ -191,7 +191,8 @@ async function pageInstance(iid) {
     <div class="row"><button id="compare-btn" type="button">${t("compare")}</button> <button id="run-base" type="button">${t("run_base")}</button></div></section>
   <section class="card"><h2>${t("scenarios")}</h2><div id="scenarios"></div>
     <div class="row"><a class="button primary" id="new-scenario" href="#/i/${iid}/new">${t("new_scenario")}</a></div>
-    <form id="upload-form" class="row"><span>${t("upload")}:</span><input type="file" name="file" id="upload-file" accept=".toml,text/plain">
+    <form id="upload-form" class="row"><span>${t("upload")}:</span><label class="button" for="upload-file">${t("choose_file")}</label>
+      <input type="file" name="file" id="upload-file" accept=".toml,text/plain" style="display:none"><span id="upload-name" class="muted small">${t("no_file")}</span>
       <button type="submit">${t("upload_btn")}</button></form><div id="upload-errors"></div></section>
   <section class="card"><h2>${t("frontier")} · ${t("prices")}</h2>
     <div class="row"><select id="fp-scenario"><option value="">${t("base")}</option>${scen.map(s => `<option value="${s.id}">${esc(s.name)}</option>`).join("")}</select></div>
@@ -211,6 +212,8 @@ async function pageInstance(iid) {
   watchMap("baseline-map");
   renderScenarios(iid, scen);
   renderRuns(iid, jobs);
+  // the browser's own file button speaks the browser's language: a label of the page's instead
+  $("#upload-file").addEventListener("change", () => { const f = $("#upload-file").files[0]; $("#upload-name").textContent = f ? f.name : t("no_file"); });
   $("#upload-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     const f = $("#upload-file").files[0]; if (!f) return;
@@ -230,7 +233,7 @@ async function pageInstance(iid) {
 
 async function startJob(payload, errorsAt) {
   try { const j = await api("/api/jobs", {json: payload}); location.hash = `#/j/${j.id}`; }
-  catch (err) { if (errorsAt) $(errorsAt).innerHTML = errorBox(err); else alert(err.message); }
+  catch (err) { if (errorsAt) $(errorsAt).innerHTML = errorBox(err); else alert(say(err.body && err.body.msg, err.message)); }
 }
 
 let groupLabels = {};  // group -> label of the instance shown
@@ -385,7 +388,7 @@ async function pageJob(jid) {
 const MAP_AUTO = 30000;
 function mapBox(id, src, villages, bytes) {
   const big = villages > MAP_AUTO;
-  const size = bytes ? ` · ${num(bytes / 1048576, 1)} MB` : "";
+  const size = !bytes ? "" : bytes >= 1048576 ? ` · ${num(bytes / 1048576, 1)} MB` : ` · ${num(bytes / 1024)} kB`;
   return `<div class="map-box" id="${id}-box" data-src="${esc(src)}" data-auto="${big ? 0 : 1}">
     <p class="small muted">${num(villages)} ${t("villages")}${size}${big ? " · " + t("map_big") : ""}</p>
     <button type="button" id="${id}-draw">${t("map_draw")}</button></div>`;
