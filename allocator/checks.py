@@ -339,7 +339,8 @@ def derive(frames: dict, tables: Mapping[str, CsvTable | None], *, costs) -> Non
                           f"village '{villages.index[i]}' cannot be covered: {reason}, and its technologies "
                           f"({allowed}) leave no alternative",
                           "link the node to a backbone node in network_edges.csv (or mark a node kind=backbone), "
-                          "add a site that covers the village"
+                          f"add a {'/'.join(reg[t].label for t in reg.names_of('site')) or '4G'} site that covers "
+                          "the village"
                           + (f", or allow {' or '.join(terminals)} in its 'technologies'" if terminals else ""))
 
     # capacity pools: one beam per beam id in use, capacity from beams.csv, else the first terminal
