@@ -107,6 +107,7 @@ def test_a_legacy_instance_solves_the_same_with_the_new_layout(tmp_path):
     """tiny-4g's inline china-2018 costs rewritten as [costs.technologies.*]: same plan, same optimum."""
     import shutil
     import tomllib
+
     from allocator.io.tomlwrite import dumps
     src = REPO / "instances/tiny-4g"
     meta = tomllib.loads((src / "instance.toml").read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InputWarning, file_error
-from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, Technology, format_number
+from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, format_number
 from ..spelling import nearest
 from .writer import DERIVED_COLUMNS
 
