@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import palette
 from .fonts import font_family, quiet_missing_glyphs
 from .numbers import money, number, share
 from .tables import ReportTable, format_cell
 
-TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#9aa5b1",
-               "none": "#d9534f"}
 MAX_ROWS = 300  # longer tables are cut in the page (the workbook has them whole)
 
 CSS = """
@@ -96,7 +95,8 @@ def chart_technology(instance, plan) -> str:
     """Villages and cost per technology."""
     plt = _pyplot()
     v = plan.villages
-    techs = ["fiber", "4g", "satellite"]
+    techs = list(palette.technologies(instance))
+    colours = palette.colours(instance)
     counts = [int((v["technology"] == t).sum()) for t in techs]
     existing = int(((v["technology"] == "none") & v["covered"]).sum())
     left = int((~v["covered"]).sum())
@@ -105,13 +105,13 @@ def chart_technology(instance, plan) -> str:
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3.2), dpi=100)
     labels = techs + ["existing", "not covered"]
     values = counts + [existing, left]
-    colors = [TECH_COLORS[t] for t in techs] + [TECH_COLORS["existing"], TECH_COLORS["none"]]
+    colors = [colours[t] for t in techs] + [colours["existing"], colours["none"]]
     bars = a1.bar(labels, values, color=colors)
     a1.bar_label(bars, fontsize=8)
     a1.set_title("Villages by technology")
     a1.tick_params(axis="x", labelrotation=20, labelsize=8)
     scale, unit = (1e9, "bn") if max(costs + [0]) >= 1e9 else (1e6, "million") if max(costs + [0]) >= 1e6 else (1, "")
-    bars = a2.bar(techs, [c / scale for c in costs], color=[TECH_COLORS[t] for t in techs])
+    bars = a2.bar(techs, [c / scale for c in costs], color=[colours[t] for t in techs])
     a2.bar_label(bars, labels=[f"{c / scale:,.3g}" if scale > 1 else f"{c:,.0f}" for c in costs], fontsize=8)
     a2.set_title(f"Cost by technology ({unit} {instance.currency})".replace("( ", "("))
     for ax in (a1, a2):
