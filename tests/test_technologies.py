@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from allocator.errors import InputError
 from allocator.io import load_instance
 from allocator.io.models import Layer, Origins, build_cost_model
 from allocator.io.tomlsource import read_toml
@@ -252,3 +253,41 @@ def test_a_bad_technology_block_stops_with_file_key_and_fix(tmp_path, edit, key,
     assert "Traceback" not in r.stderr
     assert "bad.toml" in r.stderr and key in r.stderr and problem in r.stderr, r.stderr
     assert "fix:" in r.stderr and fix in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------------------- scenario keys and options
+def test_scenario_keys_address_a_declared_technology(tmp_path):
+    from allocator.analysis.scenario import cost_parameters, parse_scenario, scenario_overrides
+    inst_dir = write_made_up_instance(tmp_path / "inst", 150.0)
+    base = load_instance(inst_dir)
+    assert cost_parameters(base.costs)["technologies.orbit-x.terminal_capex"] == 25.0
+    assert cost_parameters(base.costs)["technologies.tvws.site_capex.plain"] == 60.0
+    scenario = parse_scenario(text='name = "cheap-orbit"\n[costs.set]\n"technologies.orbit-x.terminal_capex" = 5\n'
+                                   '[costs.scale]\n"technologies.tvws.site_capex" = 2\n')
+    changed = load_instance(inst_dir, overrides=scenario_overrides(scenario, base))
+    assert changed.costs.technologies["orbit-x"].cost("terminal_capex") == 5.0
+    assert set(changed.villages["orbit-x_capex"]) == {5.0}
+    assert changed.sites.at["S1", "capex"] == 120.0
+    bad = parse_scenario(text='name = "x"\n[costs.set]\n"technologies.orbit-x.terminal_capex" = 1e13\n')
+    with pytest.raises(InputError, match="outside its allowed range"):
+        scenario_overrides(bad, base)
+
+
+def test_generate_with_an_unknown_cost_model_is_exit_2(tmp_path):
+    r = run_cli("generate", "tiny", "--cost-model", "china-2062", "-o", tmp_path / "x")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "china-2062" in r.stderr and "china-2026" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_village_may_only_name_the_models_technologies(tmp_path):
+    inst_dir = write_made_up_instance(tmp_path / "inst", 150.0)
+    villages = inst_dir / "villages.csv"
+    text = villages.read_text(encoding="utf-8").replace("village_id,county_id,", "village_id,technologies,county_id,")
+    lines = text.splitlines()
+    lines = [lines[0]] + [line.replace(",c1,", ",fiber,c1,", 1) if i == 0 else line.replace(",c1,", ",,c1,", 1)
+                          for i, line in enumerate(lines[1:])]
+    villages.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run_cli("solve", inst_dir, "-o", tmp_path / "plan")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "villages.csv" in r.stderr and "'fiber' is not an allowed value" in r.stderr
+    assert "tvws, satellite, orbit-x" in r.stderr
