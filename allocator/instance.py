@@ -143,16 +143,19 @@ class Instance:
     - ``counties`` (county_id): name, province, prefecture, adcode, groups (tuple)
     - ``villages`` (village_id): the columns of schema.VILLAGES, with ``groups``
       (tuple: its county's groups plus ``all-poor`` when poor), ``province``,
-      ``prefecture``, ``beam`` filled, ``technologies`` a tuple of Technology
-      values (all three when the file left it empty), and priced columns
-      ``fiber_capex``, ``fiber_opex``, ``satellite_capex``, ``satellite_opex``.
+      ``prefecture``, ``beam`` filled, ``technologies`` a tuple of technology names
+      (every technology a village can be given when the file left it empty, in the cost
+      model's order), and priced columns ``fiber_capex``, ``fiber_opex`` (the network
+      technology's drop) and ``<name>_capex``, ``<name>_opex`` per terminal technology
+      (``satellite_capex`` ...).
     - ``nodes`` (node_id): kind, lon, lat; villages with existing fiber make their node
       ``kind == 'backbone'``.
     - ``edges`` (edge_id 0..E-1): u, v, length_km, terrain, and priced ``capex``, ``opex``.
-    - ``sites`` (site_id): node, backhaul, ... and priced ``capex``, ``opex``,
+    - ``sites`` (site_id): technology (a site technology's name), node, backhaul, ... and priced ``capex``, ``opex``,
       ``radius_km``, ``backhaul_capex``, ``backhaul_opex``.
     - ``coverage``: site_id, village_id (explicit or computed from radius).
-    - ``beams`` (beam_id): capacity_mbps, one row per beam used by any village.
+    - ``beams`` (beam_id): capacity_mbps, one row per capacity pool: each beam used by any village
+      (the first terminal technology's), and ``<technology>:<beam>`` for every other terminal technology.
 
     Opex columns are per year; :meth:`cost` turns (capex, opex) into the
     instance's budget measure.
