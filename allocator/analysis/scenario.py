@@ -24,7 +24,7 @@ A scenario file says what changes, never the whole instance::
     [[force]]                             # every village in the scope must use this technology
     scope = "prefecture"                  # county | prefecture | province | group
     value = "怒江傈僳族自治州"
-    technology = "satellite"              # fiber | 4g | satellite
+    technology = "satellite"              # a technology of the cost model (fiber | 4g | satellite ...)
 
     [[forbid]]                            # no village in the scope may use this technology
     scope = "province"

@@ -266,7 +266,7 @@ non_poor = 0.5               # weight factor of villages not registered poor
 [[rules]]                    # force or forbid a technology in a scope
 scope = "county"             # county | prefecture | province | group
 value = "c513328"            # the county id / prefecture / province / group name
-technology = "fiber"         # fiber | 4g | satellite
+technology = "fiber"         # a technology of the cost model: fiber | 4g | satellite (china-2018)
 action = "forbid"            # force | forbid
 
 [milestones.2018]            # floors in force in a year: group = floor
