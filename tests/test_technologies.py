@@ -291,3 +291,18 @@ def test_a_village_may_only_name_the_models_technologies(tmp_path):
     assert r.returncode == 2, r.stdout + r.stderr
     assert "villages.csv" in r.stderr and "'fiber' is not an allowed value" in r.stderr
     assert "tvws, satellite, orbit-x" in r.stderr
+
+
+@pytest.mark.parametrize("budget", [60.0, 150.0, 1000.0])
+def test_greedy_plans_of_made_up_technologies_verify(tmp_path, budget):
+    """The greedy heuristic prices tvws sites and orbit-x terminals by their kinds; its plan keeps every
+    rule (orbit-x's pool of 25 Mbit/s: two villages at most) and is no better than the optimum."""
+    from allocator.heuristics.greedy import run_greedy
+    from allocator.verify import verify
+    inst = load_instance(write_made_up_instance(tmp_path / "inst", budget))
+    result = run_greedy(inst)
+    report = verify(inst, result.decision)
+    assert report.ok, report.violations
+    assert sum(t == "orbit-x" for t in result.decision.technology.values()) <= 2
+    assert result.coverage <= brute_force(budget)[0] + 1e-9
+    assert result.cost <= budget + 1e-9
