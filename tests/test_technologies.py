@@ -142,6 +142,11 @@ def test_china_2026_declares_the_2026_options_and_solves(tmp_path):
     inst = load_instance(inst_dir)
     assert inst.costs.name == "china-2026"
     assert "leo_capex" in inst.villages and any(b.startswith("leo:") for b in inst.beams.index)
+    # every candidate site is offered as 4G and as 5G FWA, each priced and reaching by its own block
+    techs = inst.sites["technology"]
+    assert (techs == "5g-fwa").sum() == (techs == "4g").sum() > 0
+    fwa = inst.sites[techs == "5g-fwa"]
+    assert set(fwa["radius_km"]) <= {3.0, 1.8, 1.2} and fwa["capex"].min() >= 924000.0
     r = run_cli("solve", inst_dir, "-o", tmp_path / "plan", "-q")
     assert r.returncode == 0, r.stderr
     r = run_cli("verify", inst_dir, tmp_path / "plan", "-q")

@@ -83,6 +83,13 @@ def generate(preset: str | Preset, *, seed: int, directory, overwrite: bool = Tr
         draft = write_instance(tmp / "draft", meta=instance_meta(preset, seed, cost_model=cost_model),
                                **_frames(tables))
         instance = load_instance(draft)
+        site_techs = instance.costs.technologies.names_of("site")
+        if len(site_techs) > 1:  # e.g. china-2026: every candidate site also offered as 5G FWA
+            tables = offer_every_site_technology(tables, site_techs)
+            shutil.rmtree(draft)
+            draft = write_instance(tmp / "draft", meta=instance_meta(preset, seed, cost_model=cost_model),
+                                   **_frames(tables))
+            instance = load_instance(draft)
         budget = budget_for(instance, share=preset.params.budget_share)
         meta = instance_meta(preset, seed, budget=budget, cost_model=cost_model)
         (draft / "instance.toml").write_text(instance_toml(meta), encoding="utf-8")
@@ -95,6 +102,28 @@ def generate(preset: str | Preset, *, seed: int, directory, overwrite: bool = Tr
     os.umask(umask)
     directory.chmod(0o777 & ~umask)
     return directory
+
+
+def offer_every_site_technology(tables: Tables, site_techs) -> Tables:
+    """Every candidate site offered once per site technology of the cost model: the first keeps its
+    row, each other gets a copy at the same place (id ``...-<technology>``), priced and reaching as
+    that technology's block says (coverage from its radius when the preset computes coverage)."""
+    import dataclasses
+
+    import pandas as pd
+
+    base = tables.sites.assign(technology=site_techs[0])
+
+    def renamed(ids: pd.Series, tech: str) -> pd.Series:
+        ids = ids.astype(str)
+        return ids.where(~ids.str.endswith("-4G"), ids.str[:-3]) + f"-{tech}"
+
+    copies = [base] + [base.assign(site_id=renamed(base["site_id"], t), technology=t) for t in site_techs[1:]]
+    coverage = tables.coverage
+    if coverage is not None:
+        coverage = pd.concat([coverage] + [coverage.assign(site_id=renamed(coverage["site_id"], t))
+                                           for t in site_techs[1:]], ignore_index=True)
+    return dataclasses.replace(tables, sites=pd.concat(copies, ignore_index=True), coverage=coverage)
 
 
 def _frames(tables: Tables) -> dict:
