@@ -311,3 +311,41 @@ def test_greedy_plans_of_made_up_technologies_verify(tmp_path, budget):
     assert sum(t == "orbit-x" for t in result.decision.technology.values()) <= 2
     assert result.coverage <= brute_force(budget)[0] + 1e-9
     assert result.cost <= budget + 1e-9
+
+
+def test_a_site_serves_only_its_own_technology(tmp_path):
+    """Two site technologies: a village that allows only 'mesh' is served by the mesh site, never by the
+    tvws site that also covers it; the verifier refuses a plan that serves it from the tvws site."""
+    from allocator.decision import Decision
+    from allocator.verify import verify
+    model = tmp_path / "two-sites.toml"
+    model.write_text(MADE_UP.read_text(encoding="utf-8") + '''
+[technologies.mesh]
+kind = "site"
+site_capex = { plain = 10.0, hills = 10.0, mountain = 10.0, plateau = 10.0 }
+site_opex_year = 0.0
+radius_km = { plain = 5.0, hills = 5.0, mountain = 5.0, plateau = 5.0 }
+mbps = 10.0
+quality = 0.5
+''', encoding="utf-8")
+    inst_dir = write_made_up_instance(tmp_path / "inst", 1000.0)
+    toml = inst_dir / "instance.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(MADE_UP.as_posix(), model.as_posix()), encoding="utf-8")
+    (inst_dir / "sites.csv").write_text("site_id,technology,backhaul,lon,lat\nS1,tvws,microwave,96.0,33.0\n"
+                                        "S2,mesh,microwave,96.0,33.0\n", encoding="utf-8")
+    (inst_dir / "coverage.csv").write_text("site_id,village_id\nS1,V1\nS1,V2\nS1,V3\nS2,V1\n", encoding="utf-8")
+    villages = inst_dir / "villages.csv"
+    lines = villages.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",technologies"] + [line + (",mesh" if line.startswith("V1,") else ",")
+                                            for line in lines[1:]]
+    villages.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run_cli("solve", inst_dir, "-o", tmp_path / "plan", "-q")
+    assert r.returncode == 0, r.stdout + r.stderr
+    plan = (tmp_path / "plan" / "villages.csv").read_text(encoding="utf-8").splitlines()
+    v1 = next(line for line in plan if line.startswith("V1,"))
+    assert ",mesh," in v1 and ",S2," in v1, v1
+    inst = load_instance(inst_dir)
+    wrong = Decision(technology={"V1": "mesh", "V2": "none", "V3": "none", "V4": "none", "V5": "none"},
+                     site_of={"V1": "S1"}, opened_sites={"S1": "microwave"})
+    report = verify(inst, wrong)
+    assert not report.ok and any("which is a tvws site" in v for v in report.violations), report.violations
