@@ -12,7 +12,7 @@ import numpy as np
 
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
-from ..schema import NO_TECHNOLOGY, Technology
+from ..schema import NO_TECHNOLOGY
 from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective
 from . import floors as floors_family
 from ..backends.linear import LinearModel
@@ -121,7 +121,8 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
 
 
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
-    """Column values -> Decision; a 4G village is served by the first opened site (by id) covering it."""
+    """Column values -> Decision; a village given a site technology is served by the first opened site
+    (by id) of that technology covering it."""
     cols, net = form.columns, form.network
     x = np.asarray(x, dtype=float)
 
@@ -130,10 +131,9 @@ def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
 
     tech = {vid: NO_TECHNOLOGY for vid in instance.villages.index}
     for i, vid in enumerate(cols.candidates):
-        for name, arr in ((Technology.FIBER, cols.fiber), (Technology.CELLULAR, cols.cellular),
-                          (Technology.SATELLITE, cols.satellite)):
+        for name, arr in cols.tech.items():
             if on(arr[i]):
-                tech[vid] = name.value
+                tech[vid] = name
     opened = {}
     for i, sid in enumerate(cols.site_ids):
         if on(cols.site_fiber[i]):
@@ -144,10 +144,14 @@ def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
     for a in np.flatnonzero(cols.arc >= 0):
         if on(cols.arc[a]):
             edges.update(net.edge_ids[net.arc_edge[a]])
-    cell = [v for v, t in tech.items() if t == Technology.CELLULAR.value]
     site_of = {}
-    if cell:
+    for name in cols.of_kind("site"):
+        served = [v for v, t in tech.items() if t == name]
+        if not served:
+            continue
         cov = instance.coverage
-        cov = cov[cov["village_id"].isin(cell) & cov["site_id"].isin(list(opened))]
-        site_of = cov.sort_values(["village_id", "site_id"]).groupby("village_id", sort=True)["site_id"].first().to_dict()
+        of_tech = [s for s in opened if instance.sites.at[s, "technology"] == name]
+        cov = cov[cov["village_id"].isin(served) & cov["site_id"].isin(of_tech)]
+        site_of.update(cov.sort_values(["village_id", "site_id"]).groupby("village_id", sort=True)["site_id"]
+                       .first().to_dict())
     return Decision(technology=tech, site_of=site_of, built_edges=frozenset(edges), opened_sites=opened)

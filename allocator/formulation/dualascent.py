@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 
-from ..schema import ALL_POOR, CELL, FIBER, SAT, Objective
+from ..schema import ALL_POOR, FIBER, SAT, Objective
 
 #: relative margin on LB + distances > UB: a deletion needs a clear excess, so
 #: floating-point error in the bound can never delete an arc of an optimal plan
@@ -84,7 +84,11 @@ def steiner_terms(instance, network, *, objective_kind: str, budget,
         return None
     cand = v[(v["existing"].astype(str) == "none").to_numpy()]
     techs = cand["technologies"].map(lambda ts: {getattr(t, "value", t) for t in ts})
-    if techs.map(lambda s: CELL in s or not (s & {FIBER, SAT})).any():
+    reg = instance.costs.technologies
+    if reg.kind_of(FIBER) not in (None, "network") or reg.kind_of(SAT) not in (None, "terminal"):
+        return None
+    # fiber or the satellite only (any site technology, or another technology a model declares: not this shape)
+    if techs.map(lambda s: bool(s - {FIBER, SAT}) or not (s & {FIBER, SAT})).any():
         return None
     sat = techs.map(lambda s: SAT in s).to_numpy(bool)
     if (cand["demand_mbps"].to_numpy(float)[sat] > 0).any():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..objective_coefficients import quality, quality_factors, village_weights
-from ..schema import Technology
 from .coupling import cost_vector
 
 
@@ -19,8 +18,7 @@ def coverage_vector(model, instance, columns) -> np.ndarray:
     c = np.zeros(model.num_vars)
     w = village_weights(instance, columns.candidates)
     factors = quality_factors(instance)
-    for tech, cols in ((Technology.FIBER, columns.fiber), (Technology.CELLULAR, columns.cellular),
-                       (Technology.SATELLITE, columns.satellite)):
+    for tech, cols in columns.tech.items():
         on = cols >= 0
         c[cols[on]] = w[on] * quality(factors, tech)
     return c

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import palette
 from .fonts import font_family, quiet_missing_glyphs
 from .numbers import money, number, share
 from .tables import ReportTable, format_cell
 
-TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#9aa5b1",
-               "none": "#d9534f"}
 MAX_ROWS = 300  # longer tables are cut in the page (the workbook has them whole)
 LANGUAGES = ("en", "zh")
 # the page's own words (the tables' come from allocator.reports.chinese)
@@ -48,6 +47,14 @@ PAGE_WORDS = {
 }
 TECH_WORDS = {"en": {"fiber": "fiber", "4g": "4g", "satellite": "satellite"},
               "zh": {"fiber": "光纤", "4g": "4G", "satellite": "卫星"}}
+
+
+def tech_word(instance, tech: str, lang: str) -> str:
+    """A technology's name on a chart: the three of 2018 as before, any other by the cost model's label."""
+    if tech in TECH_WORDS[lang]:
+        return TECH_WORDS[lang][tech]
+    label = palette.labels_zh(instance) if lang == "zh" else palette.labels(instance, suffix="")
+    return label.get(tech, tech)
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",Arial,sans-serif;margin:24px auto;
@@ -130,16 +137,17 @@ def chart_technology(instance, plan, lang: str = "en") -> str:
     """Villages and cost per technology."""
     plt, w = _pyplot(), PAGE_WORDS[lang]
     v = plan.villages
-    techs = ["fiber", "4g", "satellite"]
+    techs = list(palette.technologies(instance))
+    colours = palette.colours(instance)
     counts = [int((v["technology"] == t).sum()) for t in techs]
     existing = int(((v["technology"] == "none") & v["covered"]).sum())
     left = int((~v["covered"]).sum())
     costs = [float((v.loc[v["technology"] == t, "cost"] + v.loc[v["technology"] == t, "shared_cost"]).sum())
              for t in techs]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3.2), dpi=100)
-    labels = [TECH_WORDS[lang][t] for t in techs] + [w["existing"], w["not_covered"]]
+    labels = [tech_word(instance, t, lang) for t in techs] + [w["existing"], w["not_covered"]]
     values = counts + [existing, left]
-    colors = [TECH_COLORS[t] for t in techs] + [TECH_COLORS["existing"], TECH_COLORS["none"]]
+    colors = [colours[t] for t in techs] + [colours["existing"], colours["none"]]
     bars = a1.bar(labels, values, color=colors)
     a1.bar_label(bars, fontsize=8)
     a1.set_title(w["by_tech"])
@@ -150,7 +158,7 @@ def chart_technology(instance, plan, lang: str = "en") -> str:
     else:
         scale, unit = (1e9, "bn") if top >= 1e9 else (1e6, "million") if top >= 1e6 else (1, "")
         unit = f"{unit} {instance.currency}".strip()
-    bars = a2.bar([TECH_WORDS[lang][t] for t in techs], [c / scale for c in costs], color=[TECH_COLORS[t] for t in techs])
+    bars = a2.bar([tech_word(instance, t, lang) for t in techs], [c / scale for c in costs], color=[colours[t] for t in techs])
     a2.bar_label(bars, labels=[number(c / scale, 1 if c / scale < 100 else 0) if scale > 1 else f"{c:,.0f}" for c in costs], fontsize=8)
     a2.set_title(w["cost_tech"].format(unit=unit))
     for ax in (a1, a2):

@@ -18,10 +18,9 @@ import json
 import re
 from pathlib import Path
 
+from . import palette
 from .geo import LayerSet, build_layers
 
-TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#8c96a0",
-               "none": "#d9342b"}
 TECH_LABELS = {"fiber": "fiber (new)", "4g": "4G (new)", "satellite": "satellite (new)",
                "existing": "already connected", "none": "not covered"}
 LANGUAGES = ("en", "zh")
@@ -62,7 +61,9 @@ def _columns(features: list, keys: list[str]) -> dict:
     return {"columns": keys, "rows": rows, "xy": xy}
 
 
-def map_data(layers: LayerSet) -> dict:
+def map_data(layers: LayerSet, instance) -> dict:
+    """The map's data; colours and labels of the instance's technologies (allocator/reports/palette.py),
+    drawn best-last (the cost model's first technology on top)."""
     v = layers.features.get("villages", [])
     vkeys = ["village_id", "name", "county", "province", "poor", "population", "existing", "technology",
              "shown_as", "site_id", "cost", "shared_cost", "groups"]
@@ -71,7 +72,11 @@ def map_data(layers: LayerSet) -> dict:
     s = layers.features.get("sites", [])
     skeys = ["site_id", "backhaul", "villages", "cost", "radius_km"]
     return {"villages": _columns(v, vkeys), "routes": _columns(e, ekeys), "sites": _columns(s, skeys),
-            "colors": TECH_COLORS, "labels": TECH_LABELS, "money_columns": MONEY_COLUMNS, **context_data(layers)}
+            "colors": palette.colours(instance), "labels": palette.labels(instance),
+            "labels_zh": palette.labels_zh(instance),
+            "order": ["existing", "none", *reversed(palette.technologies(instance))],
+            "network": (instance.costs.technologies.names_of("network") or ("fiber",))[0],
+            "money_columns": MONEY_COLUMNS, **context_data(layers)}
 
 
 #: above this many road vertices the map draws each road straight between its ends (the export keeps them all)
@@ -193,12 +198,12 @@ function draw() {
     B.xy.forEach(p => { const x = sx(p[0]), y = sy(p[1]); ctx.beginPath(); ctx.rect(x - 5, y - 5, 10, 10); ctx.fill(); ctx.stroke(); });
   }
   if (show.routes) {
-    ctx.strokeStyle = DATA.colors.fiber; ctx.lineWidth = 2.2; ctx.beginPath();
+    ctx.strokeStyle = DATA.colors[DATA.network] || "#1f5fa8"; ctx.lineWidth = 2.2; ctx.beginPath();
     R.xy.forEach(l => { ctx.moveTo(sx(l[0][0]), sy(l[0][1])); for (let i = 1; i < l.length; i++) ctx.lineTo(sx(l[i][0]), sy(l[i][1])); });
     ctx.stroke();
   }
   const r = radius();
-  ["existing", "none", "satellite", "4g", "fiber"].forEach(kind => {
+  DATA.order.forEach(kind => {
     if (!show[kind]) return;
     ctx.fillStyle = DATA.colors[kind]; ctx.strokeStyle = "rgba(0,0,0,.55)"; ctx.lineWidth = 0.6; ctx.beginPath();
     V.rows.forEach((row, i) => { if (row[SHOWN] !== kind) return; const p = V.xy[i];
@@ -229,9 +234,9 @@ function legend() {
   const count = k => V.rows.filter(r => r[SHOWN] === k).length;
   let h = "";
   Object.keys(DATA.colors).forEach(k => {
-    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${W.tech[k] || k} (${n(count(k))})</label>`;
+    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${W.tech[k] || (LANG === "zh" ? DATA.labels_zh : DATA.labels)[k] || k} (${n(count(k))})</label>`;
   });
-  h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors.fiber}"></span>${W.routes} (${n(R.rows.length)})</label>`;
+  h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors[DATA.network] || "#1f5fa8"}"></span>${W.routes} (${n(R.rows.length)})</label>`;
   h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>${W.sites} (${n(S.rows.length)})</label>`;
   if (B.xy.length) h += `<label><input type="checkbox" data-k="backbone" checked> <span class="ln" style="background:#111;height:9px;width:9px"></span>${W.backbone} (${n(B.xy.length)})</label>`;
   if (ROADS.length) h += `<label><input type="checkbox" data-k="roads" checked> <span class="ln" style="background:#a3a9ae;height:1px"></span>${W.roads.replace("{n}", n(ROADS.length))}</label>`;
@@ -321,7 +326,7 @@ def write_map(instance, plan, path: str | Path, *, layers: LayerSet | None = Non
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
     layers = layers or build_layers(instance, plan)
-    data = map_data(layers)
+    data = map_data(layers, instance)
     data["currency"] = instance.currency
     # a village's groups are ids: a Chinese page shows each group's Chinese label instead
     from .chinese import label_zh
