@@ -65,7 +65,8 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
     root = None
     if cuts and mode == "exact" and form.columns.terminal:
         say("root phase: directed cuts on the LP, a start from its support")
-        root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
+        root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start,
+                             stop_when_flat=budget_bound(first, budget))
         form.stats.update(root_phase=root.stats, **form.model.stats())
     if root is not None:
         root.offer_bound(form.model, (form.stats["fiber"].get("dual_ascent") or {}).get("lower_bound"))
@@ -171,6 +172,12 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
 
 
 # ----------------------------------------------------------------------------- helpers
+def budget_bound(kind: Objective, budget) -> bool:
+    """Max-coverage under a budget: the budget knapsack, not connectivity, sets the LP bound
+    (the directed cuts left it unmoved on the prefecture and province presets)."""
+    return kind is Objective.MAX_COVERAGE and budget is not None
+
+
 def objective_function(model):
     """The model's current objective as a function of the column values (a copy: later
     objective changes do not touch it)."""
