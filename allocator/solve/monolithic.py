@@ -65,8 +65,7 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
     root = None
     if cuts and mode == "exact" and form.columns.terminal:
         say("root phase: directed cuts on the LP, a start from its support")
-        root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start,
-                             stop_when_flat=budget_bound(first, budget))
+        root = rootphase.run(form, backend, remaining=remaining, seed=seed, want_start=warm_start)
         form.stats.update(root_phase=root.stats, **form.model.stats())
     if root is not None:
         root.offer_bound(form.model, (form.stats["fiber"].get("dual_ascent") or {}).get("lower_bound"))
@@ -183,15 +182,9 @@ def heuristic_effort(kind: Objective, budget, model) -> float | None:
     """More search for plans on large budgeted max-coverage models: their LP bound sits
     close to the optimum (the budget knapsack is what is fractional) and the solve's time
     goes into finding plans near it (measured in benchmarks/results/README.md, issue 11)."""
-    if budget_bound(kind, budget) and sum(model.integer) >= LARGE_COVERAGE_INTEGERS:
+    if kind is Objective.MAX_COVERAGE and budget is not None and sum(model.integer) >= LARGE_COVERAGE_INTEGERS:
         return LARGE_COVERAGE_EFFORT
     return None
-
-
-def budget_bound(kind: Objective, budget) -> bool:
-    """Max-coverage under a budget: the budget knapsack, not connectivity, sets the LP bound
-    (the directed cuts left it unmoved on the prefecture and province presets)."""
-    return kind is Objective.MAX_COVERAGE and budget is not None
 
 
 def objective_function(model):

@@ -4,10 +4,6 @@
    without the flow rows, with HiGHS's LP whatever the MIP solver; the cuts
    tight at the end join the model every solver gets. The LP's value is a dual
    bound of the whole problem (a relaxation of it), reported like any solver's.
-   With ``stop_when_flat`` (budgeted max-coverage: the budget knapsack, not
-   connectivity, sets the LP bound) the loop ends after its first round of cuts
-   when that round left the bound where it was: on the prefecture and province
-   presets the bound never moved in 10-11 rounds (about 1 s and 7 s spent).
 2. A start from the LP's support: the same model with every arc the LP left at 0
    forbidden (if that has no plan: the support plus an LP-guided shortest-path
    tree, which keeps every terminal reachable), solved by the chosen backend.
@@ -103,21 +99,15 @@ class RootPhase:
         return dataclasses.replace(result, bound=self.bound, gap=g, status=status_from_numbers(result.x is not None, g))
 
 
-def run(form, backend, *, remaining, seed: int, want_start: bool, stop_when_flat: bool = False) -> RootPhase:
+def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
     """Cut loop, then (``want_start``) the start from the LP's support. ``remaining()``
-    gives the seconds left for the whole solve (None: no limit). ``stop_when_flat``: end
-    the loop once a round of cuts leaves the LP bound unmoved (module docstring)."""
+    gives the seconds left for the whole solve (None: no limit)."""
     from ..backends.highs import LpRelaxation
 
     left = remaining()
     cut_seconds = CUT_SECONDS_CAP if left is None else CUT_SHARE * left
     drop = np.concatenate(form.columns.flow_rows) if form.columns.flow_rows else None
-    relaxation = LpRelaxation(form.model, seed=seed, drop_rows=drop)
-    if stop_when_flat:
-        relaxation = StopWhenFlat(relaxation, form.model.sense)
-    stats = dicuts.separate(form, relaxation, seconds=cut_seconds)
-    if stop_when_flat:
-        stats["stopped_flat"] = relaxation.stopped
+    stats = dicuts.separate(form, LpRelaxation(form.model, seed=seed, drop_rows=drop), seconds=cut_seconds)
     x_lp = stats.pop("lp_solution", None)
     phase = RootPhase(stats=stats)
     stats["total_seconds"] = stats["seconds"]
@@ -129,40 +119,6 @@ def run(form, backend, *, remaining, seed: int, want_start: bool, stop_when_flat
     if want_start and x_lp is not None:
         phase.start = _support_start(form, backend, x_lp, remaining, seed, stats)
     return phase
-
-
-class StopWhenFlat:
-    """An LP relaxation for the cut loop that reports "no solution" (which ends the
-    loop, dicuts.separate) once the LP after the first round of cuts has the same bound
-    as the one before them. The cuts of that round stay when tight at the last LP."""
-
-    #: relative bound move below which a round counts as flat
-    FLAT = 1e-7
-
-    def __init__(self, relaxation, sense: str):
-        self.relaxation, self.sense = relaxation, sense
-        self.bounds: list[float] = []
-        self.stopped = False
-
-    def solve(self, time_limit=None):
-        if len(self.bounds) >= 2 and abs(self.bounds[1] - self.bounds[0]) <= self.FLAT * max(1.0, abs(self.bounds[0])):
-            self.stopped = True
-            return None
-        solved = self.relaxation.solve(time_limit)
-        if solved is not None:
-            self.bounds.append(solved[1])
-        return solved
-
-    @property
-    def safe_bound(self):
-        return self.relaxation.safe_bound
-
-    @property
-    def infeasible(self) -> bool:
-        return self.relaxation.infeasible
-
-    def add_rows(self, *args) -> None:
-        self.relaxation.add_rows(*args)
 
 
 def _support_start(form, backend, x_lp, remaining, seed, stats) -> SolveResult | None:
