@@ -1,5 +1,5 @@
-"""The heuristic-effort option: handed to HiGHS as it is, chosen by the model's measured
-size and objective in exact solves (allocator/solve/monolithic.py)."""
+"""The heuristic-effort option of SolveOptions: handed to HiGHS as it is (no solve mode sets it
+by default: raising it made the province preset worse, benchmarks/results/README.md)."""
 from __future__ import annotations
 
 import math
@@ -9,8 +9,6 @@ import numpy as np
 from allocator.backends import get_backend
 from allocator.backends.base import SolveOptions
 from allocator.backends.linear import LinearModel
-from allocator.schema import Objective
-from allocator.solve.monolithic import LARGE_COVERAGE_EFFORT, LARGE_COVERAGE_INTEGERS, heuristic_effort
 
 
 def _knapsack():
@@ -42,17 +40,3 @@ def test_heuristic_effort_reaches_highs_and_keeps_the_optimum():
     for effort in (None, 0.3, 1.0):
         r = backend.solve(_knapsack(), SolveOptions(heuristic_effort=effort))
         assert r.status.value == "optimal" and math.isclose(r.objective, expected)
-
-
-def _model(integers):
-    m = LinearModel(sense="max")
-    m.add_vars([f"x{i}" for i in range(integers)])
-    return m
-
-
-def test_effort_is_raised_only_for_large_budgeted_coverage_models():
-    large, small = _model(LARGE_COVERAGE_INTEGERS), _model(LARGE_COVERAGE_INTEGERS - 1)
-    assert heuristic_effort(Objective.MAX_COVERAGE, 1e6, large) == LARGE_COVERAGE_EFFORT
-    assert heuristic_effort(Objective.MAX_COVERAGE, 1e6, small) is None
-    assert heuristic_effort(Objective.MAX_COVERAGE, None, large) is None
-    assert heuristic_effort(Objective.MIN_COST, 1e6, large) is None

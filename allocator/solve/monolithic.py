@@ -78,8 +78,7 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
             start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
-        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed,  # after the warm start
-                               heuristic_effort=heuristic_effort(first, budget, form.model))
+        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
         result = solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
             result = root.combine(form.model, result)
@@ -172,21 +171,6 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
 
 
 # ----------------------------------------------------------------------------- helpers
-#: HiGHS's mip_heuristic_effort for large budgeted max-coverage models (its default is 0.05)
-LARGE_COVERAGE_EFFORT = 0.3
-#: integer columns from which a budgeted max-coverage model counts as large
-LARGE_COVERAGE_INTEGERS = 20_000
-
-
-def heuristic_effort(kind: Objective, budget, model) -> float | None:
-    """More search for plans on large budgeted max-coverage models: their LP bound sits
-    close to the optimum (the budget knapsack is what is fractional) and the solve's time
-    goes into finding plans near it (measured in benchmarks/results/README.md, issue 11)."""
-    if kind is Objective.MAX_COVERAGE and budget is not None and sum(model.integer) >= LARGE_COVERAGE_INTEGERS:
-        return LARGE_COVERAGE_EFFORT
-    return None
-
-
 def objective_function(model):
     """The model's current objective as a function of the column values (a copy: later
     objective changes do not touch it)."""
