@@ -44,6 +44,9 @@ class SolveOptions:
     gap: relative gap at which the solver may stop (0 = prove optimality).
     threads: solver threads (None = solver default).
     seed: random seed handed to the solver (determinism).
+    heuristic_effort: share of a MIP search given to primal heuristics, for the
+    backends that take it (HiGHS ``mip_heuristic_effort``; None = the solver's
+    default, others ignore it).
     progress: called now and then during a MIP solve with a dict of ``seconds``,
     ``objective`` (incumbent, None before one), ``bound`` and ``gap`` (None when not
     known), by the backends that can report it (HiGHS); the caller throttles.
@@ -54,6 +57,7 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    heuristic_effort: float | None = None
     progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
 
 

@@ -141,6 +141,8 @@ class HighsBackend(GuardedBackend):
             # every better solution is better by a whole step: closer than that is a proof
             h.setOptionValue("mip_abs_gap", (1.0 - 2 * LATTICE_SLACK) * step)
         h.setOptionValue("random_seed", int(options.seed) % 2147483647)
+        if options.heuristic_effort is not None and not relax:
+            h.setOptionValue("mip_heuristic_effort", float(options.heuristic_effort))
         lp = highspy.HighsLp()
         lp.num_col_ = model.num_vars
         lp.num_row_ = len(row_lo)
