@@ -13,7 +13,7 @@ import numpy as np
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
 from ..schema import NO_TECHNOLOGY, Technology
-from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective
+from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective, reductions
 from . import floors as floors_family
 from ..backends.linear import LinearModel
 from .variables import Columns
@@ -101,18 +101,26 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
     t0 = time.perf_counter()
     if network is None:
         network = default_network(instance)
-    reduction = None
+    reduction, classic = None, None
     if bound_reductions and mode == "exact":
-        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget)
+        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                         share=np.inf)
         if terms is not None:
-            reduction = dualascent.reduce_network(network, terms)
-            network = reduction.network
+            few = len(terms.terminals) <= dualascent.TERMINAL_SHARE * len(network.nodes)
+            network, classic = reductions.reduce_network(network, terms, terminal_nodes(instance))
+            if few:  # dual ascent pays where terminals are few (dualascent.TERMINAL_SHARE)
+                terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                                 share=np.inf)
+                reduction = dualascent.reduce_network(network, terms)
+                network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
     block = add_allocation(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
                            mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
     plan = None
+    if classic is not None:
+        block.fiber_stats["reductions"] = classic
     if reduction is not None:
         block.fiber_stats["dual_ascent"] = reduction.stats
         plan = dualascent.plan_decision(instance, reduction)
