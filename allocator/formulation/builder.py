@@ -108,10 +108,12 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
         if terms is not None:
             few = len(terms.terminals) <= dualascent.TERMINAL_SHARE * len(network.nodes)
             network, classic = reductions.reduce_network(network, terms, terminal_nodes(instance))
-            if few:  # dual ascent pays where terminals are few (dualascent.TERMINAL_SHARE)
+            if few or (dualascent.ALL_REQUIRED and np.isinf(terms.prize).all()):
+                # dual ascent pays where terminals are few (dualascent.TERMINAL_SHARE) and, for its bound,
+                # where every terminal must be joined (SteinLib D: its bound is often the optimum)
                 terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
                                                  share=np.inf)
-                reduction = dualascent.reduce_network(network, terms)
+                reduction = dualascent.reduce_network(network, terms, rounds=4 if few else 1)
                 network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
