@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra, minimum_spanning_tree
 
 from ..schema import ALL_POOR, CELL, FIBER, SAT, Objective
 
@@ -335,6 +335,70 @@ def _tree_cost_peeled(n, edge_u, edge_v, edge_c, tree, root, required):
     return float(edge_c[kept].sum()), kept.tolist()
 
 
+def _key_path_exchange(n, edge_u, edge_v, edge_c, mat, edge_of, tree, root, required, t_end) -> list[int]:
+    """Key-path exchange (Duin and Voss 1997; Uchoa and Werneck 2010) on a tree joining
+    every ``required`` node: a key path (a path of the tree whose inner nodes are
+    neither required nor branch points) is replaced by the shortest path between the
+    two parts of the tree it leaves, when that is cheaper. Returns the tree's edges."""
+    tree = list(tree)
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        t = np.asarray(tree, dtype=np.int64)
+        tu, tv = edge_u[t], edge_v[t]
+        deg = np.bincount(tu, minlength=n) + np.bincount(tv, minlength=n)
+        key = required | (deg >= 3)
+        key[root] = True
+        adj: dict[int, list[tuple[int, int]]] = {}
+        for e, a, b in zip(t.tolist(), tu.tolist(), tv.tolist()):
+            adj.setdefault(a, []).append((b, e))
+            adj.setdefault(b, []).append((a, e))
+        paths, seen = [], set()
+        for k in np.flatnonzero(key & (deg > 0)).tolist():
+            for nxt, e in adj.get(k, ()):
+                if e in seen:
+                    continue
+                edges, inner, u = [e], [], nxt
+                while not key[u]:
+                    inner.append(u)
+                    e2 = next(f for w, f in adj[u] if f != edges[-1])
+                    edges.append(e2)
+                    u = next(w for w, f in adj[u] if f == e2)
+                seen.update(edges)
+                paths.append((float(edge_c[edges].sum()), edges, k, u))
+        paths.sort(key=lambda p: -p[0])  # the costliest paths first: the most to gain
+        for cost, edges, a_end, b_end in paths:
+            if time.perf_counter() >= t_end:
+                break
+            rest = np.setdiff1d(t, edges)
+            nodes_in = np.zeros(n, dtype=bool)
+            nodes_in[edge_u[rest]] = nodes_in[edge_v[rest]] = True
+            nodes_in[[root, a_end, b_end]] = True
+            # the two parts: components of the remaining tree
+            sub = sp.csr_matrix((np.ones(len(rest)), (edge_u[rest], edge_v[rest])), shape=(n, n))
+            _, label = connected_components(sub, directed=False)
+            part_a = np.flatnonzero(nodes_in & (label == label[a_end]))
+            part_b = nodes_in & (label == label[b_end])
+            if label[a_end] == label[b_end] or len(part_a) == 0:
+                continue
+            dist, pred, _ = dijkstra(mat, directed=False, indices=part_a, return_predecessors=True, min_only=True,
+                                     limit=cost)
+            cand = np.flatnonzero(part_b & np.isfinite(dist))
+            if len(cand) == 0:
+                continue
+            target = int(cand[np.argmin(dist[cand])])
+            if dist[target] >= cost - 1e-9 * max(1.0, cost):
+                continue
+            new, u = [], target
+            while pred[u] >= 0:
+                new.append(edge_of(int(pred[u]), u))
+                u = int(pred[u])
+            tree = sorted(set(rest.tolist()) | set(new))
+            improved = True
+            break
+    return tree
+
+
 def improve_plan(n, edge_u, edge_v, edge_c, root, prize_of: dict, nodes, *,
                  seconds: float = LOCAL_SEARCH_SECONDS) -> tuple[float, list[int]]:
     """Local search on a plan's node set ``nodes`` (Rehfeldt and Koch 2019; Uchoa and
@@ -381,8 +445,18 @@ def improve_plan(n, edge_u, edge_v, edge_c, root, prize_of: dict, nodes, *,
     best = evaluate(mask)
     mask = node_set(best[1])
     improved = True
+    mat = _symmetric(n, edge_u, edge_v, w) if all_required else None
+
+    def edge_of(a: int, b: int) -> int:
+        return int(order[np.searchsorted(sorted_keys, min(a, b) * n + max(a, b))])
+
     while improved and time.perf_counter() < t_end:
         improved = False
+        if all_required and best[1]:
+            tree = _key_path_exchange(n, edge_u, edge_v, edge_c, mat, edge_of, best[1], root, required, t_end)
+            got = evaluate(node_set(tree))
+            if got[0] < best[0] - 1e-9 * max(1.0, abs(best[0])):
+                best, mask = got, node_set(got[1])
         border = np.unique(np.concatenate([edge_v[mask[edge_u] & ~mask[edge_v]], edge_u[mask[edge_v] & ~mask[edge_u]]]))
         inner = np.flatnonzero(mask)
         for v, add in [(int(v), True) for v in border] + [(int(v), False) for v in inner if v != root]:
