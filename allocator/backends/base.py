@@ -53,6 +53,8 @@ class SolveOptions:
     stop_at: a valid bound known from elsewhere (dual ascent, the root phase's cut LP):
     a MIP may stop once its incumbent reaches it (within STOP_AT_RTOL), since no plan
     is better; backends that cannot stop early ignore it.
+    heuristic_effort: share of a MIP's effort its primal heuristics may take (HiGHS's
+    ``mip_heuristic_effort``; None: the solver's default); others ignore it.
     """
 
     time_limit: float | None = None
@@ -62,6 +64,7 @@ class SolveOptions:
     verbose: bool = False
     progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
     stop_at: float | None = None
+    heuristic_effort: float | None = None
 
 
 @dataclass

@@ -136,6 +136,8 @@ class HighsBackend(GuardedBackend):
             h.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("mip_rel_gap", float(options.gap))  # HiGHS default is 1e-4, ours 0
+        if options.heuristic_effort is not None and not relax:
+            h.setOptionValue("mip_heuristic_effort", float(options.heuristic_effort))
         step = None if relax else model.objective_step()
         if step is not None:
             # every better solution is better by a whole step: closer than that is a proof

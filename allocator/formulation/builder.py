@@ -130,6 +130,12 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
     return Formulation(model, block.columns, network, elig, block.floors, stats, heuristic_plan=plan)
 
 
+def mip_heuristic_effort(form: Formulation) -> float | None:
+    """The primal-heuristic effort for the MIP of ``form``: more where dual ascent ran
+    (dualascent.MIP_HEURISTIC_EFFORT), the solver's default elsewhere."""
+    return dualascent.MIP_HEURISTIC_EFFORT if "dual_ascent" in form.stats["fiber"] else None
+
+
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
     """Column values -> Decision; a 4G village is served by the first opened site (by id) covering it."""
     cols, net = form.columns, form.network
