@@ -12,8 +12,8 @@ import numpy as np
 
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
-from ..schema import NO_TECHNOLOGY
-from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective
+from ..schema import NO_TECHNOLOGY, Technology
+from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective, reductions
 from . import floors as floors_family
 from ..backends.linear import LinearModel
 from .variables import Columns
@@ -101,23 +101,39 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
     t0 = time.perf_counter()
     if network is None:
         network = default_network(instance)
-    reduction = None
+    reduction, classic = None, None
     if bound_reductions and mode == "exact":
-        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget)
+        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                         share=np.inf)
         if terms is not None:
-            reduction = dualascent.reduce_network(network, terms)
-            network = reduction.network
+            few = len(terms.terminals) <= dualascent.TERMINAL_SHARE * len(network.nodes)
+            network, classic = reductions.reduce_network(network, terms, terminal_nodes(instance))
+            if few or (dualascent.ALL_REQUIRED and np.isinf(terms.prize).all()):
+                # dual ascent pays where terminals are few (dualascent.TERMINAL_SHARE) and, for its bound,
+                # where every terminal must be joined (SteinLib D: its bound is often the optimum)
+                terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                                 share=np.inf)
+                reduction = dualascent.reduce_network(network, terms, rounds=4 if few else 1)
+                network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
     block = add_allocation(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
                            mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
     plan = None
+    if classic is not None:
+        block.fiber_stats["reductions"] = classic
     if reduction is not None:
         block.fiber_stats["dual_ascent"] = reduction.stats
         plan = dualascent.plan_decision(instance, reduction)
     stats = {"fiber": block.fiber_stats, "build_seconds": time.perf_counter() - t0, **model.stats()}
     return Formulation(model, block.columns, network, elig, block.floors, stats, heuristic_plan=plan)
+
+
+def mip_heuristic_effort(form: Formulation) -> float | None:
+    """The primal-heuristic effort for the MIP of ``form``: more where dual ascent ran
+    (dualascent.MIP_HEURISTIC_EFFORT), the solver's default elsewhere."""
+    return dualascent.MIP_HEURISTIC_EFFORT if "dual_ascent" in form.stats["fiber"] else None
 
 
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:

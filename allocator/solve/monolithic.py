@@ -78,7 +78,10 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
             start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
-        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
+        # after the warm start; a proven bound (root phase, dual ascent) lets the MIP stop at a plan reaching it
+        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed,
+                               stop_at=root.bound if root is not None else None,
+                               heuristic_effort=builder.mip_heuristic_effort(form))
         result = solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
             result = root.combine(form.model, result)
