@@ -35,3 +35,10 @@ def labels_zh(instance) -> dict[str, str]:
     """Technology (and 'existing', 'none') -> Chinese label (the English one when the model gives none)."""
     reg = instance.costs.technologies
     return {**{t: reg[t].label_zh or reg[t].label for t in reg.access}, **STATE_LABELS_ZH}
+
+
+def technology_words(instance) -> dict[str, dict[str, str]]:
+    """Technology -> its name in running text (no "(new)"), in English and Chinese: the cost model's
+    labels (the china-2018 layout's from :data:`allocator.technologies.LEGACY_LABELS`)."""
+    en, zh = labels(instance, suffix=""), labels_zh(instance)
+    return {t: {"en": en[t], "zh": zh[t]} for t in technologies(instance)}

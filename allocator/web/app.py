@@ -439,7 +439,9 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         path = job_file(jid, "report", "report.xlsx", kind="run")
         if lang == "zh":
             from .workbook import chinese_workbook
-            path = chinese_workbook(path, store.cache_dir / f"report-{jid}-zh.xlsx")
+            choices = json.loads(baselines.files(entry(row["instance_id"]))["choices"].read_text(encoding="utf-8"))
+            words = {t: w["zh"] for t, w in choices.get("technology_labels", {}).items()}
+            path = chinese_workbook(path, store.cache_dir / f"report-{jid}-zh.xlsx", words)
         elif lang != "en":
             raise HTTPException(422, "lang must be en or zh")
         return FileResponse(path, filename=f"{row['name']}{'-zh' if lang == 'zh' else ''}.xlsx",
