@@ -134,7 +134,7 @@ def test_report_lang_zh_writes_the_workbook_in_chinese(tmp_path):
     assert main(["report", str(inst), str(tmp_path / "plan"), "-o", str(tmp_path / "en"), "-q"]) == 0
     zh = load_workbook(tmp_path / "zh" / "report.xlsx")
     en = load_workbook(tmp_path / "en" / "report.xlsx")
-    assert zh.sheetnames[:4] == ["概要", "分省排名", "底线", "技术"] and len(zh.sheetnames) == len(en.sheetnames)
+    assert zh.sheetnames[:4] == ["概要", "分省排名", "底线", "技术"] and "基站" in zh.sheetnames and len(zh.sheetnames) == len(en.sheetnames)
     assert "Summary" in en.sheetnames and "Technology" in en.sheetnames
     assert zh["概要"]["A1"].value == "方案概要"
     tech = zh["技术"]

@@ -16,7 +16,7 @@ import re
 SHEETS = {
     "Summary": "概要", "Ranking": "分省排名", "Ranking by prefecture": "分市排名", "Floors": "底线",
     "Technology": "技术", "Provinces": "分省", "Groups": "政策组", "Counties": "分县",
-    "Ledger by county": "分县台账", "Ledger": "台账", "Sites": "4G基站", "Trenches": "光纤沟槽",
+    "Ledger by county": "分县台账", "Ledger": "台账", "Sites": "基站", "Trenches": "光纤沟槽",
 }
 
 # titles and notes, as templates: {unit} is the part that varies (the money unit, "CNY (tco)"; a name)
@@ -46,6 +46,7 @@ TEXTS = [
       "Trench sharing between ledger villages is not counted."),
      "在本方案建设基础上各方案的单独费用（{unit}）；空白：不可行或不允许。台账村之间共用沟槽未计入。"),
     ("4G sites opened", "开通的 4G 基站"),
+    ("Sites opened", "开通的基站"),
     (("Prefecture ranking of registered poor villages with broadband (the plan 十七 table one level down)"),
      "建档立卡贫困村通宽带分市排名（规划第十七节的表，下探一级）"),
     ("The instance covers one province: its prefectures ranked the same way as the programme ranks provinces.",
