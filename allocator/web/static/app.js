@@ -70,20 +70,24 @@ function jobName(j) { return j.name === "base" && !j.scenario_id ? t("base_run")
 // a scenario's changes in one line, in the page's language (the engine's describe() is English)
 function changesHtml(form, labels = {}) {
   if (!form) return "";
-  const g = k => esc(label(labels[k] || k)), param = k => CAT.ui["scale_" + k] ? t("scale_" + k) : `<code>${esc(k)}</code>`;
+  const g = k => esc(label(labels[k] || k)), param = k => `<code>${esc(k)}</code>`;
   const out = [];
   if (form.budget != null) out.push(`${t("budget")} ${money(form.budget)}`);
   if (form.objective) out.push(`${t("objective")} ${esc(tr("obj." + form.objective))}`);
   Object.keys(form.floors || {}).sort().forEach(k => out.push(`${t("floor")} ${g(k)} ${pct(form.floors[k])}`));
   Object.keys(form.weights || {}).sort().forEach(k => out.push(`${t("weight")} ${g(k)} ${num(form.weights[k], 2)}`));
-  Object.keys(form.cost_scale || {}).sort().forEach(k => out.push(`${t("cost_factor")} ${param(k)} × ${num(form.cost_scale[k], 3)}`));
+  // a technology's factor (every key of its row, one value) by the technology's name; other keys as written
+  const scale = {...(form.cost_scale || {})};
+  SCALE_ROWS.forEach(r => { const v = scale[r.keys[0]];
+    if (v != null && r.keys.every(k => scale[k] === v)) { out.push(`${t("cost_factor")} ${esc(techName(r.technology))} × ${num(v, 3)}`); r.keys.forEach(k => delete scale[k]); } });
+  Object.keys(scale).sort().forEach(k => out.push(`${t("cost_factor")} ${param(k)} × ${num(scale[k], 3)}`));
   Object.keys(form.cost_set || {}).sort().forEach(k => out.push(`${t("cost_value")} ${param(k)} = ${num(form.cost_set[k], 2)}`));
   (form.rules || []).forEach(r => out.push(`${t(r.action)} ${esc(techName(r.technology))}: ${t(r.scope)} ${esc(r.value)}`));
   return out.length ? out.join(LANG === "zh" ? "；" : "; ") : t("no_change");
 }
 // a technology's name: the cost model's label (choices.technology_labels, gathered as instances' choices
 // load), else the catalogue's word (fiber, 4G, satellite), else the name itself
-const TECH = {};
+const TECH = {}, SCALE_ROWS = [];
 function techName(k) { const e = TECH[k]; return e ? (e[LANG] ?? e.en) : tr(k); }
 function tr(word) { return TECH[word] ? techName(word) : CAT.ui[word] ? t(word) : word; }
 
@@ -130,7 +134,10 @@ async function choicesOf(iid) {
   if (!cache.choices[iid]) {
     cache.choices[iid] = await api(`/api/instances/${iid}/choices`);
     Object.assign(TECH, cache.choices[iid].technology_labels || {});
-    (cache.choices[iid].cost_scales || []).forEach(r => { if (!TECH[r.technology]) TECH[r.technology] = r.label; });
+    (cache.choices[iid].cost_scales || []).forEach(r => {
+      if (!TECH[r.technology]) TECH[r.technology] = r.label;
+      if (!SCALE_ROWS.some(x => x.keys.join(" ") === r.keys.join(" "))) SCALE_ROWS.push(r);
+    });
   }
   return cache.choices[iid];
 }
@@ -185,7 +192,8 @@ function groupRows(groups, shareKey) {
 
 async function pageInstance(iid) {
   main().innerHTML = `<p class="muted">${t("wait")}</p>`;
-  const pg = await api(`/api/instances/${iid}/page`);  // one request: baseline, scenarios and runs
+  // one request: baseline, scenarios and runs (and the pick lists: technology names for the scenarios' changes)
+  const [pg] = await Promise.all([api(`/api/instances/${iid}/page`), choicesOf(iid)]);
   const b = pg.baseline, scen = pg.scenarios, jobs = pg.jobs, name = pg.name;
   crumbs([[t("instances"), "#/"], [name]]);
   const c = b.counts, inst = b.instance;
@@ -289,7 +297,7 @@ async function pageScenario(iid, sid) {
   const unit = LANG === "zh" ? (baseBudget >= 1e8 ? "yi" : "wan") : "yuan";
   // one factor per technology of the cost model, on its money keys (choices.cost_scales)
   const scales = ch.cost_scales || [];
-  const scaleRow = r => `<label class="field"><span>${esc(techName(r.technology))}</span><input type="number" step="0.05" min="0" data-scale-keys="${esc(r.keys.join(" "))}" data-tech="${esc(r.technology)}" value="${form.cost_scale[r.keys[0]] ?? ""}" placeholder="1.0"></label>`;
+  const scaleRow = r => `<label class="field"><span>${esc(techName(r.technology))}</span><input type="number" step="0.05" min="0" ${r.keys.length === 1 ? `data-scale="${esc(r.keys[0])}"` : `data-scale-keys="${esc(r.keys.join(" "))}"`} data-tech="${esc(r.technology)}" value="${form.cost_scale[r.keys[0]] ?? ""}" placeholder="1.0"></label>`;
   const rowKeys = new Set(scales.flatMap(r => r.keys));
   const params = Object.keys(ch.cost_parameters).filter(k => !rowKeys.has(k));
   main().innerHTML = `<h1>${sid ? esc(form.name) : t("new_scenario")}</h1>
