@@ -148,3 +148,19 @@ def test_report_lang_zh_writes_the_workbook_in_chinese(tmp_path):
     numbers = lambda book: [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row  # noqa: E731
                             if isinstance(c.value, (int, float))]
     assert numbers(zh) == numbers(en)
+
+
+def test_a_model_without_labels_falls_back_to_the_2018_words_then_the_english(tmp_path):
+    """The made-up test model: tvws has both labels, satellite none (the 2018 word: 卫星), orbit-x an
+    English label only (shown as such on the Chinese page rather than nothing)."""
+    from allocator.web.instances import choices
+    from tests.test_technologies import write_made_up_instance
+
+    ch = choices(load_instance(write_made_up_instance(tmp_path / "made-up", 100.0)))
+    assert ch["technologies"] == ["tvws", "satellite", "orbit-x"]
+    assert ch["technology_labels"] == {"tvws": {"en": "TV white space", "zh": "电视空白频段"},
+                                       "satellite": {"en": "satellite", "zh": "卫星"},
+                                       "orbit-x": {"en": "Orbit-X", "zh": "Orbit-X"}}
+    scales = {r["technology"]: r for r in ch["cost_scales"]}
+    assert scales["microwave"]["label"] == {"en": "microwave", "zh": "微波"}
+    assert scales["tvws"]["keys"] == ["technologies.tvws.site_capex", "technologies.tvws.site_opex_year"]

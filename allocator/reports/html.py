@@ -50,11 +50,9 @@ TECH_WORDS = {"en": {"fiber": "fiber", "4g": "4g", "satellite": "satellite"},
 
 
 def tech_word(instance, tech: str, lang: str) -> str:
-    """A technology's name on a chart: the three of 2018 as before, any other by the cost model's label."""
-    if tech in TECH_WORDS[lang]:
-        return TECH_WORDS[lang][tech]
+    """A technology's name on a chart: the cost model's label, else the word of the three of 2018."""
     label = palette.labels_zh(instance) if lang == "zh" else palette.labels(instance, suffix="")
-    return label.get(tech, tech)
+    return label.get(tech) or TECH_WORDS[lang].get(tech, tech)
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",Arial,sans-serif;margin:24px auto;

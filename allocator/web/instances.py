@@ -195,7 +195,7 @@ def cost_scales(instance) -> list[dict]:
     (``technologies.5g-fwa.site_capex`` ...), not its quality, bandwidth or reach; the china-2018
     layout: its section (``fiber``, ``cellular``, ``satellite``), as the page always did."""
     from ..analysis.scenario import cost_parameters
-    from ..technologies import COST_KEYS
+    from ..technologies import COST_KEYS, LEGACY_LABELS
 
     keys = cost_parameters(instance.costs)
     reg = instance.costs.technologies
@@ -210,7 +210,8 @@ def cost_scales(instance) -> list[dict]:
                             for p in keys)]
         if scale:
             rows.append({"technology": tech.name, "kind": tech.kind, "keys": scale,
-                         "label": {"en": tech.label, "zh": tech.label_zh or tech.label}})
+                         "label": {"en": tech.label_en or LEGACY_LABELS.get(tech.name, (tech.name,))[0],
+                                   "zh": tech.label_zh or LEGACY_LABELS.get(tech.name, (None, tech.label))[1]}})
     return rows
 
 
