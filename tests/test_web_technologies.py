@@ -110,6 +110,7 @@ def test_a_scenario_on_declared_technologies_runs_and_verifies(served):
     zh = load_workbook(io.BytesIO(c.get(f"/api/jobs/{job['id']}/excel?lang=zh").content))
     cells = {str(cell.value) for ws in zh.worksheets for row in ws.iter_rows() for cell in row if cell.value}
     assert "低轨卫星" in cells and "5G固定无线接入" in cells and "leo" not in cells and "5g-fwa" not in cells
+    assert "最大覆盖" in "".join(str(v) for row in zh["概要"].iter_rows(values_only=True) for v in row if v)
     report = c.get(f"/api/jobs/{job['id']}/report?lang=zh").text
     assert "低轨卫星" in report and "5G固定无线接入" in report
 
@@ -137,6 +138,9 @@ def test_report_lang_zh_writes_the_workbook_in_chinese(tmp_path):
     assert zh.sheetnames[:4] == ["概要", "分省排名", "底线", "技术"] and "基站" in zh.sheetnames and len(zh.sheetnames) == len(en.sheetnames)
     assert "Summary" in en.sheetnames and "Technology" in en.sheetnames
     assert zh["概要"]["A1"].value == "方案概要"
+    summary = dict(row for row in zh["概要"].iter_rows(min_row=4, values_only=True) if row[0])
+    assert summary["目标"].startswith("最大覆盖：") and "万元" in summary["总费用"]  # from the plan, not word by word
+    assert summary["已独立校验"] == "是"
     tech = zh["技术"]
     assert tech["A1"].value.startswith("各技术覆盖的行政村、人口与费用")
     header = [c.value for c in tech[4]]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..io.atomic import MARKER, atomic_output_dir
 from ..importers.gisdeps import gis_available
-from .chinese import OBJECTIVES, STATUSES, technology_zh
+from .chinese import OBJECTIVES, STATUSES, summary_zh, technology_zh
 from .excel import write_workbook
 from .workbook_zh import translate_workbook
 from .export import export_plan
@@ -49,7 +49,8 @@ def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: s
             subtitle = f"{STATUSES.get(status, status)}方案，{OBJECTIVES.get(kind, kind)}"
         write_workbook(tables, tmp / "report.xlsx", title=title, subtitle=subtitle)
         if lang == "zh":
-            translate_workbook(tmp / "report.xlsx", tmp / "report.xlsx", technology_zh(instance))
+            translate_workbook(tmp / "report.xlsx", tmp / "report.xlsx", technology_zh(instance),
+                               summary=summary_zh(instance, plan))
         write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title, lang=lang)
         write_map(instance, plan, tmp / "map.html", layers=layers, title=title.replace("report", "map").replace("报告", "地图"),
                   lang=lang)

@@ -26,8 +26,10 @@ def header_row(ws) -> int | None:
     return None
 
 
-def translate_workbook(source: Path, target: Path, tech_words: dict | None = None) -> Path:
-    """Write ``source`` to ``target`` (may be the same file; replaced whole) in Chinese."""
+def translate_workbook(source: Path, target: Path, tech_words: dict | None = None, summary=None) -> Path:
+    """Write ``source`` to ``target`` (may be the same file; replaced whole) in Chinese; ``summary``
+    (:func:`allocator.reports.chinese.summary_zh`, when the plan is at hand): the summary sheet's rows
+    written from it, amounts in 万元/亿元 and every value in Chinese, instead of word by word."""
     from openpyxl import load_workbook
 
     wb = load_workbook(source)
@@ -41,12 +43,15 @@ def translate_workbook(source: Path, target: Path, tech_words: dict | None = Non
         if header is not None:
             for c in ws[header]:
                 c.value = header_zh(c.value, tech_words)
-            for row in ws.iter_rows(min_row=header + 1):
-                for c in row:
-                    if key == "Summary":  # item names and word values
-                        c.value = value_zh(word_zh(c.value), tech_words)
-                    else:
-                        c.value = value_zh(c.value, tech_words)
+            if key == "Summary" and summary is not None:
+                write_rows(ws, header, summary.frame)
+            else:
+                for row in ws.iter_rows(min_row=header + 1):
+                    for c in row:
+                        if key == "Summary":  # item names and word values
+                            c.value = value_zh(word_zh(c.value), tech_words)
+                        else:
+                            c.value = value_zh(c.value, tech_words)
         if key in SHEETS:
             ws.title = SHEETS[key]
         ws.oddHeader.center.text = title_zh(ws.oddHeader.center.text or "")
@@ -55,3 +60,13 @@ def translate_workbook(source: Path, target: Path, tech_words: dict | None = Non
     wb.save(tmp)
     os.replace(tmp, target)
     return target
+
+
+def write_rows(ws, header: int, frame) -> None:
+    """``frame``'s rows in place of the rows below ``header`` (the cells keep their style)."""
+    for row in ws.iter_rows(min_row=header + 1):
+        for c in row:
+            c.value = None
+    for i, values in enumerate(frame.itertuples(index=False), start=header + 1):
+        for j, value in enumerate(values, start=1):
+            ws.cell(row=i, column=j, value=value)
