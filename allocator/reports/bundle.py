@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io.atomic import MARKER, atomic_output_dir
 from ..importers.gisdeps import gis_available
+from ..io.atomic import MARKER, atomic_output_dir
 from .chinese import OBJECTIVES, STATUSES, summary_zh, technology_zh
 from .excel import write_workbook
-from .workbook_zh import translate_workbook
 from .export import export_plan
-from .geo import build_layers, write_geojson, write_geopackage, geopackage_available
+from .geo import build_layers, geopackage_available, write_geojson, write_geopackage
 from .html import PAGE_WORDS, write_html_report
 from .map import write_map
 from .tables import report_tables
+from .workbook_zh import translate_workbook
 
 
 @dataclass

@@ -7,8 +7,8 @@ made once per run and kept in the server's cache folder, one request at a time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..reports.chinese import summary_zh, technology_zh
 from ..reports.workbook_zh import translate_workbook
