@@ -57,7 +57,7 @@ from allocator.backends.base import Status, relative_gap, status_from_numbers
 from allocator.decision import Decision
 from allocator.errors import OptionsError
 from allocator.objective_coefficients import quality, quality_factors, weight_series
-from allocator.schema import ALL_POOR, CELL, FIBER, NO_TECHNOLOGY, SAT, Objective, Technology
+from allocator.schema import ALL_POOR, CELL, FIBER, NO_TECHNOLOGY, SAT, Objective
 
 TREES = ("spt", "mst")
 _SUPER = "__fixed_tree_source__"
@@ -184,18 +184,24 @@ class _FixedTreeModel:
         cv = villages.loc[self.cand]
         n = len(self.cand)
         techs = cv["technologies"].map(lambda ts: {getattr(t, "value", t) for t in ts})
-        allowed = {t: np.array(techs.map(lambda s, t=t: t in s), dtype=bool) for t in (FIBER, CELL, SAT)}
+        declared = set(inst.costs.technologies.access)
+        # the 2018 tool's three technologies, when the cost model declares them; any other is not offered
+        allowed = {t: np.array(techs.map(lambda s, t=t: t in s), dtype=bool) & (t in declared)
+                   for t in (FIBER, CELL, SAT)}
         forced = np.full(n, "", dtype=object)
         for rule in pol.rules:
-            mask, t = _rule_scope(cv, rule), Technology(rule.technology).value
+            mask, t = _rule_scope(cv, rule), str(getattr(rule.technology, "value", rule.technology))
             if rule.action == "forbid":
-                allowed[t] &= ~mask
+                if t in allowed:
+                    allowed[t] &= ~mask
             else:
-                forced[mask] = t
+                forced[mask] = t  # forced to a technology not modelled: required with no option left
         nodes = cv["node"].fillna("").astype(str).to_numpy()
         allowed[FIBER] &= np.array([bool(x) and x in dist for x in nodes])
         # sites usable as the engine's model allows: microwave, or fiber at a reachable node
         sites = inst.sites
+        if "technology" in sites:  # only the 4G sites: a site serves villages with its own technology
+            sites = sites[(sites["technology"].astype(str) == CELL).to_numpy(bool)]
         self.site_ids = list(sites.index)
         s_node = sites["node"].fillna("").astype(str)
         self.site_fiber_ok = {s: str(sites.at[s, "backhaul"]) in ("any", "fiber") and bool(s_node[s])
@@ -228,7 +234,8 @@ class _FixedTreeModel:
         drop = inst.cost(cv["fiber_capex"].to_numpy(float), cv["fiber_opex"].to_numpy(float))
         path = np.array([dist.get(x, math.inf) if x else math.inf for x in nodes])
         self.cost = {FIBER: np.where(allowed[FIBER], drop + np.where(np.isfinite(path), path, 0.0), 0.0),
-                     SAT: inst.cost(cv["satellite_capex"].to_numpy(float), cv["satellite_opex"].to_numpy(float)),
+                     SAT: (inst.cost(cv["satellite_capex"].to_numpy(float), cv["satellite_opex"].to_numpy(float))
+                           if SAT in declared else np.zeros(n)),
                      CELL: np.zeros(n)}
         self.site_cost_fiber = {s: float(inst.cost(sites.at[s, "capex"], sites.at[s, "opex"])) + dist.get(s_node[s], 0.0)
                                 for s in self.site_ids if self.site_fiber_ok[s]}
@@ -239,7 +246,7 @@ class _FixedTreeModel:
         # differs in how it routes fiber, never in what a covered village is worth
         self.weight = weight_series(inst).reindex(self.cand).to_numpy(float)
         factors = quality_factors(inst)
-        self.quality = {t: quality(factors, t) for t in (FIBER, CELL, SAT)}
+        self.quality = {t: quality(factors, t) if t in declared else 0.0 for t in (FIBER, CELL, SAT)}
         self.site_nodes = s_node
 
     def build(self, objective: Objective):
@@ -426,9 +433,26 @@ def fixed_tree(instance, *, tree: str = "spt", objective=None, time_limit: float
                 for var in prob.variables():
                     var.varValue = stage1.get(var.name)
     decision = model.decision(routes) if obj is not None else None
+    reason = fixed_tree_scope(instance)
+    message = f"CBC: {raw or 'no result line'}" + (f"; {reason}" if reason else "")
     return BaselineResult(name="fixed-tree", decision=decision, status=Status(status).value, objective=obj,
                           bound=bound, gap=g, build_seconds=build, solve_seconds=solve_s, solver="cbc",
-                          solver_version=cbc_version(), model_size=size, message=f"CBC: {raw or 'no result line'}")
+                          solver_version=cbc_version(), model_size=size, message=message)
+
+
+#: the technologies the fixed-tree baseline models (those of the 2018 tools it stands for)
+FIXED_TREE_TECHNOLOGIES = (FIBER, CELL, SAT)
+
+
+def fixed_tree_scope(instance) -> str | None:
+    """What the fixed-tree model leaves out of ``instance`` (None: nothing): it knows fiber, 4G and one
+    satellite by name, as the 2018 tools did; a cost model's other technologies (5G FWA, LEO ...) are
+    not offered to any village, so its plan (and an infeasible status) says nothing about them."""
+    others = [t for t in instance.costs.technologies.access if t not in FIXED_TREE_TECHNOLOGIES]
+    if not others:
+        return None
+    return (f"fixed-tree models {', '.join(FIXED_TREE_TECHNOLOGIES)} only; not offered: {', '.join(others)}"
+            " (declared by the cost model)")
 
 
 # --------------------------------------------------------------------------- fixed formulation
@@ -448,6 +472,9 @@ def fixed_formulation_scope(instance) -> str | None:
         return "the instance has a budget"
     if not instance.backbone_nodes:
         return "no backbone node"
+    other = sorted({t for s in techs for t in s} - {FIBER, SAT, CELL})
+    if other:
+        return f"the cost model offers {', '.join(other)}, which the textbook model does not have"
     if len(instance.sites) or techs.map(lambda s: CELL in s).any():
         return "the instance has 4G sites"
     if pol.rules or pol.schools_required or pol.clinics_required:

@@ -439,3 +439,44 @@ def test_fixed_formulation_solves_a_prize_collecting_file_and_skips_what_it_cann
     skipped = fixed_formulation(county, time_limit=5)
     assert skipped.status == "skipped" and skipped.decision is None
     assert "does not apply" in skipped.message
+
+
+def test_baselines_on_declared_technologies_verify_and_say_what_they_leave_out(tmp_path):
+    """A china-2026 instance (5G FWA sites beside the 4G ones, LEO terminals): greedy offers every
+    declared technology; the fixed-tree MIP models fiber, 4G and satellite only, never opens a 5G
+    site for a 4G village, and says in its message which technologies it did not offer. Both plans
+    pass the verifier. The made-up test model (no fiber at all; tvws, orbit-x): the same."""
+    import subprocess
+    import sys
+
+    from allocator.heuristics.greedy import run_greedy
+    from benchmarks.baselines import fixed_formulation, fixed_tree_scope, greedy_baseline
+
+    out = tmp_path / "c26"
+    r = subprocess.run([sys.executable, "-m", "allocator", "generate", "tiny", "--seed", "3", "--cost-model",
+                        "china-2026", "-o", str(out), "-q"], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    inst = load_instance(out)
+    assert fixed_tree_scope(inst) == ("fixed-tree models fiber, 4g, satellite only; not offered: 5g-fwa, leo "
+                                      "(declared by the cost model)")
+    greedy = greedy_baseline(inst)
+    assert greedy.status == "feasible" and verify(inst, greedy.decision).ok
+    tree = fixed_tree(inst, time_limit=60, threads=1)
+    assert tree.decision is not None, tree.message
+    assert "not offered: 5g-fwa, leo" in tree.message
+    report = verify(inst, tree.decision)
+    assert report.ok, report.violations
+    assert set(tree.decision.technology.values()) <= {"fiber", "4g", "satellite", "none"}
+    assert all(inst.sites.at[s, "technology"] == "4g" for s in tree.decision.opened_sites)
+    assert "textbook" in fixed_formulation(inst, time_limit=5).message
+
+    from tests.test_technologies import write_made_up_instance
+    made_up = load_instance(write_made_up_instance(tmp_path / "made-up", 1000.0))
+    assert "not offered: tvws, orbit-x" in fixed_tree_scope(made_up)
+    tree = fixed_tree(made_up, time_limit=60, threads=1)
+    assert tree.status == "optimal" and "not offered: tvws, orbit-x" in tree.message
+    assert set(tree.decision.technology.values()) <= {"satellite", "none"}
+    assert verify(made_up, tree.decision).ok
+    # satellite (40 each, no fees) for all five villages fits the budget of 1000: the whole weight
+    assert set(tree.decision.technology.values()) == {"satellite"}
+    assert verify(made_up, run_greedy(made_up).decision).ok

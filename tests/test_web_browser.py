@@ -322,3 +322,65 @@ def test_every_page_reads_in_chinese(server, browser):
     english = {name: sorted(words - chosen) for name, words in found.items() if words - chosen}
     assert not english, f"English words on Chinese pages: {english}"
     assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def server_2026(tmp_path_factory):
+    """The workspace on a tiny instance of the china-2026 cost model (5G FWA, LEO)."""
+    import subprocess
+    import sys
+    root = tmp_path_factory.mktemp("web-2026")
+    r = subprocess.run([sys.executable, "-m", "allocator", "generate", "tiny", "--cost-model", "china-2026",
+                        "-o", str(root / "tiny-2026"), "-q"], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    app = create_app(discover([root / "tiny-2026"]), root / "data", workers=1, allowed_hosts=("127.0.0.1",))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_the_cost_models_technologies_are_named_on_the_page(server_2026, browser):
+    """The scenario form's pick list and cost factors, and the plan's cards, name the china-2026
+    technologies by the model's labels, in Chinese and in English; a LEO rule picked on the form runs."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server_2026)
+    page.evaluate("localStorage.setItem('allocator-lang', 'zh')")
+    page.goto(server_2026)
+    page.click("a[data-instance]")
+    page.click("#new-scenario")
+    page.wait_for_selector("#scenario-form")
+    page.click("#add-rule")
+    options = page.locator("#rules .rule:last-child .r-tech option").all_inner_texts()
+    assert options == ["光纤", "4G基站", "5G固定无线接入", "高通量卫星", "低轨卫星"]
+    costs = page.inner_text("#scenario-form")
+    assert "5G固定无线接入" in costs and "微波" in costs
+    page.fill("#s-name", "leo-all")
+    page.select_option("#rules .rule:last-child .r-tech", "leo")
+    county = page.evaluate("document.querySelector('#dl-county option').value")
+    page.fill("#rules .rule:last-child .r-value", county)
+    page.fill('[data-tech="5g-fwa"]', "0.5")
+    page.click("#save-run")
+    page.wait_for_url("**/#/j/*")
+    page.wait_for_selector("#plan-summary", timeout=SOLVE_MS)
+    cards = page.inner_text("#plan-summary")
+    assert "低轨卫星" in cards and "5G固定无线接入" in cards
+    assert "低轨卫星" in page.inner_text("#plan-changes") and "5G固定无线接入 × 0.5" in page.inner_text("#plan-changes")
+    page.click("#lang")
+    page.wait_for_selector("h1:has-text('Plan:')")
+    page.wait_for_selector("#plan-summary")
+    cards = page.inner_text("#plan-summary")
+    assert "LEO satellite" in cards and "5G FWA" in cards
+    assert not errors, errors

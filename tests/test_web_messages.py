@@ -158,7 +158,7 @@ def test_every_word_the_page_uses_is_in_the_catalogue():
                | {"force", "forbid"} | {"plan", *JOB_KINDS[1:], PRESET_JOB}
                | {f"obj.{o.value}" for o in Objective} | {f"measure.{m.value}" for m in CostMeasure}
                | {f"reason.{r}" for r in reasons} | {f"preset.{p}" for p in PRESETS}
-               | {f"unit_{u}" for u in ("yuan", "wan", "yi")} | {f"scale_{k}" for k in ("fiber", "cellular", "satellite")})
+               | {f"unit_{u}" for u in ("yuan", "wan", "yi")})
     missing = sorted((literal | dynamic) - set(UI))
     assert not missing, f"words the page uses that the catalogue lacks: {missing}"
 
@@ -219,7 +219,7 @@ def test_the_floor_prices_notes_are_recognised(county):
 
 
 def test_report_command_in_chinese(tmp_path):
-    """`allocator report --lang zh`: report.html and map.html in Chinese, amounts in 万元; the default
+    """`allocator report --lang zh`: report.html, map.html and report.xlsx in Chinese, amounts in 万元; the default
     stays English; a language it does not know is refused."""
     from allocator.cli import main
 
@@ -231,6 +231,9 @@ def test_report_command_in_chinese(tmp_path):
         assert english not in html, english
     page = (tmp_path / "zh" / "map.html").read_text(encoding="utf-8")
     assert 'WORDS[asked] ? asked : "zh"' in page and "宽带规划地图" in page
+    from openpyxl import load_workbook
+    book = load_workbook(tmp_path / "zh" / "report.xlsx")  # the workbook too (tests/test_web_technologies.py)
+    assert book.sheetnames[:2] == ["概要", "分省排名"] and book["概要"]["A1"].value == "方案概要"
     assert main(["report", str(COUNTY), str(tmp_path / "plan"), "-o", str(tmp_path / "en")]) == 0
     assert "Plan summary" in (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
     with pytest.raises(SystemExit):

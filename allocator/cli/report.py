@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--frontier", metavar="FRONTIER_DIR", help="add the frontier written by `allocator frontier`")
     p.add_argument("--title", help="report title")
     p.add_argument("--lang", choices=("en", "zh"), default="en",
-                   help="language of report.html and map.html: en (default) or zh (Chinese, amounts in 万元/亿元)")
+                   help="language of report.html, map.html and report.xlsx: en (default) or zh (Chinese, amounts in 万元/亿元)")
     add_common_options(p, output=Output("report", "output folder (replaced as a whole if allocator wrote it)",
                                         metavar="OUT", required=True, inputs=("instance", "plan", "frontier")))
     p.set_defaults(func=run)

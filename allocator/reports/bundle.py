@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io.atomic import MARKER, atomic_output_dir
 from ..importers.gisdeps import gis_available
+from ..io.atomic import MARKER, atomic_output_dir
+from .chinese import OBJECTIVES, STATUSES, summary_zh, technology_zh
 from .excel import write_workbook
 from .export import export_plan
-from .geo import build_layers, write_geojson, write_geopackage, geopackage_available
+from .geo import build_layers, geopackage_available, write_geojson, write_geopackage
 from .html import PAGE_WORDS, write_html_report
 from .map import write_map
 from .tables import report_tables
+from .workbook_zh import translate_workbook
 
 
 @dataclass
@@ -33,7 +35,8 @@ class ReportFiles:
 def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: str | None = None,
                  lang: str = "en") -> ReportFiles:
     """Write report.xlsx, report.html, map.html and layers/ for ``plan`` into ``out_dir``; ``lang`` (en, zh)
-    is the language of report.html and map.html (the workbook is written in English)."""
+    is the language of report.html, map.html and report.xlsx (zh: the English workbook put in Chinese by
+    allocator.reports.workbook_zh, the same translation the workspace's download uses)."""
     out_dir = Path(out_dir)
     title = title or PAGE_WORDS[lang]["title"].format(name=instance.name)
     tables = report_tables(instance, plan)
@@ -41,7 +44,13 @@ def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: s
     result = ReportFiles(out_dir)
     with atomic_output_dir(out_dir, kind="report") as tmp:
         subtitle = f"{plan.summary.get('status', '')} plan, {plan.summary.get('objective_kind', '')}"
+        if lang == "zh":
+            status, kind = plan.summary.get("status", ""), plan.summary.get("objective_kind", "")
+            subtitle = f"{STATUSES.get(status, status)}方案，{OBJECTIVES.get(kind, kind)}"
         write_workbook(tables, tmp / "report.xlsx", title=title, subtitle=subtitle)
+        if lang == "zh":
+            translate_workbook(tmp / "report.xlsx", tmp / "report.xlsx", technology_zh(instance),
+                               summary=summary_zh(instance, plan))
         write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title, lang=lang)
         write_map(instance, plan, tmp / "map.html", layers=layers, title=title.replace("report", "map").replace("报告", "地图"),
                   lang=lang)

@@ -5,7 +5,7 @@ word values) and the words of the HTML report page.
 (and in the workspace's Chinese page) the same tables are shown with these words: a text the
 glossary lacks stays as written, so nothing is lost; names (counties, villages, groups) are data
 and are never translated. Used by the HTML report (allocator.reports.html), the Excel workbook in
-Chinese (allocator.web.workbook) and kept complete by tests/test_web_report_lang.py.
+Chinese (allocator.reports.workbook_zh) and kept complete by tests/test_web_report_lang.py.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import re
 SHEETS = {
     "Summary": "概要", "Ranking": "分省排名", "Ranking by prefecture": "分市排名", "Floors": "底线",
     "Technology": "技术", "Provinces": "分省", "Groups": "政策组", "Counties": "分县",
-    "Ledger by county": "分县台账", "Ledger": "台账", "Sites": "4G基站", "Trenches": "光纤沟槽",
+    "Ledger by county": "分县台账", "Ledger": "台账", "Sites": "基站", "Trenches": "光纤沟槽",
 }
 
 # titles and notes, as templates: {unit} is the part that varies (the money unit, "CNY (tco)"; a name)
@@ -46,6 +46,7 @@ TEXTS = [
       "Trench sharing between ledger villages is not counted."),
      "在本方案建设基础上各方案的单独费用（{unit}）；空白：不可行或不允许。台账村之间共用沟槽未计入。"),
     ("4G sites opened", "开通的 4G 基站"),
+    ("Sites opened", "开通的基站"),
     (("Prefecture ranking of registered poor villages with broadband (the plan 十七 table one level down)"),
      "建档立卡贫困村通宽带分市排名（规划第十七节的表，下探一级）"),
     ("The instance covers one province: its prefectures ranked the same way as the programme ranks provinces.",
@@ -84,6 +85,35 @@ WORDS = {
 VALUE_WORDS = {"fiber", "4g", "satellite", "none", "existing", "yes", "no", "microwave", "plain", "hills",
                "mountain", "plateau", "None.", "NO", "existing (before the plan)", "not covered",
                "(trenches/sites serving no village)", "total", "全国 (total)"}
+
+
+def technology_zh(instance) -> dict[str, str]:
+    """Technology name -> its Chinese name from the instance's cost model (``5g-fwa`` -> ``5G固定无线接入``),
+    for the tables' technology cells and per-technology columns (``5g-fwa cost``)."""
+    from . import palette
+
+    return {t: w["zh"] for t, w in palette.technology_words(instance).items()}
+
+
+def value_zh(value, tech_words: dict | None = None):
+    """A word cell in Chinese: a technology by the cost model's name, else the glossary's word; a name stays."""
+    if not isinstance(value, str):
+        return value
+    if tech_words and value in tech_words:
+        return tech_words[value]
+    return (WORDS.get(value) or text_zh(value)) if value in VALUE_WORDS else value
+
+
+def header_zh(value, tech_words: dict | None = None):
+    """A column header in Chinese: ``5g-fwa cost`` -> ``5G固定无线接入费用`` with the model's names."""
+    if isinstance(value, str) and tech_words:
+        if value in tech_words:
+            return tech_words[value]
+        if value.endswith(" cost") and value[:-5] in tech_words:
+            return f"{tech_words[value[:-5]]}费用"
+    return word_zh(value)
+
+
 def text_zh(value: str) -> str:
     for en, zh in TEXTS:
         if "{unit}" not in en:
@@ -172,9 +202,10 @@ def summary_zh(instance, plan):
     return ReportTable("Summary", "方案概要", pd.DataFrame(rows, columns=["项目", "数值"]))
 
 
-def table_zh(table, group_labels: dict | None = None):
+def table_zh(table, group_labels: dict | None = None, tech_words: dict | None = None):
     """``table`` with its title, note, column headers and word values in Chinese (names stay); a policy
-    group's id shown as its Chinese label when ``group_labels`` gives one (the label column then goes)."""
+    group's id shown as its Chinese label when ``group_labels`` gives one (the label column then goes);
+    technologies by ``tech_words`` (:func:`technology_zh`) when given."""
     from dataclasses import replace
 
     frame = table.frame.copy()
@@ -185,9 +216,9 @@ def table_zh(table, group_labels: dict | None = None):
         frame = frame.drop(columns=["label"], errors="ignore")
     for col in frame.columns:
         if table.formats.get(col, "text") == "text":
-            words = frame[col].map(lambda v: WORDS[v] if isinstance(v, str) and v in VALUE_WORDS else v)
+            words = frame[col].map(lambda v: value_zh(v, tech_words))
             frame[col] = words.map(label_zh) if col == "label" else words
-    columns = {c: word_zh(c) for c in frame.columns}
+    columns = {c: header_zh(c, tech_words) for c in frame.columns}
     return replace(table, title=title_zh(table.title), note=title_zh(table.note) if table.note else "",
                    frame=frame.rename(columns=columns),
                    formats={columns.get(c, c): f for c, f in table.formats.items()})

@@ -50,11 +50,9 @@ TECH_WORDS = {"en": {"fiber": "fiber", "4g": "4g", "satellite": "satellite"},
 
 
 def tech_word(instance, tech: str, lang: str) -> str:
-    """A technology's name on a chart: the three of 2018 as before, any other by the cost model's label."""
-    if tech in TECH_WORDS[lang]:
-        return TECH_WORDS[lang][tech]
+    """A technology's name on a chart: the cost model's label, else the word of the three of 2018."""
     label = palette.labels_zh(instance) if lang == "zh" else palette.labels(instance, suffix="")
-    return label.get(tech, tech)
+    return label.get(tech) or TECH_WORDS[lang].get(tech, tech)
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",Arial,sans-serif;margin:24px auto;
@@ -254,7 +252,7 @@ def write_html_report(instance, plan, tables: list[ReportTable], path: str | Pat
                       title: str | None = None, lang: str = "en") -> Path:
     """Write the self-contained HTML report and return its path; ``lang`` zh: every text of the page in
     Chinese (the tables through allocator.reports.chinese, amounts in the headline in 万元/亿元)."""
-    from .chinese import SHEETS, summary_zh, table_zh
+    from .chinese import SHEETS, summary_zh, table_zh, technology_zh
     from .ranking import province_ranking
 
     if lang not in LANGUAGES:
@@ -263,7 +261,8 @@ def write_html_report(instance, plan, tables: list[ReportTable], path: str | Pat
     title = title or w["title"].format(name=instance.name)
     if lang == "zh":
         labels = {name: g.label for name, g in instance.policy.groups.items()}
-        tables = [summary_zh(instance, plan) if t.key == "Summary" else table_zh(t, labels) for t in tables]
+        words = technology_zh(instance)
+        tables = [summary_zh(instance, plan) if t.key == "Summary" else table_zh(t, labels, words) for t in tables]
     ranking = province_ranking(instance, plan)
     if len(ranking) == 1 and instance.villages["prefecture"].nunique() > 1:
         ranking = province_ranking(instance, plan, level="prefecture")  # one province: chart its prefectures

@@ -28,18 +28,20 @@ LANGUAGES = ("en", "zh")
 # or by the language it was written in (``allocator report --lang``)
 WORDS = {
     "en": {"tech": TECH_LABELS, "routes": "fiber trenches built", "sites": "4G sites opened",
+           "sites_any": "sites opened",
            "backbone": "points of presence", "roads": "road network ({n} trenches)", "roads_n": True,
            "counties": "county boundaries", "help": "drag: pan · wheel: zoom · click: details", "close": "close",
            "zin": "zoom in", "zout": "zoom out", "zfit": "show everything", "yes": "yes", "no": "no",
-           "kinds": {"village": "village", "site": "4G site", "pop": "point of presence", "trench": "fiber trench"},
+           "kinds": {"village": "village", "site": "4G site", "site_any": "site", "pop": "point of presence",
+                     "trench": "fiber trench"},
            "columns": {}, "values": {}},
     "zh": {"tech": {"fiber": "光纤（新建）", "4g": "4G（新建）", "satellite": "卫星（新建）", "existing": "已通宽带",
                     "none": "未覆盖"},
-           "routes": "新建光纤沟槽", "sites": "开通的 4G 基站", "backbone": "骨干网接入点",
+           "routes": "新建光纤沟槽", "sites": "开通的 4G 基站", "sites_any": "开通的基站", "backbone": "骨干网接入点",
            "roads": "道路网（{n} 段可挖沟槽）", "counties": "县界",
            "help": "拖动：平移 · 滚轮：缩放 · 点击：详情", "close": "关闭", "zin": "放大", "zout": "缩小",
            "zfit": "显示全部", "yes": "是", "no": "否",
-           "kinds": {"village": "行政村", "site": "4G 基站", "pop": "骨干网接入点", "trench": "光纤沟槽"},
+           "kinds": {"village": "行政村", "site": "4G 基站", "site_any": "基站", "pop": "骨干网接入点", "trench": "光纤沟槽"},
            "columns": {"village_id": "村代码", "name": "名称", "county": "县", "province": "省", "poor": "贫困村",
                        "population": "人口", "existing": "现有接入", "technology": "技术", "site_id": "基站代码",
                        "cost": "费用", "shared_cost": "分摊费用", "groups": "政策组", "edge_id": "沟槽代码",
@@ -74,6 +76,11 @@ def map_data(layers: LayerSet, instance) -> dict:
     return {"villages": _columns(v, vkeys), "routes": _columns(e, ekeys), "sites": _columns(s, skeys),
             "colors": palette.colours(instance), "labels": palette.labels(instance),
             "labels_zh": palette.labels_zh(instance),
+            # the legend in Chinese: a new technology marked 新建 as the English label says "(new)"
+            "legend_zh": {k: w["zh"] + "（新建）" for k, w in palette.technology_words(instance).items()},
+            "tech_names": palette.technology_words(instance),
+            # the sites are 4G ones only when the model's one site technology is 4g
+            "only_4g_sites": instance.costs.technologies.names_of("site") in ((), ("4g",)),
             "order": ["existing", "none", *reversed(palette.technologies(instance))],
             "network": (instance.costs.technologies.names_of("network") or ("fiber",))[0],
             "money_columns": MONEY_COLUMNS, **context_data(layers)}
@@ -234,10 +241,10 @@ function legend() {
   const count = k => V.rows.filter(r => r[SHOWN] === k).length;
   let h = "";
   Object.keys(DATA.colors).forEach(k => {
-    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${W.tech[k] || (LANG === "zh" ? DATA.labels_zh : DATA.labels)[k] || k} (${n(count(k))})</label>`;
+    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${(LANG === "zh" ? DATA.legend_zh[k] || DATA.labels_zh[k] : DATA.labels[k]) || W.tech[k] || k} (${n(count(k))})</label>`;
   });
   h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors[DATA.network] || "#1f5fa8"}"></span>${W.routes} (${n(R.rows.length)})</label>`;
-  h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>${W.sites} (${n(S.rows.length)})</label>`;
+  h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>${DATA.only_4g_sites ? W.sites : W.sites_any} (${n(S.rows.length)})</label>`;
   if (B.xy.length) h += `<label><input type="checkbox" data-k="backbone" checked> <span class="ln" style="background:#111;height:9px;width:9px"></span>${W.backbone} (${n(B.xy.length)})</label>`;
   if (ROADS.length) h += `<label><input type="checkbox" data-k="roads" checked> <span class="ln" style="background:#a3a9ae;height:1px"></span>${W.roads.replace("{n}", n(ROADS.length))}</label>`;
   if (C.length) h += `<label><input type="checkbox" data-k="counties" checked> <span class="ln" style="background:#9a7fb5;height:2px"></span>${W.counties} (${n(C.length)})</label>`;
@@ -254,7 +261,8 @@ function fmt(v, column) {
   }
   if (typeof v === "number") return Number.isInteger(v) ? n(v) : v.toLocaleString(LOCALE, {maximumFractionDigits: 2});
   if (typeof v === "boolean") return v ? W.yes : W.no;
-  if (column && ["technology", "existing", "terrain", "backhaul"].includes(column) && W.values[v]) v = W.values[v];
+  if ((column === "technology" || column === "existing") && DATA.tech_names[v]) v = DATA.tech_names[v][LANG] || v;
+  else if (column && ["technology", "existing", "terrain", "backhaul"].includes(column) && W.values[v]) v = W.values[v];
   if (column === "groups" && LANG === "zh") v = String(v).split(/[;,]/).filter(Boolean).map(g => (DATA.group_labels || {})[g.trim()] || g).join("、");
   return String(v).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 }
@@ -263,7 +271,7 @@ function pick(mx, my) {
   const test = (layer, kind, visible) => layer.xy.forEach((p, i) => {
     if (!visible(i)) return; const dx = sx(p[0]) - mx, dy = sy(p[1]) - my, d = dx * dx + dy * dy;
     if (d <= bestD) { bestD = d; best = {layer, i, kind}; } });
-  if (show.sites) test(S, W.kinds.site, () => true);
+  if (show.sites) test(S, DATA.only_4g_sites ? W.kinds.site : W.kinds.site_any, () => true);
   if (show.backbone) test(B, W.kinds.pop, () => true);
   test(V, W.kinds.village, i => show[V.rows[i][SHOWN]]);
   if (!best && show.routes) {  // a trench: distance to the segment

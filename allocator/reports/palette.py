@@ -8,6 +8,8 @@ china-2018 layout has no labels: its technologies get those of
 """
 from __future__ import annotations
 
+from ..technologies import LEGACY_LABELS
+
 #: states of a village that are not a new technology
 STATE_COLOURS = {"existing": "#8c96a0", "none": "#d9342b"}
 STATE_LABELS = {"existing": "already connected", "none": "not covered"}
@@ -28,10 +30,19 @@ def colours(instance) -> dict[str, str]:
 def labels(instance, *, suffix: str = " (new)") -> dict[str, str]:
     """Technology (and 'existing', 'none') -> English label, e.g. '4G (new)'."""
     reg = instance.costs.technologies
-    return {**{t: reg[t].label + suffix for t in reg.access}, **STATE_LABELS}
+    return {**{t: (reg[t].label_en or LEGACY_LABELS.get(t, (t,))[0]) + suffix for t in reg.access}, **STATE_LABELS}
 
 
 def labels_zh(instance) -> dict[str, str]:
-    """Technology (and 'existing', 'none') -> Chinese label (the English one when the model gives none)."""
+    """Technology (and 'existing', 'none') -> Chinese label: the model's, else the word of the three
+    technologies of 2018 (a block named ``satellite`` without ``label_zh`` reads 卫星), else the English one."""
     reg = instance.costs.technologies
-    return {**{t: reg[t].label_zh or reg[t].label for t in reg.access}, **STATE_LABELS_ZH}
+    return {**{t: reg[t].label_zh or LEGACY_LABELS.get(t, (None, reg[t].label))[1] for t in reg.access},
+            **STATE_LABELS_ZH}
+
+
+def technology_words(instance) -> dict[str, dict[str, str]]:
+    """Technology -> its name in running text (no "(new)"), in English and Chinese: the cost model's
+    labels (the china-2018 layout's from :data:`allocator.technologies.LEGACY_LABELS`)."""
+    en, zh = labels(instance, suffix=""), labels_zh(instance)
+    return {t: {"en": en[t], "zh": zh[t]} for t in technologies(instance)}

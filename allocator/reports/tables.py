@@ -187,7 +187,12 @@ def sites_table(instance, plan) -> ReportTable:
     s = plan.sites.reset_index()
     frame = s[["site_id", "backhaul", "villages", "capex", "backhaul_capex", "cost", "shared_cost"]].rename(
         columns={"site_id": "site", "backhaul_capex": "backhaul capex", "shared_cost": "trench share"})
-    return ReportTable("Sites", "4G sites opened", frame,
+    site_techs = instance.costs.technologies.names_of("site")
+    title = "4G sites opened"
+    if site_techs not in ((), ("4g",)):  # several site technologies (4G, 5G FWA ...): say which each is
+        title = "Sites opened"
+        frame.insert(1, "technology", instance.sites["technology"].reindex(s["site_id"]).astype(str).to_numpy())
+    return ReportTable("Sites", title, frame,
                        {"villages": "int", "capex": "money", "backhaul capex": "money", "cost": "money",
                         "trench share": "money"})
 

@@ -439,7 +439,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         path = job_file(jid, "report", "report.xlsx", kind="run")
         if lang == "zh":
             from .workbook import chinese_workbook
-            path = chinese_workbook(path, store.cache_dir / f"report-{jid}-zh.xlsx")
+            path = chinese_workbook(path, store.cache_dir / f"report-{jid}-zh.xlsx",
+                                    lambda: run_of(done_dir(jid, "run"))[:2])
         elif lang != "en":
             raise HTTPException(422, "lang must be en or zh")
         return FileResponse(path, filename=f"{row['name']}{'-zh' if lang == 'zh' else ''}.xlsx",
@@ -613,17 +614,23 @@ def same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1].rstrip("/") == (request.headers.get("host") or "")
 
 
-def chinese_report(folder: Path, name: str, target: Path) -> Path:
-    """report.html of the run in ``folder`` written in Chinese to ``target`` (whole or not at all)."""
+def run_of(folder: Path):
+    """(instance, plan, scenario record) of the finished run in ``folder``."""
     from ..analysis.whatif import read_scenario_record
     from ..io import load_instance
     from ..plan_io import read_plan
-    from ..reports.html import write_html_report
-    from ..reports.tables import report_tables
 
     record = read_scenario_record(folder / "plan")
     instance = load_instance(record["base"], overrides=record.get("overrides") or None)
-    plan = read_plan(folder / "plan", instance)
+    return instance, read_plan(folder / "plan", instance), record
+
+
+def chinese_report(folder: Path, name: str, target: Path) -> Path:
+    """report.html of the run in ``folder`` written in Chinese to ``target`` (whole or not at all)."""
+    from ..reports.html import write_html_report
+    from ..reports.tables import report_tables
+
+    instance, plan, record = run_of(folder)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
     base = name == "base" and not record.get("overrides")
     write_html_report(instance, plan, report_tables(instance, plan), tmp, lang="zh",

@@ -75,7 +75,7 @@ def default_paths() -> list[Path]:
 
 
 # what the cached files look like: a new value makes caches of older servers be written again
-CACHE_FORMAT = "2: map in two languages"
+CACHE_FORMAT = "3: technologies from the cost model"
 
 
 def fingerprint(path: Path) -> str:
@@ -151,7 +151,8 @@ def baseline(instance) -> dict:
 
 def choices(instance) -> dict:
     """What the scenario form offers: groups with floors and weights, scopes with their names, cost parameters."""
-    from ..analysis.scenario import SCOPES, TECH_NAMES, cost_parameters, known_groups
+    from ..analysis.scenario import SCOPES, cost_parameters, known_groups
+    from ..reports import palette
     from .worker import plain_json
 
     policy = instance.policy
@@ -170,7 +171,9 @@ def choices(instance) -> dict:
         "currency": instance.currency, "budget": instance.budget, "objective": instance.objective.value,
         "budget_measure": instance.budget_measure.value,
         "groups": groups,
-        "scopes": list(SCOPES), "technologies": list(TECH_NAMES),
+        "scopes": list(SCOPES), "technologies": list(palette.technologies(instance)),
+        "technology_labels": palette.technology_words(instance),
+        "cost_scales": cost_scales(instance),
         "values": {
             "county": counties,
             "prefecture": [{"value": p, "name": p} for p in sorted(c["prefecture"].dropna().astype(str).unique()) if p],
@@ -179,6 +182,37 @@ def choices(instance) -> dict:
         },
         "cost_parameters": cost_parameters(instance.costs),
     })
+
+
+#: the china-2018 layout's cost sections of its three technologies (that layout has no [technologies.*])
+LEGACY_SECTIONS = {"fiber": "fiber", "4g": "cellular", "satellite": "satellite"}
+
+
+def cost_scales(instance) -> list[dict]:
+    """One "scale the costs of this technology" row per technology of the cost model (links too: a
+    microwave relay's price moves the sites it carries): its label and the cost keys the factor
+    multiplies. A model with [technologies.<name>] blocks: the block's money keys
+    (``technologies.5g-fwa.site_capex`` ...), not its quality, bandwidth or reach; the china-2018
+    layout: its section (``fiber``, ``cellular``, ``satellite``), as the page always did."""
+    from ..analysis.scenario import cost_parameters
+    from ..technologies import COST_KEYS, LEGACY_LABELS
+
+    keys = cost_parameters(instance.costs)
+    reg = instance.costs.technologies
+    rows = []
+    for tech in reg:
+        if getattr(instance.costs, "layout", "legacy") == "legacy":
+            section = LEGACY_SECTIONS.get(tech.name)
+            scale = [section] if section and any(k.startswith(section + ".") for k in keys) else []
+        else:
+            scale = [f"technologies.{tech.name}.{k}" for k in COST_KEYS[tech.kind]
+                     if any(p == f"technologies.{tech.name}.{k}" or p.startswith(f"technologies.{tech.name}.{k}.")
+                            for p in keys)]
+        if scale:
+            rows.append({"technology": tech.name, "kind": tech.kind, "keys": scale,
+                         "label": {"en": tech.label_en or LEGACY_LABELS.get(tech.name, (tech.name,))[0],
+                                   "zh": tech.label_zh or LEGACY_LABELS.get(tech.name, (None, tech.label))[1]}})
+    return rows
 
 
 def baseline_map(instance, path: Path) -> Path:

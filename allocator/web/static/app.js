@@ -38,6 +38,7 @@ function say(m, english) {
     if (kind === "money") return money(v);
     if (kind === "num") return num(v, 2);
     if (kind === "group") return label(GROUP_LABELS[v] || String(v));
+    if (kind === "tech" && TECH[v]) return techName(v);
     if (kind && CAT.words[v]) return CAT.words[v][LANG] || v;
     return String(v);
   });
@@ -69,18 +70,26 @@ function jobName(j) { return j.name === "base" && !j.scenario_id ? t("base_run")
 // a scenario's changes in one line, in the page's language (the engine's describe() is English)
 function changesHtml(form, labels = {}) {
   if (!form) return "";
-  const g = k => esc(label(labels[k] || k)), param = k => CAT.ui["scale_" + k] ? t("scale_" + k) : `<code>${esc(k)}</code>`;
+  const g = k => esc(label(labels[k] || k)), param = k => `<code>${esc(k)}</code>`;
   const out = [];
   if (form.budget != null) out.push(`${t("budget")} ${money(form.budget)}`);
   if (form.objective) out.push(`${t("objective")} ${esc(tr("obj." + form.objective))}`);
   Object.keys(form.floors || {}).sort().forEach(k => out.push(`${t("floor")} ${g(k)} ${pct(form.floors[k])}`));
   Object.keys(form.weights || {}).sort().forEach(k => out.push(`${t("weight")} ${g(k)} ${num(form.weights[k], 2)}`));
-  Object.keys(form.cost_scale || {}).sort().forEach(k => out.push(`${t("cost_factor")} ${param(k)} × ${num(form.cost_scale[k], 3)}`));
+  // a technology's factor (every key of its row, one value) by the technology's name; other keys as written
+  const scale = {...(form.cost_scale || {})};
+  SCALE_ROWS.forEach(r => { const v = scale[r.keys[0]];
+    if (v != null && r.keys.every(k => scale[k] === v)) { out.push(`${t("cost_factor")} ${esc(techName(r.technology))} × ${num(v, 3)}`); r.keys.forEach(k => delete scale[k]); } });
+  Object.keys(scale).sort().forEach(k => out.push(`${t("cost_factor")} ${param(k)} × ${num(scale[k], 3)}`));
   Object.keys(form.cost_set || {}).sort().forEach(k => out.push(`${t("cost_value")} ${param(k)} = ${num(form.cost_set[k], 2)}`));
-  (form.rules || []).forEach(r => out.push(`${t(r.action)} ${t(r.technology)}: ${t(r.scope)} ${esc(r.value)}`));
+  (form.rules || []).forEach(r => out.push(`${t(r.action)} ${esc(techName(r.technology))}: ${t(r.scope)} ${esc(r.value)}`));
   return out.length ? out.join(LANG === "zh" ? "；" : "; ") : t("no_change");
 }
-function tr(word) { return CAT.ui[word] ? t(word) : word; }
+// a technology's name: the cost model's label (choices.technology_labels, gathered as instances' choices
+// load), else the catalogue's word (fiber, 4G, satellite), else the name itself
+const TECH = {}, SCALE_ROWS = [];
+function techName(k) { const e = TECH[k]; return e ? (e[LANG] ?? e.en) : tr(k); }
+function tr(word) { return TECH[word] ? techName(word) : CAT.ui[word] ? t(word) : word; }
 
 // ------------------------------------------------------------------ http
 async function api(path, opts = {}) {
@@ -121,7 +130,17 @@ function stateBadge(j) {
 // ------------------------------------------------------------------ router
 const cache = {instances: null, choices: {}};
 async function instances() { if (!cache.instances) cache.instances = await api("/api/instances"); return cache.instances; }
-async function choicesOf(iid) { if (!cache.choices[iid]) cache.choices[iid] = await api(`/api/instances/${iid}/choices`); return cache.choices[iid]; }
+async function choicesOf(iid) {
+  if (!cache.choices[iid]) {
+    cache.choices[iid] = await api(`/api/instances/${iid}/choices`);
+    Object.assign(TECH, cache.choices[iid].technology_labels || {});
+    (cache.choices[iid].cost_scales || []).forEach(r => {
+      if (!TECH[r.technology]) TECH[r.technology] = r.label;
+      if (!SCALE_ROWS.some(x => x.keys.join(" ") === r.keys.join(" "))) SCALE_ROWS.push(r);
+    });
+  }
+  return cache.choices[iid];
+}
 async function instanceName(iid) { const e = (await instances()).find(x => x.id === iid); return e ? e.name : iid; }
 
 async function route() {
@@ -173,7 +192,8 @@ function groupRows(groups, shareKey) {
 
 async function pageInstance(iid) {
   main().innerHTML = `<p class="muted">${t("wait")}</p>`;
-  const pg = await api(`/api/instances/${iid}/page`);  // one request: baseline, scenarios and runs
+  // one request: baseline, scenarios and runs (and the pick lists: technology names for the scenarios' changes)
+  const [pg] = await Promise.all([api(`/api/instances/${iid}/page`), choicesOf(iid)]);
   const b = pg.baseline, scen = pg.scenarios, jobs = pg.jobs, name = pg.name;
   crumbs([[t("instances"), "#/"], [name]]);
   const c = b.counts, inst = b.instance;
@@ -275,8 +295,11 @@ async function pageScenario(iid, sid) {
   const baseBudget = ch.budget || 1e8;
   const maxBudget = Math.max(2 * baseBudget, form.budget || 0);
   const unit = LANG === "zh" ? (baseBudget >= 1e8 ? "yi" : "wan") : "yuan";
-  const scaleRow = (k, label) => `<label class="field"><span>${label}</span><input type="number" step="0.05" min="0" data-scale="${k}" value="${form.cost_scale[k] ?? ""}" placeholder="1.0"></label>`;
-  const params = Object.keys(ch.cost_parameters).filter(k => !["fiber", "cellular", "satellite"].includes(k));
+  // one factor per technology of the cost model, on its money keys (choices.cost_scales)
+  const scales = ch.cost_scales || [];
+  const scaleRow = r => `<label class="field"><span>${esc(techName(r.technology))}</span><input type="number" step="0.05" min="0" ${r.keys.length === 1 ? `data-scale="${esc(r.keys[0])}"` : `data-scale-keys="${esc(r.keys.join(" "))}"`} data-tech="${esc(r.technology)}" value="${form.cost_scale[r.keys[0]] ?? ""}" placeholder="1.0"></label>`;
+  const rowKeys = new Set(scales.flatMap(r => r.keys));
+  const params = Object.keys(ch.cost_parameters).filter(k => !rowKeys.has(k));
   main().innerHTML = `<h1>${sid ? esc(form.name) : t("new_scenario")}</h1>
   <form id="scenario-form" autocomplete="off">
   <section class="card">
@@ -297,7 +320,7 @@ async function pageScenario(iid, sid) {
       <td><input type="number" min="0" max="100" step="0.1" data-floor="${esc(g.group)}" value="${form.floors[g.group] != null ? +(100 * form.floors[g.group]).toFixed(4) : ""}" placeholder="${g.floor != null ? +(100 * g.floor).toFixed(2) : ""}"></td>
       <td><input type="number" min="0" step="0.1" data-weight="${esc(g.group)}" value="${form.weights[g.group] ?? ""}" placeholder="${g.priority ?? ""}"></td></tr>`).join("")}</table></section>
   <section class="card"><h3>${t("costs")}</h3>
-    ${scaleRow("fiber", t("scale_fiber"))}${scaleRow("cellular", t("scale_cellular"))}${scaleRow("satellite", t("scale_satellite"))}
+    ${scales.map(scaleRow).join("")}
     <details><summary>${t("advanced")}</summary><table>${params.map(k => `<tr><td><code class="ident">${esc(k)}</code></td><td class="n">${num(ch.cost_parameters[k], 2)}</td>
       <td>× <input type="number" step="0.05" min="0" data-scale="${esc(k)}" value="${form.cost_scale[k] ?? ""}" placeholder="1.0"></td></tr>`).join("")}</table></details>
   </section>
@@ -323,7 +346,7 @@ async function pageScenario(iid, sid) {
   const addRule = r => {
     const div = document.createElement("div"); div.className = "rule";
     div.innerHTML = `<select class="r-action">${["force", "forbid"].map(a => `<option value="${a}" ${r.action === a ? "selected" : ""}>${t(a)}</option>`).join("")}</select>
-      <select class="r-tech">${ch.technologies.map(x => `<option value="${x}" ${r.technology === x ? "selected" : ""}>${t(x)}</option>`).join("")}</select>
+      <select class="r-tech">${ch.technologies.map(x => `<option value="${esc(x)}" ${r.technology === x ? "selected" : ""}>${esc(techName(x))}</option>`).join("")}</select>
       <select class="r-scope">${ch.scopes.map(x => `<option value="${x}" ${r.scope === x ? "selected" : ""}>${t(x)}</option>`).join("")}</select>
       <input class="r-value" list="dl-${r.scope || "county"}" value="${esc(r.value || "")}" placeholder="${t("search_hint")}" style="min-width:16em">
       <button type="button" class="r-del">${t("remove")}</button>`;
@@ -340,6 +363,7 @@ async function pageScenario(iid, sid) {
     document.querySelectorAll("[data-floor]").forEach(i => { if (i.value !== "") f.floors[i.dataset.floor] = Number(i.value) / 100; });
     document.querySelectorAll("[data-weight]").forEach(i => { if (i.value !== "") f.weights[i.dataset.weight] = Number(i.value); });
     document.querySelectorAll("[data-scale]").forEach(i => { if (i.value !== "") f.cost_scale[i.dataset.scale] = Number(i.value); });
+    document.querySelectorAll("[data-scale-keys]").forEach(i => { if (i.value !== "") i.dataset.scaleKeys.split(" ").forEach(k => { f.cost_scale[k] = Number(i.value); }); });
     document.querySelectorAll("#rules .rule").forEach(d => f.rules.push({action: d.querySelector(".r-action").value, technology: d.querySelector(".r-tech").value,
       scope: d.querySelector(".r-scope").value, value: d.querySelector(".r-value").value.trim()}));
     return f;
@@ -373,7 +397,7 @@ async function pageJob(jid) {
     const [p, ch] = await Promise.all([api(`/api/jobs/${jid}/plan`), choicesOf(j.instance_id)]);
     const labels = Object.fromEntries(ch.groups.map(g => [g.group, g.label]));
     p.groups.forEach(g => { g.label = labels[g.group] || ""; });
-    return renderPlan(j, p);
+    return renderPlan(j, p, ch.technologies);
   }
   if (j.kind === "frontier") return renderFrontier(j, await api(`/api/jobs/${jid}/frontier`));
   if (j.kind === "prices") {
@@ -428,7 +452,7 @@ function table(id, head, rows) {
   return `<table id="${id}"><tr>${head.map(([h, n]) => `<th class="${n ? "n" : ""}">${h}</th>`).join("")}</tr>${rows.join("")}</table>`;
 }
 
-function renderPlan(j, p) {
+function renderPlan(j, p, techs) {
   const s = p.summary, tech = s.by_technology || {};
   const levelName = p.ranking_level === "province" ? t("province") : t("prefecture");
   main().innerHTML = `<h1>${t("plan")}: ${esc(jobName(j))}</h1><p class="muted small" id="plan-changes">${p.scenario.description ? esc(p.scenario.description) + "<br>" : ""}${changesHtml(j.form, Object.fromEntries(p.groups.map(g => [g.group, g.label || g.group])))}</p>
@@ -437,7 +461,7 @@ function renderPlan(j, p) {
     <div class="stat"><div class="v" id="total-cost">${money(s.total_cost)}</div><div class="k">${t("total_cost")} / ${t("budget")} ${money(s.budget)}</div></div>
     <div class="stat"><div class="v">${num(s.villages_covered)} / ${num(s.villages_total)}</div><div class="k">${t("covered")}</div></div>
     <div class="stat"><div class="v">${num(p.people_covered)}</div><div class="k">${t("people_covered")}</div></div>
-    ${["fiber", "4g", "satellite"].map(k => `<div class="stat"><div class="v">${num((tech[k] || {}).villages || 0)}</div><div class="k">${t(k)} · ${money((tech[k] || {}).cost || 0)}</div></div>`).join("")}
+    ${techs.map(k => `<div class="stat"><div class="v">${num((tech[k] || {}).villages || 0)}</div><div class="k">${esc(techName(k))} · ${money((tech[k] || {}).cost || 0)}</div></div>`).join("")}
   </div>
   <section class="card"><h3>${t("downloads")}</h3><div class="row">
     <a class="button primary" id="dl-excel" href="/api/jobs/${j.id}/excel?lang=${LANG}" download>${t("excel")}</a>
@@ -507,7 +531,7 @@ function renderPrices(j, p, labels = {}) {
 
 // ------------------------------------------------------------------ comparison
 // The full table of `allocator whatif` (metrics by run), from the runs' own figures, in the page's language
-function metricsTable(items, labels) {
+function metricsTable(items, labels, techs) {
   const sum = it => (it.page ? it.page.summary : null);
   const groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.share != null).map(g => g.group)))].sort();
   const by = (tech, k) => it => { const s = sum(it); return s ? (k === "cost" ? money(((s.by_technology || {})[tech] || {}).cost || 0) : num(((s.by_technology || {})[tech] || {}).villages || 0)) : ""; };
@@ -522,14 +546,14 @@ function metricsTable(items, labels) {
     ["budget_used", it => { const s = sum(it); return s && s.budget ? pct(s.total_cost / s.budget) : ""; }],
     ["covered", it => sum(it) ? `${num(sum(it).villages_covered)} / ${num(sum(it).villages_total)}` : ""],
     ["people_covered", it => it.page ? num(it.page.people_covered) : ""],
-    ...["fiber", "4g", "satellite"].flatMap(k => [[["villages_by", k], by(k, "villages")], [["cost_of", k], by(k, "cost")]]),
+    ...techs.flatMap(k => [[["villages_by", k], by(k, "villages")], [["cost_of", k], by(k, "cost")]]),
     ...groups.map(g => [["coverage_of", g], it => { const r = it.page && it.page.groups.find(x => x.group === g);
       if (!r || r.share == null) return "";
       return pct(r.share) + (r.floor == null ? "" : ` <span class="${r.met ? "ok" : "bad"}">(${t("floor")} ${pct(r.floor, 0)}${r.met ? "" : (LANG === "zh" ? "，" : ", ") + t("not_met")})</span>`); }]),
     ["solve_seconds", it => sum(it) && sum(it).total_seconds != null ? num(sum(it).total_seconds, 1) : ""],
     ["note", it => it.page ? esc(it.page.scenario.description || "") : (it.job.message ? sayHtml(it.job.message_msg, it.job.message.split("\n")[0]) : "")],
   ];
-  const name = key => Array.isArray(key) ? (key[0] === "coverage_of" ? `${t("coverage_of")} ${esc(label(labels[key[1]] || key[1]))}` : `${t(key[0])} ${t(key[1])}`) : t(key === "objective" ? "objective_value" : key);
+  const name = key => Array.isArray(key) ? (key[0] === "coverage_of" ? `${t("coverage_of")} ${esc(label(labels[key[1]] || key[1]))}` : `${t(key[0])} ${esc(techName(key[1]))}`) : t(key === "objective" ? "objective_value" : key);
   return table("whatif-table", [["", 0], ...items.map(it => [esc(jobName(it.job)), 1])],
     rows.map(([key, f]) => `<tr><td>${name(key)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`));
 }
@@ -553,7 +577,7 @@ async function pageCompare(ids) {
   ];
   main().innerHTML = `<h1>${t("side_by_side")}</h1><section class="card"><table id="compare-table"><tr><th></th>${items.map(it => `<th class="n"><a href="#/j/${it.job.id}">${esc(jobName(it.job))}</a></th>`).join("")}</tr>
     ${rows.map(([name, f]) => `<tr><td>${esc(name)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`).join("")}</table>
-    <details id="all-metrics"><summary>${t("all_metrics")}</summary>${metricsTable(items, labels)}</details></section>
+    <details id="all-metrics"><summary>${t("all_metrics")}</summary>${metricsTable(items, labels, ch.technologies)}</details></section>
     ${items.length >= 2 ? `<h2>${t("diff")}</h2><div class="row">${esc(jobName(items[0].job))} → <select id="diff-b">${items.slice(1).map(it => `<option value="${it.job.id}">${esc(jobName(it.job))}</option>`).join("")}</select></div><div id="diff"></div>` : ""}`;
   if (items.some(it => ["queued", "running"].includes(it.job.state))) { poll(route, 1500); return; }
   if (items.length >= 2) {
