@@ -31,6 +31,7 @@ Everything is in the maximisation sense inside (min-cost is negated).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from ...backends import get_backend
 from ...backends.base import SolveOptions, Status
 from ...backends.linear import LinearModel
 from ...formulation import coupling
+from ...formulation.coupling import BUDGET_UNITS
 from .parts import PartModel
 
 #: smoothing weight of the stability centre (Wentges 1997); 0 prices the master's duals
@@ -199,6 +201,80 @@ def lagrangian_bound(coupling: Coupling, prices: Prices, part_bounds: list[float
     total -= math.fsum(prices.floors.get(g, 0.0) * n for g, n in coupling.needs.items())
     total += math.fsum(prices.beams.get(b, 0.0) * c for b, c in coupling.caps.items())
     return total
+
+
+def lp_prices(row_names: list, row_dual, coupling: Coupling) -> Prices | None:
+    """The prices the decomposition's LP (:func:`allocator.solve.decompose.lp.stack`: the part models
+    side by side with the coupling rows) puts on the coupling rows: its row duals, in the units of
+    the master (money per unit of the budget measure, per covered member, per Mbit/s).
+
+    Starting the rounds there makes round 1's Lagrangian bound at least as tight as the LP bound
+    (the county MIPs are the LP's county blocks with integrality: each ``U_p`` is at most the LP
+    block's value at the same prices). HiGHS reports d(objective)/d(rhs) for a maximisation: >= 0
+    on the budget and beam rows (<=), <= 0 on the floor rows (>=). None without duals."""
+    if row_dual is None or len(row_dual) != len(row_names):
+        return None
+    at = {name: k for k, name in enumerate(row_names) if name}
+    prices = Prices()
+    if coupling.budget is not None and "budget" in at:
+        # the budget row is written in BUDGET_UNITS of the budget (allocator.formulation.coupling)
+        scale = coupling.budget / BUDGET_UNITS if coupling.budget > 0 else 1.0
+        prices.budget = max(float(row_dual[at["budget"]]) / scale, 0.0)
+    for g in sorted(coupling.needs):
+        k = at.get(f"floor[{g}]")
+        prices.floors[g] = 0.0 if k is None else max(-float(row_dual[k]), 0.0) + 0.0
+    for b in sorted(coupling.caps):
+        k = at.get(f"beam[{b}]")
+        prices.beams[b] = 0.0 if k is None else max(float(row_dual[k]), 0.0)
+    return prices
+
+
+def shift_bound(block: PartModel, old: Prices, new: Prices) -> float:
+    """How much part ``block``'s priced optimum can rise from prices ``old`` to ``new``: the priced
+    objective is linear in the prices, so ``U(new) <= U(old) + max_x (obj_new - obj_old).x``, and the
+    last maximum is bounded over the column bounds (a box that holds every plan). A rise of the money
+    price alone never raises it (costs are >= 0 and the box's lower bounds are 0)."""
+    delta = Prices(new.budget - old.budget,
+                   {g: new.floors.get(g, 0.0) - old.floors.get(g, 0.0) for g in set(new.floors) | set(old.floors)},
+                   {b: new.beams.get(b, 0.0) - old.beams.get(b, 0.0) for b in set(new.beams) | set(old.beams)})
+    diff = priced_objective(block, delta, 0.0)  # the objective's own part does not move
+    if not diff.any():
+        return 0.0
+    return max(box_bound(diff, block.lb, block.ub), 0.0)
+
+
+#: earlier pricing outcomes kept per part to carry bounds over (the most recent ones)
+KEEP_KNOWN = 4
+
+
+def same_prices(block: PartModel, old: Prices, new: Prices) -> bool:
+    """True when the part's priced objective is the same at both prices (the prices of the rows it
+    has no column in may differ)."""
+    delta = Prices(new.budget - old.budget,
+                   {g: new.floors.get(g, 0.0) - old.floors.get(g, 0.0) for g in set(new.floors) | set(old.floors)},
+                   {b: new.beams.get(b, 0.0) - old.beams.get(b, 0.0) for b in set(new.beams) | set(old.beams)})
+    return not priced_objective(block, delta, 0.0).any()
+
+
+@dataclass
+class Known:
+    """A part's pricing MIP outcome at some prices, kept for the next rounds."""
+
+    prices: Prices
+    result: Priced
+
+
+def carried_bound(block: PartModel, known: list, point: Prices) -> tuple[float, Known | None]:
+    """The tightest bound on part ``block``'s priced optimum at ``point`` from its earlier outcomes
+    (each one's proven bound plus :func:`shift_bound`), and the outcome it came from."""
+    best, source = math.inf, None
+    for k in known:
+        if not math.isfinite(k.result.bound):
+            continue
+        b = k.result.bound + shift_bound(block, k.prices, point)
+        if b < best:
+            best, source = b, k
+    return best, source
 
 
 class Master:
@@ -363,12 +439,20 @@ class Outcome:
 
 def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared, sign: float, solver: str,
                initial: list[Column], deadline: float | None, max_rounds: int, target_gap: float,
-               primal_value, seed: int = 0, say=None) -> Outcome:
+               primal_value, seed: int = 0, say=None, start: Prices | None = None) -> Outcome:
     """Column generation until the bound meets the best plan within ``target_gap``, no column
     improves, ``max_rounds`` pass or the deadline comes.
 
     ``primal_value(columns) -> float | None``: the verified value (max sense) of the plan made from
     one column per part (merged and repaired by the caller), used for the gap and the stop test.
+    ``start``: the prices of round 1 (the decomposition LP's duals, :func:`lp_prices`); without it
+    round 1 prices the first master LP's duals.
+
+    Bounds carry over between rounds: a part's bound in a round is the smaller of its pricing MIP's
+    proven bound and every earlier proven bound of it shifted to the new prices
+    (:func:`carried_bound`), so a part stopped by the clock keeps a bound as good as its last one
+    allows; a part whose prices did not move at all (its priced objective is the same) and whose
+    last MIP was proven optimal is not solved again.
     """
     say = say or (lambda _m: None)
     master = Master(len(blocks), coupling)
@@ -378,6 +462,8 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
     best_combo, best_value = None, -math.inf
     rounds, stopped, converged = [], "rounds", False
     alpha = SMOOTHING
+    known: list[list[Known]] = [[] for _ in blocks]
+    sizes = [int(b.integer.sum()) for b in blocks]
     for rnd in range(1, max_rounds + 1):
         t0 = time.perf_counter()
         lp = master.solve(integer=False, seed=seed)
@@ -385,25 +471,42 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
             stopped = "master LP failed"
             break
         lp_value, duals, sigma = lp
-        point = centre.mix(duals, alpha) if math.isfinite(best_bound) else duals
+        if rnd == 1 and start is not None:
+            point = start
+        else:
+            point = centre.mix(duals, alpha) if math.isfinite(best_bound) else duals
         left = None if deadline is None else deadline - time.time()
         if left is not None and left <= 0.5:
             stopped = "time limit"
             break
-        limits = _limits(blocks, left, executor.workers)
-        tasks = [(i, point, sign, solver, deadline, limits[i], seed, master.best_start(i, point))
-                 for i in range(len(blocks))]
+        carried = [carried_bound(b, known[i], point) for i, b in enumerate(blocks)]
+        reused = {i for i, (_bd, src) in enumerate(carried)
+                  if src is not None and src.result.status == Status.OPTIMAL.value
+                  and same_prices(blocks[i], src.prices, point)}
+        todo = [i for i in range(len(blocks)) if i not in reused]
+        limits = _limits([blocks[i] for i in todo], left, executor.workers)
+        tasks = [(i, point, sign, solver, deadline, lim, seed, master.best_start(i, point))
+                 for i, lim in zip(todo, limits)]
         step = max(len(tasks) // 10, 1)
 
         def tick(done, total, _rnd=rnd, _step=step):
             if done % _step == 0 and done < total:
                 say(f"round {_rnd}: parts {done}/{total}")
 
-        priced = executor.map(price_task, tasks, shared=shared, sizes=[int(b.integer.sum()) for b in blocks],
-                              progress=tick)
-        if any(p.bound == -math.inf for p in priced):
+        fresh = executor.map(price_task, tasks, shared=shared, sizes=[sizes[i] for i in todo], progress=tick)
+        if any(p.bound == -math.inf for p in fresh):
             stopped = "a part has no plan"
             break
+        priced: list = [None] * len(blocks)
+        for i in reused:   # the same MIP as before: its proven optimum and plan stand
+            priced[i] = dataclasses.replace(carried[i][1].result, seconds=0.0, cpu=0.0)
+        carried_in = 0
+        for p in fresh:
+            priced[p.part] = p
+            known[p.part] = (known[p.part] + [Known(point, p)])[-KEEP_KNOWN:]
+            if carried[p.part][0] < p.bound:   # an earlier proven bound, shifted, is tighter
+                priced[p.part] = dataclasses.replace(p, bound=carried[p.part][0])
+                carried_in += 1
         bound = lagrangian_bound(coupling, point, [p.bound for p in priced])
         if bound < best_bound:
             best_bound, centre = bound, point
@@ -432,7 +535,11 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
                        "best_plan": None if best_combo is None else best_value, "gap": gap,
                        "columns_added": added, "columns": len(master.columns),
                        "parts_proven": sum(p.status == Status.OPTIMAL.value for p in priced),
-                       "smoothing": alpha if point is not duals else 0.0,
+                       "parts_reused": len(reused), "bounds_carried": carried_in,
+                       "pricing_seconds_max": max((p.seconds for p in fresh), default=0.0),
+                       "smoothing": alpha if point is not duals and point is not start else 0.0,
+                       "prices_from": ("the decomposition LP's duals" if point is start else
+                                       "the master LP's duals" if point is duals else "smoothed"),
                        "seconds": time.perf_counter() - t0,
                        "worker_cpu": float(sum(p.cpu for p in priced))})
         say(f"round {rnd}: bound {sign * best_bound:,.6g}, best plan "
@@ -464,7 +571,8 @@ def _limits(blocks, seconds, workers) -> list:
         return [None] * len(blocks)
     weight = [max(int(b.integer.sum()), 1) for b in blocks]
     total = sum(weight)
-    return [max(seconds * workers * w / total, min(seconds, 1.0)) for w in weight]
+    least = min(seconds, 1.0, seconds * workers / max(len(blocks), 1))   # as parts.time_share
+    return [max(seconds * workers * w / total, least) for w in weight]
 
 
 def _gap(value: float, bound: float) -> float | None:

@@ -11,7 +11,7 @@ import dataclasses
 import math
 import time
 
-from .lagrange import column_of, coupling_of, price_loop
+from .lagrange import column_of, coupling_of, lp_prices, price_loop
 from .repair import repair
 from ...errors import OptionsError
 from ..executor import open_executor
@@ -51,13 +51,16 @@ def county_seconds(left: float | None, *, rounds: int, parts: int, kind: Objecti
 
 def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Objective, mode: str, solver: str,
                deadline, workers: int, scheduler, seed: int, rounds: int, target_gap: float,
-               start_value: float, say, coverage, merge) -> dict | None:
+               start_value: float, say, coverage, merge, lp_duals=None) -> dict | None:
     """Run the price loop; returns None when it does not apply, else a dict with
     ``bound`` (valid for the whole problem in ``mode``), ``decision`` (the best repaired combined
     plan, or None when none beat ``start_value``), ``value`` and ``report``.
 
     ``coverage(decision)``: the objective of a decision; ``merge(results)``: one decision from
     part results (both from :mod:`allocator.solve.decompose.run`, passed in to avoid an import circle).
+    ``lp_duals``: (label, row names, row duals) of the decomposition's LPs, in order of preference;
+    round 1 prices the coupling rows at the first one's duals that put a price on money
+    (:func:`start_prices`).
     """
     if not applies(rounds=rounds, parts=len(blocks), kind=kind):
         return None
@@ -65,6 +68,7 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
     coupling = coupling_of(blocks, budget=budget, reqs=reqs, beams=instance.beams)
     initial = [column_of(b, i, results[b.key].x, 1.0) for i, b in enumerate(blocks)
                if results[b.key].x is not None]
+    start, start_from = start_prices(lp_duals or [], coupling)
     decisions: dict = {}
 
     def decode(col):
@@ -96,7 +100,7 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
         shared = ex.share(light)
         out = price_loop(light, coupling, ex, shared=shared, sign=1.0, solver=solver, initial=initial,
                          deadline=deadline, max_rounds=rounds, target_gap=target_gap,
-                         primal_value=primal_value, seed=seed, say=say)
+                         primal_value=primal_value, seed=seed, say=say, start=start)
         remote = ex.remote
     worker_cpu = sum(r["worker_cpu"] for r in out.rounds) if remote else 0.0
     return {
@@ -108,9 +112,27 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
                    "rounds": out.rounds, "columns": out.columns, "stopped": out.stopped,
                    "converged": out.converged, "lagrangian_bound": out.bound,
                    "prices": out.prices.as_dict(), "combined_plan_value": out.combination_value,
+                   "start_prices": None if start is None else start.as_dict(), "start_prices_from": start_from,
                    "plan_from": "master MIP over the county plans" if found["decision"] is not None
                    else "county MIPs with LP shares", "seconds": time.perf_counter() - t0},
     }
+
+
+def start_prices(candidates, coupling):
+    """(prices, label) of round 1: the duals of the first LP in ``candidates`` ((label, row names,
+    row duals), best first) that prices money, else of the first LP with duals; (None, None) without.
+
+    The exact model's LP comes first: at its duals round 1's Lagrangian bound is at least as tight
+    as its LP bound. But that LP buys trenches by fractions, and where it can then afford every
+    village its money price is 0, which says nothing about what money is worth to whole routes;
+    the restricted model's LP (whole tree paths) prices money then. Any prices give a valid bound:
+    the choice only decides how close round 1 starts."""
+    found = [(lp_prices(names, duals, coupling), label) for label, names, duals in candidates]
+    found = [(p, label) for p, label in found if p is not None]
+    for p, label in found:
+        if p.budget > 0:
+            return p, label
+    return found[0] if found else (None, None)
 
 
 #: what ``summary.bound_source`` says when the Lagrangian bound is the tightest

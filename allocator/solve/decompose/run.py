@@ -177,7 +177,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         say(f"LP bound {lp.bound:,.6g} in {clock.laps['lp']['seconds']:.1f}s")
 
         # 4-5. shares and county MIPs
-        share_blocks, share_x, share_offsets, guide = blocks, lp.x, offsets, None
+        share_blocks, share_x, share_offsets, guide, guide_model = blocks, lp.x, offsets, None, None
         if mode == "exact":
             # The exact model's LP lets trenches be bought by fractions (its flow bounds are big-M), so
             # its spending per county says little about what integral routes cost; the restricted
@@ -226,7 +226,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                         solver=solver, deadline=None if deadline is None else deadline - _post_seconds(instance),
                         workers=workers, scheduler=scheduler, seed=seed, rounds=rounds,
                         target_gap=max(gap, PROOF_GAP), start_value=coverage_value(instance, decision.technology), say=say,
-                        coverage=lambda d: coverage_value(instance, d.technology), merge=merge)
+                        coverage=lambda d: coverage_value(instance, d.technology), merge=merge,
+                        lp_duals=_lp_duals(lp_model, lp, guide_model, guide))
     if priced is not None:
         ctx.own_bound, exact = price_bounds(priced, own_bound=ctx.own_bound, exact=exact, mode=mode,
                                             sense=lp_model.sense)
@@ -373,6 +374,16 @@ class _Clock:
                            "worker_cpu_seconds": worker_cpu}
         self.worker_cpu += worker_cpu
         self.t, self.c = t, c
+
+
+def _lp_duals(lp_model, lp, guide_model, guide) -> list:
+    """(label, row names, row duals) of the decomposition's LPs for the price rounds' first prices:
+    the LP of the part models, then (exact routing) the restricted model's LP that guided the shares."""
+    out = [("LP of the part models with the coupling rows", lp_model.row_names, (lp.extra or {}).get("row_dual"))]
+    if guide is not None:
+        out.append(("LP of the restricted model (routes on shortest-path trees) with the coupling rows",
+                    guide_model.row_names, (guide.extra or {}).get("row_dual")))
+    return out
 
 
 def _workers(workers) -> int:
