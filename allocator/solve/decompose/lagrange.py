@@ -165,7 +165,8 @@ class Priced:
 def price_task(shared, task) -> Priced:
     """Worker task: part ``i``'s MIP with the priced objective. ``shared`` is the list of blocks
     (sent once per worker by the executor)."""
-    i, prices, sign, solver, deadline, limit, seed, start = task
+    i, prices, sign, solver, deadline, limit, seed, start, *rest = task
+    gap = rest[0] if rest else 0.0   # relative gap at which the MIP may stop (its bound stays proven)
     t0, c0 = time.perf_counter(), time.process_time()
     block = shared[i]
     obj = priced_objective(block, prices, sign)
@@ -178,7 +179,7 @@ def price_task(shared, task) -> Priced:
         left = max(deadline - time.time(), 0.05)
         seconds = left if limit is None else max(min(limit, left), 0.05)
     # the part's best known plan at these prices starts the solver (feasible: the rows are the same)
-    r = get_backend(solver).solve(model, SolveOptions(time_limit=seconds, gap=0.0, threads=1, seed=seed),
+    r = get_backend(solver).solve(model, SolveOptions(time_limit=seconds, gap=gap, threads=1, seed=seed),
                                   warm_start=start)
     if r.status is Status.INFEASIBLE:
         bound = -math.inf
@@ -410,6 +411,10 @@ class Master:
     def reduced(self, col: Column, prices: Prices, sigma: np.ndarray) -> float:
         return priced_value(col, prices) - sigma[col.part]
 
+    def best_value(self, part: int, prices: Prices) -> float:
+        """The highest priced value among the part's known plans (-inf without one)."""
+        return max((priced_value(c, prices) for c in self.by_part.get(part, [])), default=-math.inf)
+
     def best_start(self, part: int, prices: Prices) -> np.ndarray | None:
         """The part's known plan of highest priced value (a start for its pricing MIP)."""
         cols = self.by_part.get(part, [])
@@ -435,6 +440,7 @@ class Outcome:
     columns: int
     converged: bool
     stopped: str
+    infeasible_parts: list = field(default_factory=list)   # parts whose own rows have no plan at all
 
 
 def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared, sign: float, solver: str,
@@ -461,6 +467,7 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
     best_bound, centre = math.inf, Prices()
     best_combo, best_value = None, -math.inf
     rounds, stopped, converged = [], "rounds", False
+    infeasible: list = []
     alpha = SMOOTHING
     known: list[list[Known]] = [[] for _ in blocks]
     sizes = [int(b.integer.sum()) for b in blocks]
@@ -483,10 +490,18 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
         reused = {i for i, (_bd, src) in enumerate(carried)
                   if src is not None and src.result.status == Status.OPTIMAL.value
                   and same_prices(blocks[i], src.prices, point)}
-        todo = [i for i in range(len(blocks)) if i not in reused]
+        # the round's slack: a share of the gap, split over the parts by size. A part whose carried
+        # bound is within its slack of a plan it already has is not solved; the others stop at it.
+        slack = _round_slack(best_bound, best_value, sizes)
+        values = [master.best_value(i, point) for i in range(len(blocks))]
+        within = {i for i in range(len(blocks)) if i not in reused and carried[i][1] is not None
+                  and carried[i][0] - values[i] <= slack[i]}
+        if len(reused) + len(within) == len(blocks):
+            within = set()      # a round prices at least one part: no round without new information
+        todo = [i for i in range(len(blocks)) if i not in reused and i not in within]
         limits = _limits([blocks[i] for i in todo], left, executor.workers)
-        tasks = [(i, point, sign, solver, deadline, lim, seed, master.best_start(i, point))
-                 for i, lim in zip(todo, limits)]
+        tasks = [(i, point, sign, solver, deadline, lim, seed, master.best_start(i, point),
+                  _relative(slack[i], values[i])) for i, lim in zip(todo, limits)]
         step = max(len(tasks) // 10, 1)
 
         def tick(done, total, _rnd=rnd, _step=step):
@@ -494,12 +509,15 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
                 say(f"round {_rnd}: parts {done}/{total}")
 
         fresh = executor.map(price_task, tasks, shared=shared, sizes=[sizes[i] for i in todo], progress=tick)
-        if any(p.bound == -math.inf for p in fresh):
+        infeasible = sorted(p.part for p in fresh if p.bound == -math.inf)
+        if infeasible:   # a part's own rows (no coupling row) have no plan: neither has the problem
             stopped = "a part has no plan"
             break
         priced: list = [None] * len(blocks)
         for i in reused:   # the same MIP as before: its proven optimum and plan stand
             priced[i] = dataclasses.replace(carried[i][1].result, seconds=0.0, cpu=0.0)
+        for i in within:   # the carried bound and the best plan known, within the part's slack
+            priced[i] = Priced(i, master.best_start(i, point), carried[i][0], "carried", 0.0, 0.0)
         carried_in = 0
         for p in fresh:
             priced[p.part] = p
@@ -526,16 +544,23 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
         if deadline is not None:
             mip_seconds = min(mip_seconds, max(deadline - time.time(), 0.1) * 0.2)
         mip = master.solve(integer=True, seed=seed, time_limit=mip_seconds)
-        if mip is not None:
-            value = primal_value(mip[1])
+        value = None if mip is None else primal_value(mip[1])
+        if value is not None and value > best_value:
+            best_value, best_combo = value, mip[1]
+        if best_combo is None:
+            # no combination meets the coupling rows yet (the first round without share-based plans):
+            # this round's plans merged, the repair trims what overshoots
+            latest = [column_of(blocks[p.part], p.part, p.x, sign) for p in priced if p.x is not None]
+            value = primal_value(latest) if latest else None
             if value is not None and value > best_value:
-                best_value, best_combo = value, mip[1]
+                best_value, best_combo = value, latest
         gap = _gap(best_value, best_bound)
         rounds.append({"round": rnd, "master_lp": lp_value, "bound": bound, "best_bound": best_bound,
                        "best_plan": None if best_combo is None else best_value, "gap": gap,
                        "columns_added": added, "columns": len(master.columns),
                        "parts_proven": sum(p.status == Status.OPTIMAL.value for p in priced),
-                       "parts_reused": len(reused), "bounds_carried": carried_in,
+                       "parts_reused": len(reused), "parts_within_slack": len(within),
+                       "bounds_carried": carried_in, "slack": float(sum(slack)),
                        "pricing_seconds_max": max((p.seconds for p in fresh), default=0.0),
                        "smoothing": alpha if point is not duals and point is not start else 0.0,
                        "prices_from": ("the decomposition LP's duals" if point is start else
@@ -562,7 +587,8 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
             stopped = "time limit"
             break
     return Outcome(best_bound, centre, best_combo, None if best_combo is None else best_value, rounds,
-                   len(master.columns), converged, stopped)
+                   len(master.columns), converged, stopped,
+                   infeasible if stopped == "a part has no plan" else [])
 
 
 def _limits(blocks, seconds, workers) -> list:
@@ -573,6 +599,29 @@ def _limits(blocks, seconds, workers) -> list:
     total = sum(weight)
     least = min(seconds, 1.0, seconds * workers / max(len(blocks), 1))   # as parts.time_share
     return [max(seconds * workers * w / total, least) for w in weight]
+
+
+#: share of the current gap (bound - best plan) the next round's county MIPs may leave open in all
+ROUND_SLACK = 0.1
+
+
+def _round_slack(best_bound: float, best_value: float, sizes: list) -> list[float]:
+    """Each part's share of ``ROUND_SLACK`` x the current gap (by integer columns); 0 before a gap
+    is known: the round's MIPs are then solved to optimality."""
+    if not (math.isfinite(best_bound) and math.isfinite(best_value)) or best_bound <= best_value:
+        return [0.0] * len(sizes)
+    total = ROUND_SLACK * (best_bound - best_value)
+    weight = [max(s, 1) for s in sizes]
+    w = sum(weight)
+    return [total * x / w for x in weight]
+
+
+def _relative(slack: float, value: float) -> float:
+    """The relative MIP gap that leaves about ``slack`` open on a part whose priced optimum is about
+    ``value`` (its best known plan's; HiGHS measures the gap relative to the objective)."""
+    if slack <= 0 or not math.isfinite(value):
+        return 0.0
+    return min(slack / max(abs(value), 1.0), 0.01)
 
 
 def _gap(value: float, bound: float) -> float | None:
