@@ -56,12 +56,22 @@ def county_gap(gap: float, *, rounds: int, parts: int, kind: Objective) -> float
     return max(gap, COUNTY_GAP_WITH_ROUNDS)
 
 
-def rounds_first(*, rounds: int, parts: int, kind: Objective) -> bool:
+#: the price rounds replace the share-based county MIPs only when the time left is at least this
+#: multiple of the time spent so far (partition, build, LPs): round 1 costs about what the
+#: share-based MIPs cost, and a round cut short by the clock leaves parts without a plan
+ROUNDS_FIRST_TIME_FACTOR = 4.0
+
+
+def rounds_first(*, rounds: int, parts: int, kind: Objective, elapsed: float, left: float | None) -> bool:
     """True when the price rounds replace the share-based county MIPs: their first round prices the
     county MIPs at the decomposition LP's duals, which is what the shares approximate, and proves a
-    bound on the way. Measured on the province preset: the share-based MIPs took 20 s of the 103 s
-    of CPU that reached 0.04%, and their plans were all beaten by round 2's."""
-    return applies(rounds=rounds, parts=parts, kind=kind)
+    bound on the way. Measured on the province preset (no time limit): the share-based MIPs took
+    20 s of the 103 s of CPU that reached 0.04%, and round 2's plans beat theirs. Under a tight time
+    limit (``left`` < :data:`ROUNDS_FIRST_TIME_FACTOR` x ``elapsed``) the share-based MIPs come first:
+    prefecture at 20 s on a loaded machine, round 1 alone left 7 of 13 parts without a plan."""
+    if not applies(rounds=rounds, parts=parts, kind=kind):
+        return False
+    return left is None or left >= ROUNDS_FIRST_TIME_FACTOR * elapsed
 
 
 def county_seconds(left: float | None, *, rounds: int, parts: int, kind: Objective) -> float | None:

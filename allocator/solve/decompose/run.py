@@ -200,7 +200,8 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         # when price rounds follow, their first round (county MIPs at the LP's prices) replaces the
         # share-based county MIPs: the plan to beat is then the greedy's, and the share-based MIPs run
         # only if the rounds end without a plan that meets every requirement
-        shares_first = not rounds_first(rounds=rounds, parts=len(blocks), kind=kind)
+        shares_first = not rounds_first(rounds=rounds, parts=len(blocks), kind=kind,
+                                        elapsed=time.perf_counter() - start, left=left)
         if shares_first:
             say(f"solving {len(blocks)} county MIPs")
             results = _county_mips(pool, tasks, blocks, say)
