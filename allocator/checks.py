@@ -22,9 +22,11 @@ from scipy.spatial import cKDTree
 from .errors import InputError, InputWarning
 from .io.tables import CsvTable, empty_table
 from .schema import ALL_POOR, Existing, Technology
+from .technologies import pool_id
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-ALL_TECHNOLOGIES = tuple(Technology)
+#: the china-2018 technologies, as plain strings (a cost model declares its own)
+ALL_TECHNOLOGIES = tuple(t.value for t in Technology)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -73,8 +75,13 @@ def _frame(table: CsvTable | None, name: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- stage 1
 def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy: Mapping,
-                   policy_origins) -> dict[str, pd.DataFrame]:
-    """Check references and ids; return the tables keyed by short name, filled and indexed by id."""
+                   policy_origins, technologies=None) -> dict[str, pd.DataFrame]:
+    """Check references and ids; return the tables keyed by short name, filled and indexed by id.
+
+    ``technologies``: the cost model's :class:`~allocator.technologies.Registry` (default: the
+    china-2018 technologies), which villages' ``technologies`` and sites' ``technology`` may name."""
+    access = technologies.access if technologies is not None else ALL_TECHNOLOGIES
+    site_techs = technologies.names_of("site") if technologies is not None else ("4g",)
     counties_t, villages_t = tables["counties.csv"], tables["villages.csv"]
     nodes_t, edges_t = tables["network_nodes.csv"], tables["network_edges.csv"]
     sites_t, coverage_t, beams_t = tables["sites.csv"], tables["coverage.csv"], tables["beams.csv"]
@@ -133,6 +140,13 @@ def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy:
     if sites_t is not None:
         _unique_ids(sites_t, "site_id")
         _known(sites_t, "node", node_ids, "network_nodes.csv", allow_empty=True, absent=nodes_t is None)
+        bad_tech = ~(sites_t.df["technology"].eq("") | sites_t.df["technology"].isin(site_techs)).to_numpy()
+        if bad_tech.any():
+            i = sites_t.first(bad_tech)
+            raise sites_t.error(i, "technology", f"'{sites_t.df['technology'].iloc[i]}' is not a site technology "
+                                                 f"of the cost model",
+                                f"use one of: {', '.join(site_techs) or '(the cost model declares none)'}, or "
+                                f"leave it empty")
         no_node = (sites_t.df["backhaul"].eq("fiber") & sites_t.df["node"].eq("")).to_numpy()
         if no_node.any():
             i = sites_t.first(no_node)
@@ -178,7 +192,13 @@ def check_and_fill(tables: Mapping[str, CsvTable | None], *, policy, own_policy:
     techs = villages["technologies"]
     canon = {}
     for t in pd.unique(techs.to_numpy()):
-        canon[t] = tuple(x for x in ALL_TECHNOLOGIES if x.value in t) if t else ALL_TECHNOLOGIES
+        wrong = [x for x in t if x not in access]
+        if wrong:
+            i = villages_t.first(villages_t.df["technologies"].map(lambda ts, t=t: ts == t))
+            raise villages_t.error(i, "technologies", f"'{wrong[0]}' is not an allowed value (not a technology of "
+                                                     f"the cost model)",
+                                   f"use ';'-separated values from: {', '.join(access)}")
+        canon[t] = tuple(x for x in access if x in t) if t else tuple(access)
     villages["technologies"] = techs.map(canon).astype(object)
 
     _check_own_policy(own_policy, policy_origins, counties, villages)
@@ -287,35 +307,51 @@ def derive(frames: dict, tables: Mapping[str, CsvTable | None], *, costs) -> Non
         if not component.isdisjoint(backbone):
             reaching |= component
 
+    reg = costs.technologies
     techs = villages["technologies"]
-    allows = {t: techs.map(lambda ts, t=t: t in ts).to_numpy(dtype=bool) for t in ALL_TECHNOLOGIES}
-    fiber_ok = allows[Technology.FIBER] & villages["node"].isin(reaching).to_numpy()
+    allows = {t: techs.map(lambda ts, t=t: t in ts).to_numpy(dtype=bool) for t in reg.access}
     usable = sites.index[sites["backhaul"].isin(("any", "microwave")) | sites["node"].isin(reaching)]
-    covered_by_site = villages.index.isin(coverage.loc[coverage["site_id"].isin(usable), "village_id"])
-    cell_ok = allows[Technology.CELLULAR] & covered_by_site
-    sat_ok = allows[Technology.SATELLITE]
-    connected = villages["existing"].ne(Existing.NONE.value).to_numpy()
-    stuck = ~(fiber_ok | cell_ok | sat_ok | connected)
+    ok = villages["existing"].ne(Existing.NONE.value).to_numpy()
+    for tech in reg:
+        if tech.kind == "network":
+            ok = ok | (allows[tech.name] & villages["node"].isin(reaching).to_numpy())
+        elif tech.kind == "site":
+            of_tech = usable[(sites.loc[usable, "technology"] == tech.name).to_numpy(bool)]
+            ok = ok | (allows[tech.name] & villages.index.isin(coverage.loc[coverage["site_id"].isin(of_tech),
+                                                                            "village_id"]))
+        elif tech.kind == "terminal":
+            ok = ok | allows[tech.name]
+    stuck = ~ok
     if stuck.any():
         table = tables["villages.csv"]
         i = int(np.flatnonzero(stuck)[0])
         row = villages.iloc[i]
-        allowed = ";".join(t.value for t in row["technologies"])
+        allowed = ";".join(row["technologies"])
         if row["node"]:
             reason = f"its node '{row['node']}' cannot reach any backbone node"
         else:
             reason = "it has no network node (no fiber possible)"
-        if Technology.CELLULAR in row["technologies"]:
-            reason += " and no usable 4G site covers it"
+        sites_wanted = [t for t in reg.names_of("site") if t in row["technologies"]]
+        if sites_wanted:
+            reason += f" and no usable {'/'.join(reg[t].label for t in sites_wanted)} site covers it"
+        terminals = reg.names_of("terminal")
         raise table.error(i, "node" if row["node"] else "technologies",
                           f"village '{villages.index[i]}' cannot be covered: {reason}, and its technologies "
                           f"({allowed}) leave no alternative",
                           "link the node to a backbone node in network_edges.csv (or mark a node kind=backbone), "
-                          "add a 4G site that covers the village, or allow satellite in its 'technologies'")
+                          f"add a {'/'.join(reg[t].label for t in reg.names_of('site')) or '4G'} site that covers "
+                          "the village"
+                          + (f", or allow {' or '.join(terminals)} in its 'technologies'" if terminals else ""))
 
-    # one beam per beam id in use; capacity from beams.csv, else the cost model
+    # capacity pools: one beam per beam id in use, capacity from beams.csv, else the first terminal
+    # technology's; every other terminal technology: one pool '<technology>:<beam>' per beam id in use
     given = frames["beams"]["capacity_mbps"]
     used = sorted(pd.unique(villages["beam"].to_numpy()))
-    capacity = given.reindex(used).fillna(costs.satellite.beam_capacity_mbps)
-    frames["beams"] = pd.DataFrame({"capacity_mbps": capacity.to_numpy(dtype=float)},
-                                   index=pd.Index(used, name="beam_id", dtype=object))
+    primary = reg.primary_terminal
+    capacity = given.reindex(used).fillna(float(primary.capacity_mbps or 0.0) if primary is not None else 0.0)
+    ids, caps = list(used), capacity.to_numpy(dtype=float).tolist()
+    for tech in reg.of_kind("terminal")[1:]:
+        ids += [pool_id(reg, tech.name, b) for b in used]
+        caps += [float(tech.capacity_mbps or 0.0)] * len(used)
+    frames["beams"] = pd.DataFrame({"capacity_mbps": np.asarray(caps, dtype=float)},
+                                   index=pd.Index(ids, name="beam_id", dtype=object))

@@ -72,14 +72,34 @@ def build_network(instance, terminals, edge_cost: np.ndarray, *, reduce: bool = 
         g.add_node(ROOT)
     keep = terminals | {ROOT}
     if reduce:
-        for _ in range(20):
-            before = (g.number_of_nodes(), g.number_of_edges())
-            _degree_reductions(g, keep)
-            _long_edge_reduction(g)
-            if (g.number_of_nodes(), g.number_of_edges()) == before:
-                break
+        reduce_graph(g, keep)
     stats.update(nodes_out=g.number_of_nodes(), edges_out=g.number_of_edges())
     return _to_network(g, stats)
+
+
+def reduce_graph(g: nx.Graph, keep: set, *, rounds: int = 20) -> None:
+    """Apply the degree and long-edge reductions to ``g`` (edges with ``cost`` and
+    ``ids``) in place until nothing changes; ``keep``: terminals and the root."""
+    for _ in range(rounds):
+        before = (g.number_of_nodes(), g.number_of_edges())
+        _degree_reductions(g, keep)
+        _long_edge_reduction(g)
+        if (g.number_of_nodes(), g.number_of_edges()) == before:
+            break
+
+
+def network_from_graph(g: nx.Graph, stats: dict) -> FiberNetwork:
+    """The :class:`FiberNetwork` of a graph whose root is named ``ROOT``."""
+    return _to_network(g, stats)
+
+
+def network_graph(net: FiberNetwork) -> nx.Graph:
+    """``net`` as an undirected graph (node ids, edges with ``cost`` and ``ids``)."""
+    g = nx.Graph()
+    g.add_nodes_from(net.nodes)
+    for (a, b), c, ids in zip(net.edge_ends, net.edge_cost, net.edge_ids):
+        g.add_edge(net.nodes[int(a)], net.nodes[int(b)], cost=float(c), ids=tuple(ids))
+    return g
 
 
 def _contracted_graph(instance, edge_cost) -> nx.Graph:

@@ -16,7 +16,8 @@ from typing import Mapping
 import networkx as nx
 import pandas as pd
 
-from .schema import ALL_POOR, CostMeasure, Objective, Technology
+from .schema import ALL_POOR, CostMeasure, Objective
+from .technologies import ACCESS_KINDS, Registry
 
 
 # --------------------------------------------------------------------------- cost model
@@ -49,19 +50,52 @@ class SatelliteCosts:
 
 @dataclass(frozen=True)
 class CostModel:
+    """A cost model: its declared technologies (:mod:`allocator.technologies`) and their sources.
+
+    ``fiber``, ``cellular`` and ``satellite`` are views in the china-2018 layout
+    (the network technology, the first site technology with the backhaul link,
+    the first terminal technology), for code that reads only those."""
+
     name: str
     currency: str
-    fiber: FiberCosts
-    cellular: CellularCosts
-    satellite: SatelliteCosts
-    quality: Mapping[str, float]         # technology value -> objective quality factor
+    technologies: Registry
     sources: Mapping[str, str] = field(default_factory=dict)  # parameter -> citation
     path: str | None = None
+    layout: str = "technologies"         # "technologies", or "legacy" ([fiber]/[cellular]/[satellite]/[quality])
 
-    def mbps(self, tech: Technology | str) -> float:
-        tech = Technology(tech)
-        return {Technology.FIBER: self.fiber.mbps, Technology.CELLULAR: self.cellular.mbps,
-                Technology.SATELLITE: self.satellite.mbps}[tech]
+    @property
+    def quality(self) -> dict[str, float]:
+        """Technology name -> objective quality factor, for every technology a village can be given."""
+        return {t.name: float(t.quality) for t in self.technologies if t.kind in ACCESS_KINDS}
+
+    def mbps(self, tech) -> float:
+        return float(self.technologies[tech].mbps)
+
+    @property
+    def fiber(self) -> FiberCosts | None:
+        t = self.technologies.network
+        if t is None:
+            return None
+        return FiberCosts(per_km=t.by_terrain("per_km"), opex_per_km_year=t.cost("opex_per_km_year"),
+                          drop_capex=t.cost("drop_capex"), drop_opex_year=t.cost("drop_opex_year"), mbps=t.mbps)
+
+    @property
+    def cellular(self) -> CellularCosts | None:
+        t, link = self.technologies.primary_site, self.technologies.backhaul_link
+        if t is None:
+            return None
+        return CellularCosts(site_capex=t.by_terrain("site_capex"), site_opex_year=t.cost("site_opex_year"),
+                             radius_km=dict(t.reach_km or {}),
+                             microwave_capex=link.cost("capex") if link else float("nan"),
+                             microwave_opex_year=link.cost("opex_year") if link else float("nan"), mbps=t.mbps)
+
+    @property
+    def satellite(self) -> SatelliteCosts | None:
+        t = self.technologies.primary_terminal
+        if t is None:
+            return None
+        return SatelliteCosts(terminal_capex=t.cost("terminal_capex"), fee_year=t.cost("fee_year"),
+                              beam_capacity_mbps=float(t.capacity_mbps or 0.0), mbps=t.mbps)
 
 
 # --------------------------------------------------------------------------- policy model
@@ -79,7 +113,7 @@ class TechRule:
 
     scope: str                           # county | prefecture | province | group
     value: str                           # the county id / prefecture / province / group name
-    technology: Technology
+    technology: str                      # a declared technology's name
     action: str                          # force | forbid
 
 
@@ -109,16 +143,19 @@ class Instance:
     - ``counties`` (county_id): name, province, prefecture, adcode, groups (tuple)
     - ``villages`` (village_id): the columns of schema.VILLAGES, with ``groups``
       (tuple: its county's groups plus ``all-poor`` when poor), ``province``,
-      ``prefecture``, ``beam`` filled, ``technologies`` a tuple of Technology
-      values (all three when the file left it empty), and priced columns
-      ``fiber_capex``, ``fiber_opex``, ``satellite_capex``, ``satellite_opex``.
+      ``prefecture``, ``beam`` filled, ``technologies`` a tuple of technology names
+      (every technology a village can be given when the file left it empty, in the cost
+      model's order), and priced columns ``fiber_capex``, ``fiber_opex`` (the network
+      technology's drop) and ``<name>_capex``, ``<name>_opex`` per terminal technology
+      (``satellite_capex`` ...).
     - ``nodes`` (node_id): kind, lon, lat; villages with existing fiber make their node
       ``kind == 'backbone'``.
     - ``edges`` (edge_id 0..E-1): u, v, length_km, terrain, and priced ``capex``, ``opex``.
-    - ``sites`` (site_id): node, backhaul, ... and priced ``capex``, ``opex``,
+    - ``sites`` (site_id): technology (a site technology's name), node, backhaul, ... and priced ``capex``, ``opex``,
       ``radius_km``, ``backhaul_capex``, ``backhaul_opex``.
     - ``coverage``: site_id, village_id (explicit or computed from radius).
-    - ``beams`` (beam_id): capacity_mbps, one row per beam used by any village.
+    - ``beams`` (beam_id): capacity_mbps, one row per capacity pool: each beam used by any village
+      (the first terminal technology's), and ``<technology>:<beam>`` for every other terminal technology.
 
     Opex columns are per year; :meth:`cost` turns (capex, opex) into the
     instance's budget measure.

@@ -30,7 +30,8 @@ from .decision import Decision
 from .instance import Instance
 from .objective_coefficients import weight_series
 from .plan import Plan
-from .schema import CELL, FIBER, NEW_TECHS, NO_TECHNOLOGY, SAT, CostMeasure, Objective
+from .schema import NO_TECHNOLOGY, CostMeasure, Objective
+from .technologies import pool_id, terminal_columns
 
 #: ``totals(plan, by)``: by -> column of plan.villages
 TOTALS_BY = {"technology": "technology", "county": "county_id", "province": "province",
@@ -75,7 +76,7 @@ def assemble(instance: Instance, decision: Decision, summary: dict | None = None
     site_of = _serving_sites(instance, decision, tech)
 
     forest = _Forest(instance, built)
-    fiber_nodes = instance.villages["node"].fillna("").astype(str).where(tech == FIBER, "").tolist()
+    fiber_nodes = instance.villages["node"].fillna("").astype(str).where(_is_network(instance, tech), "").tolist()
     site_nodes = [instance.sites.at[s, "node"] for s, b in opened.items() if b == "fiber"]
     forest.attribute([n for n in fiber_nodes + site_nodes if isinstance(n, str) and n])
 
@@ -107,10 +108,14 @@ def _opened_sites(instance: Instance, decision: Decision) -> dict:
 
 
 def _serving_sites(instance: Instance, decision: Decision, tech: pd.Series) -> pd.Series:
-    """village -> serving site id ('' unless 4g)."""
+    """village -> serving site id ('' unless a site technology: 4g, 5g-fwa ...)."""
     site = pd.Series(list(decision.site_of.values()), index=list(decision.site_of.keys()), dtype=object)
     site = site.reindex(instance.villages.index)
-    return site.where(tech == CELL).fillna("").astype(str)
+    return site.where(tech.isin(instance.costs.technologies.names_of("site"))).fillna("").astype(str)
+
+
+def _is_network(instance: Instance, tech: pd.Series) -> pd.Series:
+    return tech.isin(instance.costs.technologies.names_of("network"))
 
 
 # --------------------------------------------------------------------------- routes and shared trench cost
@@ -210,17 +215,19 @@ def _villages_table(instance: Instance, tech: pd.Series, site_of: pd.Series, sit
     v["population"] = src["population"].astype(float)
     v["existing"] = src["existing"].astype(str)
     v["technology"] = tech
-    v["covered"] = (v["existing"] != "none") | tech.isin(NEW_TECHS)
+    v["covered"] = (v["existing"] != "none") | tech.isin(instance.costs.technologies.access)
     v["site_id"] = site_of
     node = src["node"].fillna("").astype(str)
-    fiber = tech == FIBER
+    fiber = _is_network(instance, tech)
     nodes, is_fiber = node.tolist(), fiber.tolist()
     v["route"] = [forest.route(n) if f and n else "" for n, f in zip(nodes, is_fiber)]
-    sat = tech == SAT
-    v["capex"] = (src["fiber_capex"].astype(float).where(fiber, 0.0)
-                  + src["satellite_capex"].astype(float).where(sat, 0.0))
-    v["opex"] = (src["fiber_opex"].astype(float).where(fiber, 0.0)
-                 + src["satellite_opex"].astype(float).where(sat, 0.0))
+    v["capex"] = src["fiber_capex"].astype(float).where(fiber, 0.0)
+    v["opex"] = src["fiber_opex"].astype(float).where(fiber, 0.0)
+    for name in instance.costs.technologies.names_of("terminal"):  # each terminal technology's own price
+        on = tech == name
+        capex_col, opex_col = terminal_columns(name)
+        v["capex"] += src[capex_col].astype(float).where(on, 0.0)
+        v["opex"] += src[opex_col].astype(float).where(on, 0.0)
     v["cost"] = instance.cost(v["capex"], v["opex"])
     trench = pd.Series([forest.share.get(n, 0.0) if f else 0.0 for n, f in zip(nodes, is_fiber)], index=v.index)
     per_village = (sites["cost"] + sites["shared_cost"]) / sites["villages"].where(sites["villages"] > 0)
@@ -233,8 +240,10 @@ def _villages_table(instance: Instance, tech: pd.Series, site_of: pd.Series, sit
 
 def _beams_table(instance: Instance, tech: pd.Series) -> pd.DataFrame:
     src = instance.villages
-    sat = tech == SAT
-    use = src.loc[sat].groupby(src.loc[sat, "beam"].astype(str))["demand_mbps"].agg(["count", "sum"])
+    reg = instance.costs.technologies
+    pool = pd.Series([pool_id(reg, t, b) for t, b in zip(tech, src["beam"].astype(str))], index=src.index)
+    sat = tech.isin(reg.names_of("terminal"))
+    use = src.loc[sat].groupby(pool[sat])["demand_mbps"].agg(["count", "sum"])
     ids = sorted(set(instance.beams.index.astype(str)) | set(use.index))
     beams = pd.DataFrame(index=pd.Index(ids, name="beam_id"))
     beams["villages"] = use["count"].reindex(ids).fillna(0).astype(int)
@@ -285,7 +294,7 @@ def totals(plan: Plan, by: str) -> pd.DataFrame:
     v = plan.villages
     frame = pd.DataFrame({
         "villages": 1, "people": v["population"], "covered": v["covered"].astype(int),
-        "people_covered": v["population"].where(v["covered"], 0.0), "new": v["technology"].isin(NEW_TECHS).astype(int),
+        "people_covered": v["population"].where(v["covered"], 0.0), "new": (v["technology"] != NO_TECHNOLOGY).astype(int),
         "cost": v["cost"] + v["shared_cost"]}, index=v.index)
     if by == "group":
         keys = v["groups"].str.split(";").explode()
@@ -326,11 +335,11 @@ def _fill_summary(instance: Instance, plan: Plan) -> None:
         unattributed_cost=float(_unattributed(plan)),
         villages_total=int(len(v)),
         villages_covered=int(v["covered"].sum()),
-        villages_new=int(v["technology"].isin(NEW_TECHS).sum()),
+        villages_new=int(v["technology"].isin(instance.costs.technologies.access).sum()),
         by_technology={t: {"villages": int(by_tech.at[t, "villages"]) if t in by_tech.index else 0,
                            "people": float(by_tech.at[t, "people"]) if t in by_tech.index else 0.0,
                            "cost": float(by_tech.at[t, "cost"]) if t in by_tech.index else 0.0}
-                       for t in NEW_TECHS},
+                       for t in instance.costs.technologies.access},
     )
     defaults = {
         "budget": instance.budget,

@@ -23,9 +23,8 @@ from .instance import Instance
 from .io.atomic import atomic_output_dir
 from .plan import Plan
 from .plan_build import TOTALS_BY, assemble, totals
-from .schema import NO_TECHNOLOGY, Technology
+from .schema import NO_TECHNOLOGY
 
-TECHNOLOGIES = tuple(t.value for t in Technology) + (NO_TECHNOLOGY,)
 BACKHAULS = ("fiber", "microwave")
 SUMMARY = "summary.json"
 #: decimals kept in CSV floats (money to a billionth of a yuan; what goes is float noise)
@@ -165,12 +164,13 @@ def _read_villages(path: Path, instance: Instance) -> tuple[dict, dict]:
                          column="village_id", fix="add one row per village (technology 'none' for no new connection)")
     tech = df["technology"].str.lower().replace("", NO_TECHNOLOGY)
     df["technology"] = tech
-    _first_bad(path, df, ~tech.isin(TECHNOLOGIES), "technology", "unknown technology '{value}'",
-               f"use one of {', '.join(TECHNOLOGIES)}")
+    known_techs = instance.costs.technologies.access + (NO_TECHNOLOGY,)
+    _first_bad(path, df, ~tech.isin(known_techs), "technology", "unknown technology '{value}'",
+               f"use one of {', '.join(known_techs)}")
     technology = dict(zip(ids, tech))
     site_of = {}
     if "site_id" in df.columns:
-        cell = (tech == Technology.CELLULAR.value) & (df["site_id"] != "")
+        cell = tech.isin(instance.costs.technologies.names_of("site")) & (df["site_id"] != "")
         _first_bad(path, df, cell & ~df["site_id"].isin(instance.sites.index.astype(str)), "site_id",
                    "unknown site '{value}'", f"use a site id of instance {instance.name!r} (sites.csv)")
         site_of = dict(zip(ids[cell], df.loc[cell, "site_id"]))

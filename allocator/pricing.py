@@ -8,9 +8,12 @@ Adds the columns :class:`~allocator.instance.Instance` documents:
 - sites: ``capex``, ``opex``, ``radius_km``, ``backhaul_capex`` (microwave) from
   the row when given, else from the cost model by the site's terrain;
   ``backhaul_opex`` = microwave opex per year.
-- villages: ``fiber_capex`` (last-mile drop: ``fiber_drop_capex`` or the model's),
-  ``fiber_opex`` (drop opex per year), ``satellite_capex`` (terminal),
-  ``satellite_opex`` (yearly fee).
+- sites: ``technology`` (the row's, else the first site technology declared);
+  prices from that technology's block; backhaul from the link technology.
+- villages: ``fiber_capex`` (last-mile drop of the network technology:
+  ``fiber_drop_capex`` or the model's), ``fiber_opex`` (drop opex per year), and
+  per terminal technology ``<name>_capex`` (terminal) and ``<name>_opex``
+  (yearly fee); for ``satellite`` the villages.csv override columns win.
 
 All opex values are per year.
 """
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .instance import CostModel
+from .technologies import terminal_columns
 
 
 def _fill(override: pd.Series, default) -> np.ndarray:
@@ -29,29 +33,55 @@ def _fill(override: pd.Series, default) -> np.ndarray:
 
 
 def price_edges(edges: pd.DataFrame, costs: CostModel) -> pd.DataFrame:
-    per_km = edges["terrain"].map(costs.fiber.per_km).to_numpy(dtype=float)
+    net = costs.technologies.network
     length = edges["length_km"].to_numpy(dtype=float)
+    if net is None:  # no network technology: trenches are never built; price them for display only
+        edges["capex"] = _fill(edges["cost"], np.zeros(len(edges)))
+        edges["opex"] = np.zeros(len(edges))
+        return edges
+    per_km = edges["terrain"].map(net.by_terrain("per_km")).to_numpy(dtype=float)
     edges["capex"] = _fill(edges["cost"], length * per_km)
-    edges["opex"] = np.nan_to_num(length * costs.fiber.opex_per_km_year, nan=0.0)
+    edges["opex"] = np.nan_to_num(length * net.cost("opex_per_km_year"), nan=0.0)
     return edges
 
 
+def site_technology(sites: pd.DataFrame, costs: CostModel) -> pd.Series:
+    """Each site's technology: its ``technology`` cell, or the first site technology declared."""
+    primary = costs.technologies.primary_site
+    default = primary.name if primary is not None else ""
+    given = sites["technology"] if "technology" in sites else pd.Series("", index=sites.index)
+    return given.astype(str).where(given.astype(str).ne(""), default)
+
+
 def price_sites(sites: pd.DataFrame, costs: CostModel) -> pd.DataFrame:
-    cell = costs.cellular
+    reg = costs.technologies
+    sites["technology"] = site_technology(sites, costs).astype(object)
     terrain = sites["terrain"]
-    sites["capex"] = _fill(sites["capex"], terrain.map(cell.site_capex).to_numpy(dtype=float))
-    sites["opex"] = _fill(sites["opex"], cell.site_opex_year)
-    sites["radius_km"] = _fill(sites["radius_km"], terrain.map(cell.radius_km).to_numpy(dtype=float))
-    sites["backhaul_capex"] = _fill(sites["backhaul_capex"], cell.microwave_capex)
-    sites["backhaul_opex"] = np.full(len(sites), float(cell.microwave_opex_year))
+    capex, opex, radius = (np.full(len(sites), np.nan) for _ in range(3))
+    for tech in reg.of_kind("site"):
+        on = (sites["technology"] == tech.name).to_numpy(bool)
+        capex[on] = terrain[on].map(tech.by_terrain("site_capex")).to_numpy(dtype=float)
+        opex[on] = tech.cost("site_opex_year")
+        radius[on] = terrain[on].map(tech.reach_km).to_numpy(dtype=float)
+    link = reg.backhaul_link
+    sites["capex"] = _fill(sites["capex"], capex)
+    sites["opex"] = _fill(sites["opex"], opex)
+    sites["radius_km"] = _fill(sites["radius_km"], radius)
+    sites["backhaul_capex"] = _fill(sites["backhaul_capex"], link.cost("capex") if link else np.nan)
+    sites["backhaul_opex"] = np.full(len(sites), float(link.cost("opex_year")) if link else np.nan)
     return sites
 
 
 def price_villages(villages: pd.DataFrame, costs: CostModel) -> pd.DataFrame:
-    villages["fiber_capex"] = _fill(villages["fiber_drop_capex"], costs.fiber.drop_capex)
-    villages["fiber_opex"] = np.full(len(villages), float(costs.fiber.drop_opex_year))
-    villages["satellite_capex"] = _fill(villages["satellite_capex"], costs.satellite.terminal_capex)
-    villages["satellite_opex"] = _fill(villages["satellite_opex"], costs.satellite.fee_year)
+    net = costs.technologies.network
+    villages["fiber_capex"] = _fill(villages["fiber_drop_capex"], net.cost("drop_capex") if net else np.nan)
+    villages["fiber_opex"] = np.full(len(villages), float(net.cost("drop_opex_year")) if net else np.nan)
+    for tech in costs.technologies.of_kind("terminal"):
+        capex_col, opex_col = terminal_columns(tech.name)
+        given_capex = villages[capex_col] if capex_col in villages else pd.Series(np.nan, index=villages.index)
+        given_opex = villages[opex_col] if opex_col in villages else pd.Series(np.nan, index=villages.index)
+        villages[capex_col] = _fill(given_capex, tech.cost("terminal_capex"))
+        villages[opex_col] = _fill(given_opex, tech.cost("fee_year"))
     return villages
 
 

@@ -133,9 +133,22 @@ COST_MODEL_LIMITS = {
 }
 
 
+#: key of a ``[technologies.<name>]`` block -> its limits (the technologies layout)
+TECHNOLOGY_KEY_LIMITS = {
+    "per_km": MONEY_PER_KM, "opex_per_km_year": MONEY_PER_KM_YEAR, "drop_capex": MONEY,
+    "drop_opex_year": MONEY_PER_YEAR, "site_capex": MONEY, "site_opex_year": MONEY_PER_YEAR,
+    "radius_km": RADIUS_KM, "terminal_capex": MONEY, "fee_year": MONEY_PER_YEAR,
+    "capacity_mbps": BEAM_CAPACITY, "capex": MONEY, "opex_year": MONEY_PER_YEAR, "mbps": BANDWIDTH,
+    "quality": SHARE,
+}
+
+
 def cost_limits(dotted: str) -> Limits:
-    """Limits of a cost-model parameter such as ``fiber.per_km.plateau`` (its longest declared prefix)."""
+    """Limits of a cost-model parameter such as ``fiber.per_km.plateau`` or
+    ``technologies.leo.fee_year`` (its longest declared prefix)."""
     parts = dotted.split(".")
+    if parts[0] == "technologies" and len(parts) >= 3 and parts[2] in TECHNOLOGY_KEY_LIMITS:
+        return TECHNOLOGY_KEY_LIMITS[parts[2]]
     for cut in range(len(parts), 0, -1):
         found = COST_MODEL_LIMITS.get(".".join(parts[:cut]))
         if found is not None:
@@ -179,7 +192,7 @@ VILLAGES = (
     Column("school", "bool", False, False, description="has a rural school (must be covered with enough bandwidth)"),
     Column("clinic", "bool", False, False, description="has a village clinic"),
     Column("demand_mbps", "float", False, 20.0, "Mbit/s", "bandwidth the village needs", limits=BANDWIDTH),
-    Column("technologies", "list", False, "", description="technologies allowed for this village (fiber;4g;satellite); empty: all"),
+    Column("technologies", "list", False, "", description="technologies allowed for this village, names of the cost model's technologies (fiber;4g;satellite ...); empty: all"),
     Column("beam", "str", False, "", description="satellite beam serving the village; empty: its province"),
     Column("fiber_drop_capex", "float", False, float("nan"), "currency", "override: last-mile drop cost", limits=MONEY),
     Column("satellite_capex", "float", False, float("nan"), "currency", "override: satellite terminal cost", limits=MONEY),
@@ -205,6 +218,7 @@ EDGES = (
 
 SITES = (
     Column("site_id", "str", description="unique candidate 4G site id"),
+    Column("technology", "str", False, "", description="site technology of the cost model (4g, 5g-fwa ...); empty: its first site technology"),
     Column("node", "str", False, "", description="network node of the site (fiber backhaul); empty: microwave only"),
     Column("lon", "float", False, float("nan"), "degrees", "longitude (WGS84)", limits=LONGITUDE),
     Column("lat", "float", False, float("nan"), "degrees", "latitude (WGS84)", limits=LATITUDE),

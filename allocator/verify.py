@@ -39,19 +39,7 @@ import pandas as pd
 from .decision import Decision
 from .errors import VerificationError
 from .instance import Instance
-from .schema import (
-    ALL_POOR,
-    CELL,
-    FIBER,
-    NEW_TECHS,
-    NO_TECHNOLOGY,
-    SAT,
-    CostMeasure,
-    Objective,
-    Technology,
-)
-
-VALID_TECHS = NEW_TECHS + (NO_TECHNOLOGY,)
+from .schema import ALL_POOR, NO_TECHNOLOGY, CostMeasure, Objective
 
 #: tolerances: budget and capacities (relative, absolute); floors (absolute share); objective (relative)
 REL_TOL, ABS_TOL = 1e-9, 1e-6
@@ -150,6 +138,9 @@ def verify(instance: Instance, decision: Decision, *, summary: dict | None = Non
 class _Verifier:
     def __init__(self, instance: Instance, decision: Decision, summary: dict) -> None:
         self.inst = instance
+        #: the cost model's declared technologies; the ones a village can be given, in order
+        self.techs = instance.costs.technologies
+        self.new_techs = self.techs.access
         self.dec = decision
         self.summary = summary
         self.violations: list[str] = []
@@ -188,13 +179,14 @@ class _Verifier:
             self.warnings.append(f"{int(missing.sum())} villages are missing from the plan and count as "
                                  f"'none': {_listed(villages.index[missing])}")
         tech = tech.fillna(NO_TECHNOLOGY).astype(str)
-        bad = ~tech.isin(VALID_TECHS)
+        bad = ~tech.isin(self.new_techs + (NO_TECHNOLOGY,))
         for v, t in tech[bad].items():
-            self.violations.append(f"village {v}: unknown technology '{t}' (expected fiber, 4g, satellite or none)")
+            self.violations.append(f"village {v}: unknown technology '{t}' (expected "
+                                   f"{', '.join(self.new_techs)} or none)")
         self.tech = tech.where(~bad, NO_TECHNOLOGY)
         self.existing = villages["existing"].astype(str)
         self.has_existing = self.existing != "none"
-        self.new = self.tech.isin(NEW_TECHS)
+        self.new = self.tech.isin(self.new_techs)
         self.covered = self.has_existing | self.new
 
     def _existing_and_allowed(self) -> None:
@@ -204,7 +196,7 @@ class _Verifier:
             self.violations.append(f"village {v}: already has an existing {self.existing[v]} connection, "
                                    f"but the plan gives it {self.tech[v]} (a connected village gets 'none')")
         allowed = pd.Series(True, index=villages.index)
-        for t in NEW_TECHS:  # Technology is a str enum: 'fiber' in (Technology.FIBER,) holds
+        for t in self.new_techs:
             mask = self.tech == t
             allowed[mask] = villages.loc[mask, "technologies"].map(lambda ts, t=t: t in ts).astype(bool)
         for v in villages.index[~allowed]:
@@ -225,7 +217,7 @@ class _Verifier:
         villages = self.inst.villages
         columns = {"county": "county_id", "prefecture": "prefecture", "province": "province"}
         for rule in self.inst.policy.rules:
-            tech = Technology(rule.technology).value
+            tech = str(getattr(rule.technology, "value", rule.technology))
             if rule.scope in columns:
                 in_scope = villages[columns[rule.scope]].astype(str) == str(rule.value)
             elif rule.scope == "group":
@@ -266,7 +258,7 @@ class _Verifier:
         self.connected = connected
 
         villages = self.inst.villages
-        fiber = self.tech == FIBER
+        fiber = self.tech.isin(self.techs.names_of("network"))
         node = villages["node"].fillna("").astype(str)
         known_nodes = self.inst.nodes.index.astype(str)
         no_node = fiber & (node == "")
@@ -316,50 +308,67 @@ class _Verifier:
         for v in sorted(site_of.index[~site_of.index.isin(villages.index)].tolist(), key=str):
             self.violations.append(f"village {v}: has a serving site in the plan but is not in the instance")
         site_of = site_of.reindex(villages.index)
-        cell = self.tech == CELL
+        cell = self.tech.isin(self.techs.names_of("site"))
         extra = site_of.notna() & (site_of.astype(str) != "") & ~cell
         if extra.any():
-            self.warnings.append(f"{int(extra.sum())} villages name a serving site but do not use 4g "
-                                 f"(site ignored): {_listed(villages.index[extra])}")
+            self.warnings.append(f"{int(extra.sum())} villages name a serving site but do not use a site "
+                                 f"technology ({', '.join(self.techs.names_of('site'))}; site ignored): "
+                                 f"{_listed(villages.index[extra])}")
         site = site_of.where(cell).fillna("").astype(str)
         none = cell & (site == "")
         unknown = cell & (site != "") & ~site.isin(self.inst.sites.index.astype(str))
         closed = cell & (site != "") & ~unknown & ~site.isin(list(self.opened))
         for v in villages.index[none]:
-            self.violations.append(f"village {v}: 4g, but no site is named to serve it")
+            self.violations.append(f"village {v}: {self.tech[v]}, but no site is named to serve it")
         for v in villages.index[unknown]:
-            self.violations.append(f"village {v}: 4g served by site {site[v]}, which is not in the instance")
+            self.violations.append(f"village {v}: {self.tech[v]} served by site {site[v]}, which is not in the "
+                                   f"instance")
         for v in villages.index[closed]:
-            self.violations.append(f"village {v}: 4g served by site {site[v]}, which is not opened")
+            self.violations.append(f"village {v}: {self.tech[v]} served by site {site[v]}, which is not opened")
+        site_tech = self.inst.sites["technology"].astype(str) if "technology" in self.inst.sites else None
+        known = cell & ~none & ~unknown
+        if site_tech is not None:
+            for v in villages.index[known]:
+                if site_tech.get(site[v], self.tech[v]) != self.tech[v]:
+                    self.violations.append(f"village {v}: {self.tech[v]} served by site {site[v]}, which is a "
+                                           f"{site_tech[site[v]]} site")
         cov = self.inst.coverage
         reach = pd.MultiIndex.from_arrays([cov["site_id"].astype(str), cov["village_id"].astype(str)])
         served = cell & ~none & ~unknown
         pairs = pd.MultiIndex.from_arrays([site[served], villages.index[served].astype(str)])
         outside = np.asarray(~pairs.isin(reach), dtype=bool)
         for v in villages.index[served][outside]:
-            self.violations.append(f"village {v}: 4g served by site {site[v]}, but the village is outside the "
-                                   f"site's reach (not in its coverage)")
+            self.violations.append(f"village {v}: {self.tech[v]} served by site {site[v]}, but the village is "
+                                   f"outside the site's reach (not in its coverage)")
         self.served_by = site[served & ~closed]  # village -> opened site
 
     # ------------------------------------------------------------------ satellite
     def _beams(self) -> None:
+        # every terminal technology draws on its own pool per beam: the first one's are the beams
+        # themselves, another's '<technology>:<beam>' (allocator/technologies.py), capacities in inst.beams
         villages = self.inst.villages
-        sat = villages[self.tech == SAT]
-        use = sat.groupby(sat["beam"].astype(str), sort=True)["demand_mbps"].agg(["sum", "count"])
+        terminals = self.techs.names_of("terminal")
         capacity = self.inst.beams["capacity_mbps"]
-        for beam, row in use.iterrows():
-            if beam not in capacity.index:
-                self.violations.append(f"beam {beam}: used by {int(row['count'])} satellite villages, but there "
-                                       f"is no such beam in the instance")
-            elif not _within(row["sum"], float(capacity[beam])):
-                self.violations.append(f"beam {beam}: {_num(row['sum'])} Mbit/s demanded by {int(row['count'])} "
-                                       f"satellite villages exceeds its capacity of {_num(capacity[beam])} Mbit/s")
-        self.rec["beams_used_mbps"] = {str(b): float(x) for b, x in use["sum"].items()}
+        used = {}
+        for i, name in enumerate(terminals):
+            sat = villages[self.tech == name]
+            pool = sat["beam"].astype(str) if i == 0 else name + ":" + sat["beam"].astype(str)
+            use = sat.groupby(pool, sort=True)["demand_mbps"].agg(["sum", "count"])
+            for beam, row in use.iterrows():
+                if beam not in capacity.index:
+                    self.violations.append(f"beam {beam}: used by {int(row['count'])} {name} villages, but there "
+                                           f"is no such beam in the instance")
+                elif not _within(row["sum"], float(capacity[beam])):
+                    self.violations.append(f"beam {beam}: {_num(row['sum'])} Mbit/s demanded by "
+                                           f"{int(row['count'])} {name} villages exceeds its capacity of "
+                                           f"{_num(capacity[beam])} Mbit/s")
+            used.update({str(b): float(x) for b, x in use["sum"].items()})
+        self.rec["beams_used_mbps"] = dict(sorted(used.items()))
 
     # ------------------------------------------------------------------ money
     def _costs(self) -> None:
         villages, sites = self.inst.villages, self.inst.sites
-        fiber, sat = self.tech == FIBER, self.tech == SAT
+        fiber = self.tech.isin(self.techs.names_of("network"))
         opened = sites.loc[list(self.opened)]
         microwave = pd.Series([self.opened[s] == "microwave" for s in opened.index], index=opened.index, dtype=bool)
         parts = {  # (capex, opex per year)
@@ -368,9 +377,11 @@ class _Verifier:
             "sites": (opened["capex"].sum(), opened["opex"].sum()),
             "microwave backhaul": (opened.loc[microwave, "backhaul_capex"].sum(),
                                    opened.loc[microwave, "backhaul_opex"].sum()),
-            "satellite terminals": (villages.loc[sat, "satellite_capex"].sum(),
-                                    villages.loc[sat, "satellite_opex"].sum()),
         }
+        for name in self.techs.names_of("terminal"):
+            on = self.tech == name
+            parts[f"{name} terminals"] = (villages.loc[on, f"{name}_capex"].sum(),
+                                          villages.loc[on, f"{name}_opex"].sum())
         capex = float(sum(c for c, _ in parts.values()))
         opex = float(sum(o for _, o in parts.values()))
         for name, (c, o) in parts.items():
@@ -439,7 +450,7 @@ class _Verifier:
             school = villages["school"].astype(bool)
             for v in villages.index[school & ~self.covered]:
                 self.violations.append(f"village {v}: has a school but is not covered")
-            mbps = {t: float(self.inst.costs.mbps(t)) for t in NEW_TECHS}
+            mbps = {t: float(self.techs[t].mbps) for t in self.new_techs}
             delivered = self.tech.map(mbps)
             need = np.maximum(villages["demand_mbps"].astype(float), float(policy.school_min_mbps))
             slow = school & self.new & (delivered < need - ABS_TOL)
@@ -463,7 +474,7 @@ class _Verifier:
         return villages["population"].astype(float) * best * np.where(poor, 1.0, float(policy.non_poor_weight))
 
     def _objective(self) -> None:
-        quality = {t: self.inst.costs.quality.get(t) for t in NEW_TECHS}
+        quality = {t: self.techs[t].quality for t in self.new_techs}
         for t, q in quality.items():
             if q is None:
                 self.warnings.append(f"the cost model gives no quality factor for {t}; counted as 0")
@@ -478,14 +489,14 @@ class _Verifier:
                                    f"lexicographic)")
             kind = Objective(self.inst.objective)
         objective = self.total_cost if kind is Objective.MIN_COST else coverage
-        counts = self.tech[self.tech.isin(NEW_TECHS)].value_counts()
+        counts = self.tech[self.tech.isin(self.new_techs)].value_counts()
         self.rec.update(
             coverage=coverage,
             objective=objective,
             objective_kind=kind.value,
             villages_total=int(len(self.tech)),
             villages_covered=int(self.covered.sum()),
-            by_technology={t: int(counts.get(t, 0)) for t in NEW_TECHS},
+            by_technology={t: int(counts.get(t, 0)) for t in self.new_techs},
         )
         checks = [("objective", f"{kind.value} objective", objective), ("total_cost", "total cost", self.total_cost)]
         if kind is Objective.LEXICOGRAPHIC:  # second stage: least cost keeping the coverage

@@ -56,9 +56,9 @@ import pulp
 from allocator.backends.base import Status, relative_gap, status_from_numbers
 from allocator.decision import Decision
 from allocator.errors import OptionsError
-from allocator.schema import ALL_POOR, NO_TECHNOLOGY, Objective, Technology
+from allocator.objective_coefficients import quality, quality_factors, weight_series
+from allocator.schema import ALL_POOR, CELL, FIBER, NO_TECHNOLOGY, SAT, Objective, Technology
 
-FIBER, CELL, SAT = Technology.FIBER.value, Technology.CELLULAR.value, Technology.SATELLITE.value
 TREES = ("spt", "mst")
 _SUPER = "__fixed_tree_source__"
 
@@ -159,16 +159,6 @@ def fixed_tree_routes(instance, *, tree: str = "spt") -> FixedTree:
 
 
 # --------------------------------------------------------------------------- fixed tree: the model
-def _weights(instance):
-    """Objective weight per village: population x its groups' highest priority x the
-    non-poor factor (the engine's documented weight)."""
-    v, pol = instance.villages, instance.policy
-    prio = {str(n): float(g.priority) for n, g in pol.groups.items()}
-    factor = v["groups"].map(lambda gs: max([prio[g] for g in gs if g in prio], default=1.0)).astype(float)
-    return v["population"].astype(float) * factor * np.where(v["poor"].astype(bool), 1.0,
-                                                             float(pol.non_poor_weight))
-
-
 def _rule_scope(villages, rule):
     if rule.scope == "group":
         return villages["groups"].map(lambda gs: rule.value in gs).to_numpy(bool)
@@ -245,8 +235,11 @@ class _FixedTreeModel:
         self.site_cost_micro = {s: float(inst.cost(sites.at[s, "capex"] + sites.at[s, "backhaul_capex"],
                                                    sites.at[s, "opex"] + sites.at[s, "backhaul_opex"]))
                                 for s in self.site_ids if self.site_micro_ok[s]}
-        self.weight = _weights(inst).reindex(self.cand).to_numpy(float)
-        self.quality = {t: float(inst.costs.quality.get(t, 0.0) or 0.0) for t in (FIBER, CELL, SAT)}
+        # the engine's objective coefficients (allocator/objective_coefficients.py): the baseline
+        # differs in how it routes fiber, never in what a covered village is worth
+        self.weight = weight_series(inst).reindex(self.cand).to_numpy(float)
+        factors = quality_factors(inst)
+        self.quality = {t: quality(factors, t) for t in (FIBER, CELL, SAT)}
         self.site_nodes = s_node
 
     def build(self, objective: Objective):

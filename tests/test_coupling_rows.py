@@ -1,6 +1,11 @@
 """The coupling rows (budget, group floors, satellite beams) come from one module,
 allocator/formulation/coupling.py: the monolithic model, the multi-year model, the
-decomposition's LP and each part's MIP write the same rows, scaled the same way."""
+decomposition's LP and each part's MIP write the same rows, scaled the same way.
+
+Compared as matrices over the columns' names: the monolithic model and the decomposition's LP
+have the same rows; each part's MIP, given the whole rows' right-hand sides, has the monolithic
+rows restricted to its columns, and the parts' budget and floor rows add up to the monolithic ones;
+an instance of one part gets the monolithic rows themselves."""
 from __future__ import annotations
 
 import math
@@ -145,3 +150,115 @@ def test_a_beam_row_only_where_it_can_bind_and_floor_rows_only_for_positive_need
 def test_a_row_shifts_with_its_block(offset):
     row = coupling.Row("budget", np.array([0, 2]), np.array([1.0, 3.0]), -np.inf, 1000.0)
     assert list(row.shifted(offset).cols) == [offset, offset + 2]
+
+
+# --------------------------------------------------------------------------- the parts' own MIPs
+#: a part's coupling rows carry their own names (a share of the whole row); the monolithic row they share
+PART_ROW = {"budget_share": "budget", "floor_target[": "floor[", "beam_share[": "beam["}
+
+
+def coupling_matrix(rows: dict, columns: list) -> tuple:
+    """Coupling rows as a dense matrix over ``columns`` (row order: sorted names), with their bounds."""
+    names = sorted(rows)
+    where = {c: j for j, c in enumerate(columns)}
+    a = np.zeros((len(names), len(columns)))
+    for i, name in enumerate(names):
+        for col, v in rows[name][0].items():
+            a[i, where[col]] = v
+    return names, a, np.array([rows[n][1] for n in names]), np.array([rows[n][2] for n in names])
+
+
+def part_rows(model) -> dict:
+    """A part MIP's coupling rows, named as the monolithic rows they are a share of."""
+    out = {}
+    a = model.matrix()
+    for i, row in enumerate(model.row_names):
+        for own, whole in PART_ROW.items():
+            if row.startswith(own):
+                start, end = a.indptr[i], a.indptr[i + 1]
+                coefs = {model.names[j]: float(v) for j, v in zip(a.indices[start:end], a.data[start:end])}
+                out[whole + row[len(own):]] = (coefs, model.row_lo[i], model.row_hi[i])
+    return out
+
+
+def part_models(inst, mode="exact"):
+    parts = partition(inst)
+    return [build_part_model(sub_instance(inst, p), mode=mode, objective_kind="max-coverage", mcf_limit=0,
+                             integer_only=False) for p in parts]
+
+
+def whole_targets(inst, block) -> Targets:
+    """The whole rows' right-hand sides as a part's targets: the part's rows must then be the
+    monolithic rows over the part's columns."""
+    needs = {r["group"]: r["need"] for r in requirements(inst, inst.policy.floors())}
+    return Targets(budget=inst.budget, floors={g: needs[g] for g in block.floor_cols if needs.get(g, 0) > 0},
+                   beams=coupling.beam_capacities(inst.beams))
+
+
+def assert_parts_share_the_monolithic_rows(inst, mode="exact"):
+    """Each part's MIP, given the whole rows' right-hand sides, writes the monolithic coupling rows
+    restricted to its columns (same matrix entries, same bounds); together the parts' budget and
+    floor rows are the monolithic rows, entry by entry."""
+    mono = monolithic_rows(inst, mode)
+    columns = sorted({c for coefs, _, _ in mono.values() for c in coefs})
+    names, whole, lo, hi = coupling_matrix(mono, columns)
+    summed = np.zeros_like(whole)
+    for block in part_models(inst, mode):
+        own = part_rows(part_model(block, whole_targets(inst, block)))
+        mine = set(block.names)
+        assert set(own) <= set(mono), sorted(set(own) - set(mono))
+        for name in own:
+            assert set(own[name][0]) <= mine, name
+        p_names, part, p_lo, p_hi = coupling_matrix(own, columns)
+        idx = np.array([names.index(n) for n in p_names], dtype=np.int64)
+        in_part = np.array([c in mine for c in columns], dtype=bool)
+        assert np.allclose(part[:, in_part], whole[idx][:, in_part], rtol=1e-12, atol=0.0), p_names
+        assert not part[:, ~in_part].any()
+        assert np.array_equal(p_lo, lo[idx]) and np.array_equal(p_hi, hi[idx]), p_names
+        # a part writes the budget and every floor it has columns of; a beam where its own demand can bind
+        assert ("budget" in own) == ("budget" in mono)
+        for name in mono:
+            if name.startswith("floor[") and whole[names.index(name)][in_part].any():
+                assert name in own, name
+        summed[idx] += part
+    shared = [i for i, n in enumerate(names) if not n.startswith("beam[")]
+    assert np.allclose(summed[shared], whole[shared], rtol=1e-12, atol=0.0)
+
+
+def test_the_parts_write_the_monolithic_rows_over_their_columns(tmp_path):
+    inst = coupled_instance(tmp_path)
+    assert len(partition(inst)) == 2
+    assert_parts_share_the_monolithic_rows(inst)
+    assert_parts_share_the_monolithic_rows(inst, "restricted")
+
+
+@settings(max_examples=examples(20), **SETTINGS)
+@given(inst=multipart_instances())
+def test_every_part_writes_the_monolithic_rows_over_its_columns(inst):
+    assert_parts_share_the_monolithic_rows(inst)
+
+
+def test_one_part_gets_the_monolithic_rows_themselves():
+    """An instance of one county is one part: the shares the decomposition gives it are the whole
+    rows, and its MIP's coupling matrix is the monolithic model's (the LP's too)."""
+    from pathlib import Path
+
+    from allocator.solve.decompose.lp import shares
+
+    inst = load_instance(Path(__file__).resolve().parents[1] / "instances" / "tiny-4g")
+    blocks = part_models(inst)
+    assert len(blocks) == 1
+    reqs = requirements(inst, inst.policy.floors())
+    lp, offsets = stack(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
+    targets = shares(blocks, np.zeros(lp.num_vars), offsets, budget=inst.budget, reqs=reqs, beams=inst.beams)
+    part = part_rows(part_model(blocks[0], targets[blocks[0].key]))
+    mono = monolithic_rows(inst)
+    deco = rows_by_name(lp, blocks[0].names)
+    assert "budget" in mono
+    columns = sorted(set(blocks[0].names))
+    m_names, m, m_lo, m_hi = coupling_matrix(mono, columns)
+    for rows in (part, deco):
+        names, a, lo, hi = coupling_matrix(rows, columns)
+        assert names == m_names
+        assert np.allclose(a, m, rtol=1e-12, atol=0.0)
+        assert np.array_equal(lo, m_lo) and np.array_equal(hi, m_hi)

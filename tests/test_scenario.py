@@ -54,8 +54,6 @@ def _error(tmp_path, text: str, instance=None) -> InputError:
     ('[costs.scale]\n"fiber.per_km" = -1.2\n', "costs.scale.fiber.per_km", "out of range"),
     ('[costs.multiply]\n"fiber.per_km" = 1.2\n', "costs.multiply", "unknown key 'costs.multiply'"),
     ('objective = "max-happiness"\n', "objective", "unknown objective 'max-happiness'"),
-    ('[[force]]\nscope = "county"\nvalue = "c1"\ntechnology = "5g"\n', "force.technology",
-     "unknown technology '5g'"),
     ('[[forbid]]\nscope = "township"\nvalue = "x"\ntechnology = "fiber"\n', "forbid.scope",
      "unknown scope 'township'"),
     ('[[force]]\nscope = "county"\ntechnology = "fiber"\n', "force", "lacks 'value'"),
@@ -99,6 +97,9 @@ def test_missing_file_is_input_error(tmp_path):
      "unknown province '丙省'"),
     ('[[forbid]]\nscope = "group"\nvalue = "three-regions"\ntechnology = "fiber"\n', "forbid.value",
      "unknown group 'three-regions'"),
+    # the technologies are the base's cost model's (a model may declare 5g-fwa, leo ...)
+    ('[[force]]\nscope = "county"\nvalue = "c1"\ntechnology = "5g"\n', "force.technology",
+     "unknown technology '5g'"),
     ('[costs.scale]\n"fiber.per_km.swamp" = 1.2\n', "costs.scale.fiber.per_km.swamp",
      "unknown cost parameter 'fiber.per_km.swamp'"),
     ('[costs.set]\n"satelite.terminal_capex" = 100\n', "costs.set.satelite.terminal_capex",
@@ -167,7 +168,7 @@ def test_good_scenario_becomes_loader_overrides(tmp_path, tiny):
     # the plateau trench (j1-n3, 2 km) is repriced; the mountain ones are not
     assert inst.edges.loc[3, "capex"] == pytest.approx(2 * 3000.0)
     assert inst.edges.loc[1, "capex"] == pytest.approx(1 * 2000.0)
-    actions = {(r.scope, r.value, str(r.technology.value), r.action) for r in inst.policy.rules}
+    actions = {(r.scope, r.value, str(r.technology), r.action) for r in inst.policy.rules}
     assert ("prefecture", "怒江傈僳族自治州", "satellite", "force") in actions
 
 

@@ -207,6 +207,25 @@ def test_runs_finish_with_verified_plans(served):
     assert base["id"] in listed and cut["id"] in listed
 
 
+def test_report_and_map_in_chinese(served):
+    """The HTML report in Chinese for the Chinese page (made from the run's folder, then kept), the
+    English one as `allocator report` wrote it; the map reads its language from its address."""
+    from allocator.reports.chinese import money_zh
+    c, jid = served["client"], served["cut"]["id"]
+    en = c.get(f"/api/jobs/{jid}/report").text
+    assert "Plan summary" in en and "<h2 id='charts'>Charts</h2>" in en and "方案概要" not in en
+    r = c.get(f"/api/jobs/{jid}/report?lang=zh")
+    assert r.status_code == 200 and "charset=utf-8" in r.headers["content-type"]
+    zh = r.text
+    assert "宽带规划报告" in zh and "方案概要" in zh and "<h2 id='charts'>图表</h2>" in zh and "Plan summary" not in zh
+    total = c.get(f"/api/jobs/{jid}/plan").json()["summary"]["total_cost"]
+    assert f"<b>{money_zh(total)}</b>" in zh  # the headline amount in 万元
+    assert c.get(f"/api/jobs/{jid}/report?lang=zh").text == zh  # kept, not written again
+    assert c.get(f"/api/jobs/{jid}/report?lang=fr").status_code == 422
+    page = c.get(f"/api/jobs/{jid}/map").text
+    assert "新建光纤沟槽" in page and 'WORDS[asked] ? asked : "en"' in page
+
+
 def test_downloads(served):
     c, jid = served["client"], served["cut"]["id"]
     x = c.get(f"/api/jobs/{jid}/excel")

@@ -110,8 +110,9 @@ def describe(instance: Instance) -> dict:
         "site_opex_year": _spread(inst.sites["opex"]) if len(inst.sites) else None,
         "site_radius_km": _spread(inst.sites["radius_km"]) if len(inst.sites) else None,
         "microwave_capex": _spread(inst.sites["backhaul_capex"]) if len(inst.sites) else None,
-        "fiber_drop_capex": _spread(v["fiber_capex"]), "satellite_capex": _spread(v["satellite_capex"]),
-        "satellite_opex_year": _spread(v["satellite_opex"]),
+        "fiber_drop_capex": _spread(v["fiber_capex"]),
+        "satellite_capex": _spread(v["satellite_capex"]) if "satellite_capex" in v else None,
+        "satellite_opex_year": _spread(v["satellite_opex"]) if "satellite_opex" in v else None,
         "beam_capacity_mbps": _spread(inst.beams["capacity_mbps"]) if len(inst.beams) else None,
         "annuity": inst.annuity,
     }
@@ -126,6 +127,8 @@ def describe(instance: Instance) -> dict:
                      "budget_measure": inst.budget_measure.value, "horizon_years": inst.horizon_years,
                      "discount_rate": inst.discount_rate, "base_year": inst.base_year,
                      "cost_model": inst.costs.name, "policy": inst.policy.name,
+                     "technologies": [{"name": t.name, "kind": t.kind, "label": t.label}
+                                      for t in inst.costs.technologies],
                      "content_hash": inst.content_hash},
         "counts": counts, "existing": existing, "existing_poor": existing_poor, "terrain": terrain,
         "provinces": provinces, "groups": groups, "prices": prices, "reference": reference,
@@ -182,6 +185,7 @@ def render(stats: dict) -> str:
              f"  objective {i['objective']}, budget {m(i['budget'])} ({i['budget_measure']}, "
              f"{i['horizon_years']} years at {100 * i['discount_rate']:g}%), cost model {i['cost_model']}, "
              f"policy {i['policy']}" + (f", base year {i['base_year']}" if i["base_year"] else ""),
+             "  technologies: " + ", ".join(f"{t['name']} ({t['kind']})" for t in i.get("technologies", [])),
              "",
              f"{c['villages']:,} villages ({c['poor_villages']:,} registered poor) in {c['counties']:,} counties; "
              f"{c['people']:,.0f} people; {c['schools']:,} with a school, {c['clinics']:,} with a clinic",

@@ -160,7 +160,7 @@ def _raw_option_costs(instance) -> pd.DataFrame:
     open_instance = instance.with_changes(policy=_no_rules(instance.policy))
     table = option_costs(open_instance)
     # option_costs still blanks technologies the village's own column forbids; that is a rule too
-    return table[["fiber", "4g", "satellite"]].fillna(-1.0)
+    return table[list(instance.costs.technologies.access)].fillna(-1.0)
 
 
 def _no_rules(policy):

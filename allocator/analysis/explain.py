@@ -391,22 +391,29 @@ def _without_money(s: _Solver, form, floors: dict) -> str:
 
 
 def _beam_text(instance, form) -> str:
-    """Beams whose only-satellite candidates ask for more than the beam holds, else every beam they use."""
-    from ..schema import Technology
+    """Capacity pools whose candidates only one terminal technology (satellite, LEO ...) can serve ask
+    for more than the pool holds, else every pool they use."""
+    from ..technologies import pool_id
 
     elig = form.eligibility
-    sat = elig.allowed[Technology.SATELLITE]
-    other = elig.allowed[Technology.FIBER] | elig.allowed[Technology.CELLULAR]
-    only = sat & ~other
-    if not only.any():
-        return ""
-    v = instance.villages.loc[elig.candidates[only]]
-    demand = v.groupby(v["beam"].astype(str))["demand_mbps"].agg(["sum", "count"])
+    reg = instance.costs.technologies
     parts = []
-    for beam, row in demand.sort_index().iterrows():
-        cap = float(instance.beams["capacity_mbps"].get(beam, float("nan")))
-        parts.append(f"beam {beam} holds {cap:,.6g} Mbit/s, and the {int(row['count'])} villages only satellite "
-                     f"can serve there ask for {float(row['sum']):,.6g} Mbit/s")
+    for tech in reg.names_of("terminal"):
+        mine = elig.allowed[tech]
+        other = np.zeros(len(mine), dtype=bool)
+        for t, allowed in elig.allowed.items():
+            if t != tech:
+                other |= allowed
+        only = mine & ~other
+        if not only.any():
+            continue
+        v = instance.villages.loc[elig.candidates[only]]
+        pools = v["beam"].astype(str).map(lambda b, t=tech: pool_id(reg, t, b))
+        demand = v.groupby(pools)["demand_mbps"].agg(["sum", "count"])
+        for beam, row in demand.sort_index().iterrows():
+            cap = float(instance.beams["capacity_mbps"].get(beam, float("nan")))
+            parts.append(f"beam {beam} holds {cap:,.6g} Mbit/s, and the {int(row['count'])} villages only "
+                         f"{tech} can serve there ask for {float(row['sum']):,.6g} Mbit/s")
     return "; ".join(parts)
 
 

@@ -18,7 +18,6 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..version import __version__
 from ..backends import get_backend
 from ..backends.base import PROOF_GAP, SolveOptions, Status, relative_gap
 from ..decision import Decision
@@ -26,15 +25,17 @@ from ..errors import InfeasibleError, OptionsError, SolverError, VerificationErr
 from .explain import structural_problems
 from ..formulation import builder, multiyear
 from ..formulation.coupling import cost_vector
-from ..formulation.objective import coverage_vector
+from ..formulation.objective import coverage_vector, keep_coverage
 from ..plan import Plan
 from ..plan_build import assemble
 from .rollout_spec import RolloutSpec, check_spec, floors_by_year, year_instance
 from .rollout_verify import check_rollout
-from ..solve.exact_bound import PROBLEM_POSED, claims as exact_claims
+from ..solve.exact_bound import claims as exact_claims
 from ..schema import Objective
-from ..solve.monolithic import objective_function, overall_status, solve_model, stage_record
+from ..solve.monolithic import objective_function, solve_model
 from ..solve.options import KEEP, check_options, gap_text, number_text, parse_objective
+from ..solve.summary import (cost_stage, mark_verified, model_size, overall_status, run_options, run_summary,
+                             stage_record)
 
 ROLLOUT_CSV = "rollout.csv"
 SUMMARY = "summary.json"
@@ -183,9 +184,7 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
     cover_of = objective_function(form.model)
     if kind is Objective.LEXICOGRAPHIC:
         value = result.objective
-        cover = np.asarray(form.model.obj)
-        nz = np.flatnonzero(cover)
-        form.model.add_row(nz, cover[nz], value - 1e-7 * max(1.0, abs(value)), np.inf, name="keep_coverage")
+        keep_coverage(form.model, form.model.obj, value)
         form.model.sense = "min"
         form.model.obj = cost_vector(form.model, form.blocks[-1].columns).tolist()
         stage = f"stage 2 of 2 (min-cost keeping that coverage, {span})"
@@ -207,41 +206,23 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         if kind is Objective.LEXICOGRAPHIC else None
     if kind is Objective.LEXICOGRAPHIC and (lex_gap is None or lex_gap > PROOF_GAP):
         status = Status.FEASIBLE if status is Status.OPTIMAL else status
-    summary = {
-        "status": status.value,
-        "objective": objective,
-        "objective_kind": kind.value,
-        "objective_meaning": "rollout cost" if kind is Objective.MIN_COST else "people-years (weighted coverage "
-                                                                              "summed over the years)",
-        "bound": head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
-        "gap": lex_gap if kind is Objective.LEXICOGRAPHIC else result.gap,
-        "gap_relative_to": PROBLEM_POSED,
-        "stages": stages,
-        "years": list(spec.years),
-        "budgets": list(spec.budgets),
-        "carry_over": spec.carry_over,
-        "required_by": spec.due_year,
-        "floors": {str(y): floors[y] for y in spec.years},
-        "budget_measure": instance.budget_measure.value,
-        "currency": instance.currency,
-        "solver": backend.name,
-        "solver_version": backend.version(),
-        "mode": mode,
-        "trenches_ahead_of_use_allowed": form.prebuild,
-        "build_seconds": form.stats["build_seconds"],
-        "solve_seconds": sum(s["seconds"] for s in stages),
-        "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
-        "fiber_model": form.stats["fiber"],
-        "content_hash": instance.content_hash,
-        "instance": instance.name,
-        "options": {"objective": kind.value, "years": list(spec.years), "budgets": list(spec.budgets),
-                    "carry_over": spec.carry_over, "required_by": spec.required_by, "solver": solver,
-                    "mode": mode, "time_limit": time_limit, "gap": gap, "threads": threads, "seed": seed},
-        "allocator_version": __version__,
-    }
+    summary = run_summary(
+        instance, status=status, objective=objective, objective_kind=kind.value,
+        bound=head["bound"] if kind is Objective.LEXICOGRAPHIC else result.bound,
+        gap=lex_gap if kind is Objective.LEXICOGRAPHIC else result.gap, stages=stages,
+        backend=backend, mode=mode, build_seconds=form.stats["build_seconds"],
+        solve_seconds=sum(s["seconds"] for s in stages), model_size=model_size(form.stats),
+        options=run_options(objective=kind.value, solver=solver, mode=mode, time_limit=time_limit,
+                            gap=gap, seed=seed, threads=threads, years=list(spec.years),
+                            budgets=list(spec.budgets), carry_over=spec.carry_over, required_by=spec.required_by),
+        objective_meaning="rollout cost" if kind is Objective.MIN_COST else "people-years (weighted coverage "
+                                                                            "summed over the years)",
+        years=list(spec.years), budgets=list(spec.budgets), carry_over=spec.carry_over, required_by=spec.due_year,
+        floors={str(y): floors[y] for y in spec.years}, currency=instance.currency,
+        trenches_ahead_of_use_allowed=form.prebuild, fiber_model=form.stats["fiber"],
+        bound_source="the solver's bound on the exact multi-year model" if mode == "exact" else "")
     if kind is Objective.LEXICOGRAPHIC:
-        summary.update(cost_objective=stages[-1]["objective"], cost_bound=stages[-1]["bound"],
-                       cost_gap=stages[-1]["gap"])
+        summary.update(cost_stage(stages))
     if mode == "restricted":
         sense = "min" if kind is Objective.MIN_COST else "max"
         claims = exact_claims(summary["objective"], summary["bound"], summary["status"], exact_lp, sense,
@@ -270,9 +251,7 @@ def solve_rollout(instance, *, years: Sequence[int] | None = None, budgets=KEEP,
         plan.summary["verified"] = True
         plan.summary["verifier_warnings"] = list(report.years[year].warnings)
         plans[year] = plan
-    summary["verified"] = True
-    summary["verifier_warnings"] = list(report.warnings)
-    summary["total_seconds"] = time.perf_counter() - start
+    mark_verified(summary, report, start)
     say(f"{status.value}: {summary['objective_meaning']} {number_text(summary['objective'])}, bound {number_text(summary['bound'])}, "
         f"gap {gap_text(summary['gap'])}, verified")
     return RolloutPlan(spec, decisions, plans, report.table, summary)

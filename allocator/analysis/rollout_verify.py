@@ -31,7 +31,8 @@ import pandas as pd
 from ..decision import Decision
 from ..errors import VerificationError
 from .rollout_spec import RolloutSpec, floors_by_year, year_instance
-from ..schema import FIBER, NEW_TECHS, NO_TECHNOLOGY, SAT, Objective
+from ..schema import NO_TECHNOLOGY, Objective
+from ..technologies import terminal_columns
 from ..verify import ABS_TOL, OBJECTIVE_RTOL, REL_TOL, SHARE_TOL, VerificationReport, verify
 
 
@@ -90,10 +91,13 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
     warnings: list[str] = []
     year_summaries = year_summaries or {}
     villages, edges, sites = inst.villages, inst.edges, inst.sites
-    village_cost = {
-        FIBER: inst.cost(villages["fiber_capex"].astype(float), villages["fiber_opex"].astype(float)),
-        SAT: inst.cost(villages["satellite_capex"].astype(float), villages["satellite_opex"].astype(float)),
-    }
+    reg = inst.costs.technologies
+    new_techs = reg.access
+    village_cost = {t: inst.cost(villages["fiber_capex"].astype(float), villages["fiber_opex"].astype(float))
+                    for t in reg.names_of("network")}
+    for t in reg.names_of("terminal"):
+        capex_col, opex_col = terminal_columns(t)
+        village_cost[t] = inst.cost(villages[capex_col].astype(float), villages[opex_col].astype(float))
     edge_cost = inst.cost(edges["capex"].astype(float), edges["opex"].astype(float))
     site_cost = inst.cost(sites["capex"].astype(float), sites["opex"].astype(float))
     microwave_cost = inst.cost(sites["backhaul_capex"].astype(float), sites["backhaul_opex"].astype(float))
@@ -130,7 +134,7 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
             elif str(now) != str(b):
                 violations.append(f"{year}: site {s} had {b} backhaul in {prev_year} and {now} in {year} "
                                   f"(its backhaul built twice)")
-        new_v = {v: t for v, t in tech.items() if t in NEW_TECHS and before.get(v, NO_TECHNOLOGY) == NO_TECHNOLOGY
+        new_v = {v: t for v, t in tech.items() if t in new_techs and before.get(v, NO_TECHNOLOGY) == NO_TECHNOLOGY
                  and v in villages.index}
         new_e = sorted(e for e in set(dec.built_edges) - set(prev.built_edges) if e in edges.index)
         new_s = {s: str(b) for s, b in dec.opened_sites.items() if s not in prev.opened_sites and s in sites.index}
@@ -162,9 +166,9 @@ def check_rollout(instance, spec: RolloutSpec, decisions: Mapping[int, Decision]
                               f"adds up to {_money(cumulative, cur)}")
 
         # --- milestones
-        covered = pd.Series({v: t in NEW_TECHS for v, t in tech.items()}, dtype=bool).reindex(villages.index)
+        covered = pd.Series({v: t in new_techs for v, t in tech.items()}, dtype=bool).reindex(villages.index)
         covered = covered.fillna(False).astype(bool) | (villages["existing"].astype(str) != "none")
-        row = {"year": year, **{f"new_{t}": sum(1 for x in new_v.values() if x == t) for t in NEW_TECHS},
+        row = {"year": year, **{f"new_{t}": sum(1 for x in new_v.values() if x == t) for t in new_techs},
                "new_edges": len(new_e), "new_trench_km": float(edges.loc[new_e, "length_km"].astype(float).sum()),
                "new_sites": len(new_s), "spend": spend, "budget": budget, "carried_in": carried_in,
                "available": available, "cumulative_spend": cumulative,

@@ -24,7 +24,7 @@ A scenario file says what changes, never the whole instance::
     [[force]]                             # every village in the scope must use this technology
     scope = "prefecture"                  # county | prefecture | province | group
     value = "怒江傈僳族自治州"
-    technology = "satellite"              # fiber | 4g | satellite
+    technology = "satellite"              # a technology of the cost model (fiber | 4g | satellite ...)
 
     [[forbid]]                            # no village in the scope may use this technology
     scope = "province"
@@ -280,13 +280,14 @@ def parse_scenario(path: str | Path | None = None, *, text: str | None = None,
             for k in RULE_KEYS:
                 if k not in entry:
                     raise rep.error(action, f"{where} lacks '{k}'",
-                                    f"add {k} = ... (scope: {'|'.join(SCOPES)}; technology: {'|'.join(TECH_NAMES)})")
+                                    f"add {k} = ... (scope: {'|'.join(SCOPES)}; technology: a technology of "
+                                    f"the cost model, e.g. {'|'.join(TECH_NAMES)})")
             if entry["scope"] not in SCOPES:
                 raise rep.error(f"{action}.scope", f"{where}: unknown scope {entry['scope']!r}",
                                 f"use one of: {', '.join(SCOPES)}")
-            if entry["technology"] not in TECH_NAMES:
+            if not isinstance(entry["technology"], str) or not _NAME_RE.match(entry["technology"]):
                 raise rep.error(f"{action}.technology", f"{where}: unknown technology {entry['technology']!r}",
-                                f"use one of: {', '.join(TECH_NAMES)}")
+                                f"use a technology of the cost model, e.g. {', '.join(TECH_NAMES)}")
             if not isinstance(entry["value"], str) or not entry["value"]:
                 raise rep.error(f"{action}.value", f"{where}: value must be a non-empty name",
                                 'write value = "<county id or name / prefecture / province / group>"')
@@ -326,6 +327,10 @@ def _flatten(table: Mapping, prefix: str = "") -> dict:
 def _cost_leaves(costs) -> dict[str, float]:
     """Every numeric cost-model parameter as dotted path -> value (fiber.per_km.plateau ...)."""
     out = {}
+    if getattr(costs, "layout", "legacy") != "legacy":  # [technologies.<name>] blocks
+        for tech in costs.technologies:
+            out.update({f"technologies.{tech.name}.{k}": v for k, v in tech.params().items()})
+        return out
     for section in ("fiber", "cellular", "satellite"):
         obj = getattr(costs, section)
         for fname, value in vars(obj).items():
@@ -431,7 +436,11 @@ def scenario_overrides(scenario: Scenario, instance) -> dict:
     if scenario.rules:
         known = _known_scope_values(instance)
         rules = [_rule_dict(r) for r in instance.policy.rules]
+        techs = instance.costs.technologies.access
         for r in scenario.rules:
+            if r.technology not in techs:  # the technologies are the base's cost model's
+                raise rep.error(f"{r.action}.technology", f"unknown technology {r.technology!r} in [[{r.action}]]",
+                                f"use a technology of cost model '{instance.costs.name}': {', '.join(techs)}")
             table = known[r.scope]
             if r.value not in table:
                 raise rep.error(f"{r.action}.value", f"unknown {r.scope} {r.value!r} in [[{r.action}]]",
@@ -454,7 +463,8 @@ def _get_path(tree: dict, dotted: str, default: float) -> float:
 
 
 def _rule_dict(rule) -> dict:
-    return {"scope": rule.scope, "value": rule.value, "technology": Technology(rule.technology).value,
+    return {"scope": rule.scope, "value": rule.value, "technology": str(getattr(rule.technology, "value",
+                                                                              rule.technology)),
             "action": rule.action}
 
 

@@ -183,6 +183,9 @@ def _fmt_money(x) -> str:
 def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
     """Metrics (rows) by scenario (columns), as display strings."""
     groups = sorted({g for o in outcomes if o.groups for g in o.groups})
+    # the technologies of the plans' summaries, in their order (the cost model's); none solved: china-2018's
+    techs = list(dict.fromkeys(t for o in outcomes for t in ((o.summary or {}).get("by_technology") or {})))
+    techs = techs or ["fiber", "4g", "satellite"]
     rows: dict[str, dict] = {}
 
     def put(metric: str, name: str, value) -> None:
@@ -200,7 +203,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
         put("budget used", o.name, f"{cost / budget:.1%}" if budget and cost is not None else "")
         put("villages covered", o.name, "" if not s else f"{s.get('villages_covered', 0):,} / {s.get('villages_total', 0):,}")
         put("people covered", o.name, "" if o.people_covered is None else f"{o.people_covered:,.0f}")
-        for tech in ("fiber", "4g", "satellite"):
+        for tech in techs:
             t = (s.get("by_technology") or {}).get(tech, {})
             put(f"villages by {tech}", o.name, "" if not s else f"{t.get('villages', 0):,}")
             put(f"cost of {tech}", o.name, "" if not s else _fmt_money(t.get("cost", 0.0)))

@@ -23,6 +23,9 @@ PROOF_GAP = 1e-6
 #: how far (relative to max(1, |objective|)) a bound may lie on the wrong side of an objective
 #: before it is an engine error: the verifier's objective tolerance (verify.OBJECTIVE_RTOL)
 CROSSING_TOL = 1e-6
+#: a MIP given ``SolveOptions.stop_at`` stops when its incumbent is within this relative
+#: distance of it (well inside PROOF_GAP, so the combined gap still proves optimality)
+STOP_AT_RTOL = 1e-8
 
 
 class Status(str, Enum):
@@ -44,9 +47,15 @@ class SolveOptions:
     gap: relative gap at which the solver may stop (0 = prove optimality).
     threads: solver threads (None = solver default).
     seed: random seed handed to the solver (determinism).
+    heuristic_effort: share of a MIP search given to primal heuristics, for the
+    backends that take it (HiGHS ``mip_heuristic_effort``; None = the solver's
+    default, others ignore it).
     progress: called now and then during a MIP solve with a dict of ``seconds``,
     ``objective`` (incumbent, None before one), ``bound`` and ``gap`` (None when not
     known), by the backends that can report it (HiGHS); the caller throttles.
+    stop_at: a valid bound known from elsewhere (dual ascent, the root phase's cut LP):
+    a MIP may stop once its incumbent reaches it (within STOP_AT_RTOL), since no plan
+    is better; backends that cannot stop early ignore it.
     """
 
     time_limit: float | None = None
@@ -54,7 +63,9 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    heuristic_effort: float | None = None
     progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
+    stop_at: float | None = None
 
 
 @dataclass

@@ -1,8 +1,12 @@
-"""CBC through PuLP.
+"""CBC: the binary run on an MPS file this package writes.
 
-PuLP's status label is not trusted (it reports a CBC time-limit stop with an
-incumbent as "Optimal"). The status is derived from CBC's own log, which PuLP
-writes to ``logPath``; what is read from it:
+The model goes to CBC as a free-MPS file made from the arrays
+(:mod:`allocator.backends.mps`), not through PuLP's row-by-row ``LpProblem``
+and writer (about three times as slow on the national model, see
+docs/solvers.md). PuLP is only used to find the CBC binary it bundles. The
+warm start is a ``-mips`` start file, the solution is read from CBC's
+``-solution`` file by column name (``C<j>``), and the status from CBC's own log
+(written to a file beside the model). What is read from the log:
 
 * ``Objective value:  <v>``  the incumbent (CBC prints it for MIPs in its summary);
 * ``Lower bound:  <b>``      the dual bound, printed (``%.3f``) whenever the search
@@ -10,8 +14,8 @@ writes to ``logPath``; what is read from it:
   the print rounding (``- 0.0005``);
 * ``Result - Optimal solution found`` with no ``Lower bound`` line and no
   "(within gap tolerance)": CBC's own proof, the bound is the incumbent;
-* ``No feasible solution found``: no incumbent, whatever values PuLP read back
-  (on a time-limit stop CBC writes the LP relaxation into the solution file);
+* ``No feasible solution found``: no incumbent, whatever the solution file holds
+  (on a time-limit stop CBC writes the LP relaxation into it);
 * ``Result - Problem proven infeasible`` / ``Linear relaxation infeasible`` /
   ``Problem is infeasible``: proven infeasible;
 * ``unbounded`` / ``infeasible or unbounded`` lines: decided by a second solve of
@@ -20,6 +24,7 @@ writes to ``logPath``; what is read from it:
 * for a pure LP (no integer column) Clp prints ``Optimal - objective value``:
   the bound is then the objective.
 
+No other bound is reported: when the log gives none, the bound is unknown (None).
 CBC always receives a minimisation (a max model's objective is negated), so the
 signs in the log never depend on the model's sense. The values are cross-checked:
 an incumbent must be integral and satisfy the rows (``max_violation``).
@@ -28,7 +33,6 @@ from __future__ import annotations
 
 import functools
 
-import math
 import os
 import re
 import signal
@@ -42,6 +46,7 @@ from .linear import LinearModel
 from ._support import (GuardedBackend, INTEGRALITY_TOL, Deadline, clean_solution, error_result,
                        integrality_violation, make_result, warm_start_vector)
 from .base import SolveResult
+from .mps import empty_row_conflict, write_mps
 
 try:  # pragma: no cover - import guard
     import pulp
@@ -52,8 +57,8 @@ except ImportError:  # pragma: no cover
 _LOG_BOUND_ROUNDING = 5e-4
 #: seconds taken off CBC's own limit for its start-up and reading the MPS file
 _CBC_START_MARGIN = 0.05
-#: PuLP's writeMPS takes about this many times as long as building the LpProblem (measured 1.4-2.4)
-_WRITE_PER_BUILD = 2.5
+#: writing the MPS file takes about this long per nonzero (measured 2-4 us on the national model)
+_WRITE_PER_NONZERO = 5e-6
 #: past the deadline, CBC gets this long before SIGINT, then _CBC_KILL_GRACE before SIGKILL
 _CBC_GRACE = 0.5
 _CBC_KILL_GRACE = 1.0
@@ -93,8 +98,9 @@ def parse_cbc_log(text: str) -> dict:
 
 
 def _pulp_cbc():
-    """PuLP's CBC interface: the bundled binary (PULP_CBC_CMD, deprecated in PuLP 3 but the
-    one that ships CBC), else a ``cbc`` found on the PATH (COIN_CMD)."""
+    """Where the CBC binary is: PuLP's bundled one (PULP_CBC_CMD, deprecated in PuLP 3 but
+    the one that ships CBC), else a ``cbc`` found on the PATH (COIN_CMD). Only its ``path``
+    is used."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         bundled = pulp.PULP_CBC_CMD(msg=False)
@@ -162,40 +168,31 @@ class CbcBackend(GuardedBackend):
             cbc = m.group(1) if m else "?"
         except Exception:
             cbc = "?"
-        return f"CBC {cbc} (through PuLP {pulp.__version__})"
+        return f"CBC {cbc} (binary from PuLP {pulp.__version__})"
 
     # ------------------------------------------------------------------ solve
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
         extra: dict = {}
         sign = -1.0 if model.sense == "max" else 1.0  # CBC always minimises sign * c.x
-        try:
-            built = _build_problem(model, sign, deadline)
-        except _OutOfTime:
-            return make_result(model, raw_status="deadline reached while building", extra=extra,
-                               message="the time limit ran out while PuLP built the model for CBC", **common)
-        build_seconds = deadline.elapsed()
-        if built is None:  # an empty row that no x can satisfy
+        conflict = empty_row_conflict(model)
+        if conflict is not None:
             return make_result(model, proven_infeasible=True, raw_status="empty row out of range",
-                               message="a row without coefficients has 0 outside its bounds", **common)
-        prob, cols = built
+                               message=f"row {model.row_names[conflict] or conflict} has no coefficients "
+                                       "and 0 lies outside its bounds", **common)
         ws = warm_start_vector(model, warm_start)
         if warm_start is not None:
             extra["warm_start"] = ("passed to CBC (-mips start file)" if ws is not None
                                    else "ignored: wrong length or non-finite values")
-            if ws is not None:
-                for var, value in zip(cols, ws.tolist()):
-                    var.setInitialValue(value, check=False)
-
+        nonzeros = model.stats()["nonzeros"]
         if deadline.seconds is not None:
-            # PuLP's MPS writer cannot be interrupted; it takes about _WRITE_PER_BUILD
-            # times as long as building. Give up now rather than overrun the deadline.
-            needed = _WRITE_PER_BUILD * build_seconds + _CBC_START_MARGIN
+            # writing the file cannot be interrupted: give up now rather than overrun the deadline
+            needed = _WRITE_PER_NONZERO * nonzeros + _CBC_START_MARGIN
             left = deadline.seconds - deadline.elapsed()
             if needed >= left:
                 return make_result(
-                    model, raw_status="deadline reached while building", extra=extra,
-                    message=(f"PuLP needs about {needed:.1f} s more to write this model "
-                             f"({model.stats()['nonzeros']} nonzeros) for CBC, the time limit leaves {max(left, 0):.1f} s; "
+                    model, raw_status="deadline reached before writing", extra=extra,
+                    message=(f"writing this model ({nonzeros} nonzeros) for CBC takes about {needed:.1f} s, "
+                             f"the time limit leaves {max(left, 0):.1f} s; "
                              "use the highs backend or a longer time limit"), **common)
         args = []
         seed = options.seed % 2147483646 + 1  # CBC reads a seed of 0 as 'time of day'
@@ -209,14 +206,15 @@ class CbcBackend(GuardedBackend):
             args += ["-ratioGap", repr(gap / (1.0 + gap))]
         with tempfile.TemporaryDirectory(prefix="allocator-cbc-") as tmp:
             mps, sol, mst, log_path = (os.path.join(tmp, f) for f in ("model.mps", "model.sol", "start.mst", "cbc.log"))
-            vs, var_names, con_names, _ = prob.writeMPS(mps, rename=1)
-            extra["pulp_seconds"] = round(deadline.elapsed(), 3)  # building + writing the MPS file
+            # The offset stays out of CBC: it is added back when the bound is converted.
+            write_mps(model, mps, minimise_only=True, with_offset=False)
+            extra["write_seconds"] = round(deadline.elapsed(), 3)
             if deadline.seconds is not None and deadline.elapsed() >= deadline.seconds:
-                return make_result(model, raw_status="deadline reached while building", extra=extra,
-                                   message="the time limit ran out while PuLP wrote the model for CBC", **common)
+                return make_result(model, raw_status="deadline reached while writing", extra=extra,
+                                   message="the time limit ran out while the model was written for CBC", **common)
             head = [mps]
             if ws is not None:
-                _pulp_cbc().writesol(mst, prob, vs, var_names, con_names)
+                write_start_file(mst, ws)
                 head += ["-mips", mst]
             remaining = deadline.remaining()
             if remaining is not None:
@@ -226,18 +224,18 @@ class CbcBackend(GuardedBackend):
             extra.update(run)
             with open(log_path, encoding="utf-8", errors="replace") as fh:
                 log_text = fh.read()
+            values = None
             if os.path.exists(sol) and not run.get("killed"):
-                # PuLP reads CBC's solution file; its status label is recorded, never used
-                pulp_status, values, *_ = _pulp_cbc().readsol_MPS(sol, prob, vs, var_names, con_names)
-                prob.assignVarsVals(values)
-                pulp_label = pulp.LpStatus.get(pulp_status, str(pulp_status))
-            else:
-                pulp_label = "no solution file"
+                values = read_solution_file(sol, model.num_vars)
         if run.get("killed"):
             return make_result(model, raw_status="killed at the deadline", extra=extra,
                                message="CBC overran its time limit and was stopped; no solution was read", **common)
         info = parse_cbc_log(log_text)
-        raw = info["result"] or f"PuLP: {pulp_label}"
+        if ws is not None:
+            taken = re.search(r"MIPStart provided solution with cost\s+" + _NUM, log_text)
+            extra["warm_start"] += (f"; CBC took it as a solution (cost {float(taken.group(1)):g})" if taken
+                                    else "; CBC did not take it as a solution")
+        raw = info["result"] or (values.header if values is not None else "no solution file")
         extra["cbc_log"] = {k: info[k] for k in ("result", "objective", "lower_bound", "no_solution")}
         if options.verbose:
             print(log_text)
@@ -251,16 +249,13 @@ class CbcBackend(GuardedBackend):
                 return error_result(model, message="CBC: infeasible or unbounded", raw_status=raw, **common)
             return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)
 
-        # A column in no row and not in the objective is not sent to CBC: any value
-        # within its bounds will do, the one nearest 0 is taken.
-        idle = np.clip(0.0, np.asarray(model.lb, dtype=float), np.asarray(model.ub, dtype=float))
-        values = np.array([idle[j] if v.varValue is None else float(v.varValue) for j, v in enumerate(cols)])
         x = None
         is_mip = any(model.integer)
-        if info["lp_optimal"]:
-            x = values  # solved without branching (pure LP, or an empty problem)
-        elif is_mip and info["objective"] is not None and not info["no_solution"]:
-            x = values
+        if values is not None:
+            if info["lp_optimal"]:
+                x = values.x  # solved without branching (pure LP, or an empty problem)
+            elif is_mip and info["objective"] is not None and not info["no_solution"]:
+                x = values.x
         if x is not None:
             xc = clean_solution(model, x)
             bad_int = integrality_violation(model, xc) > INTEGRALITY_TOL
@@ -276,6 +271,42 @@ class CbcBackend(GuardedBackend):
         return make_result(model, x=x, bound=bound, raw_status=raw, extra=extra, **common)
 
 
+class SolutionFile:
+    """CBC's ``-solution`` file: its first line (CBC's status words) and the column values."""
+
+    def __init__(self, header: str, x: np.ndarray) -> None:
+        self.header = header
+        self.x = x
+
+
+def read_solution_file(path, num_vars: int) -> SolutionFile:
+    """Values by column name ``C<j>``; rows (``R<i>``) are skipped; a column CBC did not
+    print is 0 (CBC leaves out zeros in its shorter printing modes). A leading ``**``
+    (CBC's mark for a value outside its bounds) is dropped: the row check decides."""
+    x = np.zeros(num_vars)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline().strip()
+        for line in fh:
+            parts = line.split()
+            if parts and parts[0] == "**":
+                parts = parts[1:]
+            if len(parts) < 3 or not parts[1].startswith("C"):
+                continue
+            j = int(parts[1][1:])
+            if 0 <= j < num_vars:
+                x[j] = float(parts[2])
+    return SolutionFile(header, x)
+
+
+def write_start_file(path, x: np.ndarray) -> None:
+    """A ``-mips`` start file: a status line, then ``index name value`` per column (the
+    layout of CBC's own solution files, which is what CBC reads back)."""
+    values = [repr(v) for v in np.asarray(x, dtype=float).tolist()]
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write("Stopped on time - objective value 0\n")
+        fh.write("".join(f"{j} C{j} {v}\n" for j, v in enumerate(values)))
+
+
 def _rows_satisfied(model: LinearModel, x: np.ndarray) -> bool:
     """Rows and bounds hold within a tolerance relative to each row's magnitude."""
     a = model.matrix()
@@ -287,54 +318,3 @@ def _rows_satisfied(model: LinearModel, x: np.ndarray) -> bool:
     lb, ub = np.asarray(model.lb), np.asarray(model.ub)
     ok_cols = np.all((x >= lb - _FEAS_TOL * (1 + np.abs(x))) & (x <= ub + _FEAS_TOL * (1 + np.abs(x))))
     return bool(ok_rows and ok_cols)
-
-
-def _bound(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-class _OutOfTime(Exception):
-    pass
-
-
-def _build_problem(model: LinearModel, sign: float, deadline: Deadline | None = None):
-    """An LpProblem (always a minimisation of sign * c.x) built straight from the CSR arrays.
-
-    Expressions are created from (variable, coefficient) lists in one go, so the
-    cost is O(nonzeros). Ranged rows become two constraints. Returns None when an
-    empty row cannot be satisfied.
-    """
-    c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
-    prob = pulp.LpProblem("allocator", pulp.LpMinimize)
-    # PuLP >= 3.3 creates variables through the problem (LpVariable(...) is deprecated there)
-    new_var = getattr(prob, "add_variable", None) or pulp.LpVariable
-    cols = [new_var(f"x{j}", _bound(lb[j]), _bound(ub[j]), pulp.LpInteger if integer[j] else pulp.LpContinuous)
-            for j in range(model.num_vars)]
-    timed = deadline is not None and deadline.seconds is not None
-    if timed and deadline.elapsed() >= deadline.seconds:
-        raise _OutOfTime()
-    nz = np.flatnonzero(c)
-    # The offset stays out of CBC: it is added back when the bound is converted.
-    prob.setObjective(pulp.LpAffineExpression([(cols[j], sign * float(c[j])) for j in nz.tolist()]))
-    indptr, indices, data = a.indptr, a.indices, a.data
-    for i in range(model.num_rows):
-        if timed and deadline.elapsed() >= deadline.seconds:
-            raise _OutOfTime()
-        s, e = indptr[i], indptr[i + 1]
-        lo, hi = float(row_lo[i]), float(row_hi[i])
-        if s == e:
-            if lo > 0 or hi < 0:
-                return None
-            continue
-        terms = [(cols[j], v) for j, v in zip(indices[s:e].tolist(), data[s:e].tolist())]
-        if lo == hi:
-            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ,
-                                                 rhs=lo), name=f"r{i}")
-            continue
-        if math.isfinite(lo):
-            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintGE,
-                                                 rhs=lo), name=f"r{i}_lo")
-        if math.isfinite(hi):
-            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
-                                                 rhs=hi), name=f"r{i}_hi")
-    return prob, cols

@@ -13,7 +13,7 @@ import numpy as np
 
 from .linear import LinearModel
 from ._support import (LATTICE_SLACK, GuardedBackend, error_result, make_result, warm_start_vector)
-from .base import SolveOptions, SolveResult
+from .base import STOP_AT_RTOL, SolveOptions, SolveResult
 
 try:  # pragma: no cover - import guard
     import highspy
@@ -74,9 +74,9 @@ class HighsBackend(GuardedBackend):
         # the plain binding's callback API (highspy.Highs wraps the same calls); the two
         # functions must outlive run(): HiGHS holds no reference of its own to them
         callback = user = None
-        if options.progress is not None and any(model.integer):
-            callback = lambda _type, _msg, data_out, _data_in, report: report(data_out)  # noqa: E731
-            user = lambda data: _report(options.progress, data)  # noqa: E731
+        if (options.progress is not None or options.stop_at is not None) and any(model.integer):
+            callback = lambda _type, _msg, data_out, data_in, report: report(data_out, data_in)  # noqa: E731
+            user = lambda data, data_in: _report(options, model.sense, data, data_in)  # noqa: E731
             h.setCallback(callback, user)
             h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         run_status = h.run()
@@ -136,6 +136,8 @@ class HighsBackend(GuardedBackend):
             h.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("mip_rel_gap", float(options.gap))  # HiGHS default is 1e-4, ours 0
+        if options.heuristic_effort is not None and not relax:
+            h.setOptionValue("mip_heuristic_effort", float(options.heuristic_effort))
         step = None if relax else model.objective_step()
         if step is not None:
             # every better solution is better by a whole step: closer than that is a proof
@@ -166,11 +168,19 @@ class HighsBackend(GuardedBackend):
         return h
 
 
-def _report(progress, data) -> None:
-    """Hand HiGHS's MIP state (called back many times a second) to a progress function."""
+def _report(options, sense: str, data, data_in) -> None:
+    """Hand HiGHS's MIP state (called back many times a second) to a progress function,
+    and stop the MIP once its incumbent reaches ``options.stop_at`` (a bound proven
+    elsewhere: nothing better exists, the caller combines the bounds)."""
     finite = lambda v: float(v) if v is not None and np.isfinite(v) else None  # noqa: E731
-    progress({"seconds": float(data.running_time), "objective": finite(data.mip_primal_bound),
-              "bound": finite(data.mip_dual_bound), "gap": finite(data.mip_gap)})
+    if options.progress is not None:
+        options.progress({"seconds": float(data.running_time), "objective": finite(data.mip_primal_bound),
+                          "bound": finite(data.mip_dual_bound), "gap": finite(data.mip_gap)})
+    target, best = options.stop_at, finite(data.mip_primal_bound)
+    if target is not None and best is not None:
+        tol = STOP_AT_RTOL * max(1.0, abs(target))
+        if (best <= target + tol) if sense == "min" else (best >= target - tol):
+            data_in.user_interrupt = True
 
 
 def _consistent(model: LinearModel, x: np.ndarray, info) -> bool:

@@ -1,12 +1,15 @@
-"""SCIP through OR-Tools' linear solver wrapper (pywraplp).
+"""SCIP through OR-Tools' model builder (``ortools.linear_solver.python``).
 
-The model is written into an ``MPModelProto`` from the CSR arrays (repeated
-fields extended row by row) and loaded in one call. The bound is SCIP's dual
-bound (``SCIPgetDualbound``), which OR-Tools exposes as ``best_objective_bound``;
-the incumbent is the solution's values. OR-Tools maps SCIP's "gap limit reached"
-and "infeasible or unbounded" onto OPTIMAL and INFEASIBLE; neither label is used:
-the status comes from the numbers, and an INFEASIBLE label is confirmed by a
-second solve with a zero objective (which cannot be unbounded).
+The model is handed over as arrays: ``fill_model_from_sparse_data`` takes the
+bounds, the objective and the CSR matrix in one call (C++ side), then the
+integer columns are marked; nothing is built row by row in Python (the former
+``MPModelProto`` build took about twice as long on the national model, see
+docs/solvers.md). The bound is SCIP's dual bound (``SCIPgetDualbound``),
+which the response carries as ``best_objective_bound``; the incumbent is the
+solution's values. OR-Tools maps SCIP's "gap limit reached" and "infeasible or
+unbounded" onto OPTIMAL and INFEASIBLE; neither label is used: the status comes
+from the numbers, and an INFEASIBLE label is confirmed by a second solve with a
+zero objective (which cannot be unbounded).
 """
 from __future__ import annotations
 
@@ -22,10 +25,10 @@ from ._support import (GuardedBackend, error_result, make_result, warm_start_vec
 from .base import SolveResult
 
 try:  # pragma: no cover - import guard
-    from ortools.linear_solver import linear_solver_pb2, pywraplp
+    from ortools.linear_solver import linear_solver_pb2
+    from ortools.linear_solver.python import model_builder_helper as mbh
 except ImportError:  # pragma: no cover
-    pywraplp = None
-    linear_solver_pb2 = None
+    mbh = linear_solver_pb2 = None
 
 
 #: SCIP's default value of infinity
@@ -37,7 +40,11 @@ _TEARDOWN_PER_NONZERO = 3e-6
 
 
 def _new_solver():
-    return pywraplp.Solver.CreateSolver("SCIP") if pywraplp is not None else None
+    """OR-Tools' solver helper for SCIP, or None when this OR-Tools has no SCIP."""
+    if mbh is None:
+        return None
+    solver = mbh.ModelSolverHelper("scip")
+    return solver if solver.solver_is_supported() else None
 
 
 class ScipBackend(GuardedBackend):
@@ -55,45 +62,36 @@ class ScipBackend(GuardedBackend):
     @classmethod
     @functools.cache
     def version(cls) -> str:
-        s = _new_solver()
-        if s is None:
+        if _new_solver() is None:
             return "unavailable"
         import ortools
 
-        return f"{s.SolverVersion()} (OR-Tools {ortools.__version__})"
+        return f"SCIP {_scip_version()} (OR-Tools {ortools.__version__})"
 
     # ------------------------------------------------------------------ solve
     def _solve(self, model, options, warm_start, deadline, common, *, recheck=True) -> SolveResult:
         extra: dict = {}
         solver = _new_solver()
-        problem = solver.LoadModelFromProto(_to_proto(model))
-        if problem:
-            return error_result(model, message=f"SCIP rejected the model: {problem}", **common)
-        if options.verbose:
-            solver.EnableOutput()
-        else:
-            solver.SuppressOutput()
+        builder = load_model(model)
+        solver.enable_output(bool(options.verbose))
         # SCIP runs single-threaded here: for more than one thread OR-Tools switches
         # to SCIP's concurrent solver, whose runs are not reproducible. The request
         # is recorded, not applied.
         if options.threads is not None and options.threads > 1:
             extra["threads"] = f"requested {options.threads}, SCIP runs with 1"
-        params = "\n".join([
+        solver.set_solver_specific_parameters("\n".join([
             f"limits/gap = {float(options.gap)!r}",           # OR-Tools' default would be 1e-4
             "limits/absgap = 0",
             f"randomization/randomseedshift = {int(options.seed) % 2147483647}",
-        ])
-        if not solver.SetSolverSpecificParametersAsString(params):
-            return error_result(model, message=f"SCIP refused the parameters: {params!r}", **common)
+        ]))
         ws = warm_start_vector(model, warm_start)
         if warm_start is not None:
             if ws is None:
                 extra["warm_start"] = "ignored: wrong length or non-finite values"
             else:
-                solver.SetHint(solver.variables(), ws.tolist())
-                extra["warm_start"] = "passed to SCIP (SetHint, added as a start solution)"
-        mp_params = pywraplp.MPSolverParameters()
-        mp_params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(options.gap))
+                for j, value in enumerate(ws.tolist()):
+                    builder.add_hint(j, value)
+                extra["warm_start"] = "passed to SCIP (solution hint, added as a start solution)"
         remaining = deadline.remaining()
         watchdog = None
         if remaining is not None:
@@ -101,38 +99,44 @@ class ScipBackend(GuardedBackend):
             # nonzero (1.8 s at 600k): keep that time out of SCIP's own limit.
             teardown = min(_TEARDOWN_PER_NONZERO * model.stats()["nonzeros"], 0.4 * remaining)
             remaining = max(remaining - teardown, 0.01)
-            solver.SetTimeLimit(max(int(remaining * 1000), 1))
+            solver.set_time_limit_in_seconds(remaining)
             # SCIP's clock starts after OR-Tools has copied the model into SCIP, and
-            # presolve checks it rarely: past the deadline, interrupt it (Solve
+            # presolve checks it rarely: past the deadline, interrupt it (solve
             # releases the GIL, so the timer thread runs).
             watchdog = _Watchdog(solver, remaining + _GRACE)
+        extra["load_seconds"] = round(deadline.elapsed(), 3)
         try:
-            label = solver.Solve(mp_params)
+            solver.solve(builder)
         finally:
             interrupted = watchdog.disarm() if watchdog is not None else False
         if interrupted:
             extra["interrupted_at_deadline"] = True
-        response = linear_solver_pb2.MPSolutionResponse()
-        solver.FillSolutionResponseProto(response)
-        raw = linear_solver_pb2.MPSolverResponseStatus.Name(response.status)
-        extra["nodes"] = int(solver.nodes())
-        del solver  # free SCIP now, so its teardown is inside the reported seconds
+        response = solver.response()
+        label = response.status
+        raw = linear_solver_pb2.MPSolverResponseStatus.Name(label)
+        if response.solve_info.HasField("solve_wall_time_seconds"):
+            extra["scip_seconds"] = round(response.solve_info.solve_wall_time_seconds, 3)
+        del solver, builder  # free SCIP now, so its teardown is inside the reported seconds
+        status = linear_solver_pb2.MPSolverResponseStatus
 
-        if label == pywraplp.Solver.INFEASIBLE:
+        if label == status.MPSOLVER_INFEASIBLE:
             # OR-Tools also says INFEASIBLE for SCIP's "infeasible or unbounded".
             if not recheck or not any(model.obj):
                 return make_result(model, proven_infeasible=True, raw_status=raw, extra=extra, **common)
             return self._settle_infeasible_or_unbounded(model, options, deadline, common, raw, extra)
-        if label == pywraplp.Solver.UNBOUNDED:
+        if label == status.MPSOLVER_UNBOUNDED:
             return error_result(model, message="the model is unbounded: the objective can improve without limit",
                                 raw_status=raw, extra=extra, **common)
-        if label in (pywraplp.Solver.ABNORMAL, pywraplp.Solver.NOT_SOLVED) and interrupted:
+        if label in (status.MPSOLVER_ABNORMAL, status.MPSOLVER_NOT_SOLVED, status.MPSOLVER_CANCELLED_BY_USER) \
+                and interrupted:
             return make_result(model, raw_status=raw, extra=extra,
                                message="SCIP was interrupted at the deadline without a solution", **common)
-        if label in (pywraplp.Solver.ABNORMAL, pywraplp.Solver.MODEL_INVALID):
+        if label in (status.MPSOLVER_ABNORMAL, status.MPSOLVER_MODEL_INVALID, status.MPSOLVER_MODEL_INVALID_SOLUTION_HINT,
+                     status.MPSOLVER_MODEL_INVALID_SOLVER_PARAMETERS, status.MPSOLVER_SOLVER_TYPE_UNAVAILABLE,
+                     status.MPSOLVER_INCOMPATIBLE_OPTIONS):
             return error_result(model, message=f"SCIP stopped abnormally ({raw}) {response.status_str}".strip(),
                                 raw_status=raw, extra=extra, **common)
-        has_solution = label in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE) and \
+        has_solution = label in (status.MPSOLVER_OPTIMAL, status.MPSOLVER_FEASIBLE) and \
             len(response.variable_value) == model.num_vars
         x = np.asarray(response.variable_value, dtype=float) if has_solution else None
         bound = None
@@ -160,7 +164,7 @@ class _Watchdog:
         with self._lock:
             if self._solver is not None:
                 self._fired = True
-                self._solver.InterruptSolve()
+                self._solver.interrupt_solve()
 
     def disarm(self) -> bool:
         """Stop the timer; True when it interrupted the solve."""
@@ -170,24 +174,27 @@ class _Watchdog:
             return self._fired
 
 
-def _to_proto(model: LinearModel):
-    """MPModelProto from the arrays; infinite bounds pass through as +-inf."""
+def load_model(model: LinearModel):
+    """The model in OR-Tools' model builder, from the arrays in one call; then the
+    integer columns, the sense and the offset."""
     c, a, row_lo, row_hi, lb, ub, integer = model.arrays()
-    proto = linear_solver_pb2.MPModelProto()
-    proto.maximize = model.sense == "max"
-    proto.objective_offset = float(model.obj_offset)
-    for j in range(model.num_vars):
-        v = proto.variable.add()
-        v.lower_bound = float(lb[j])
-        v.upper_bound = float(ub[j])
-        v.objective_coefficient = float(c[j])
-        v.is_integer = bool(integer[j])
-    indptr, indices, data = a.indptr, a.indices, a.data
-    for i in range(model.num_rows):
-        s, e = indptr[i], indptr[i + 1]
-        ct = proto.constraint.add()
-        ct.lower_bound = float(row_lo[i])
-        ct.upper_bound = float(row_hi[i])
-        ct.var_index.extend(indices[s:e].tolist())
-        ct.coefficient.extend(data[s:e].tolist())
-    return proto
+    builder = mbh.ModelBuilderHelper()
+    builder.fill_model_from_sparse_data(lb, ub, c, row_lo, row_hi, a.astype(np.float64))
+    for j in np.flatnonzero(integer).tolist():
+        builder.set_var_integrality(j, True)
+    builder.set_maximize(model.sense == "max")
+    builder.set_objective_offset(float(model.obj_offset))
+    return builder
+
+
+@functools.cache
+def _scip_version() -> str:
+    """SCIP's version, as OR-Tools' pywraplp reports it ("SCIP 9.2.x [LP solver: ...]")."""
+    try:
+        from ortools.linear_solver import pywraplp
+
+        solver = pywraplp.Solver.CreateSolver("SCIP")
+        text = solver.SolverVersion() if solver is not None else ""
+    except Exception:
+        text = ""
+    return text.removeprefix("SCIP ").strip() or "?"

@@ -20,6 +20,9 @@ def register(subparsers) -> None:
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     parser.add_argument("preset", metavar="PRESET", help=", ".join(PRESETS))
     parser.add_argument("--no-overwrite", action="store_true", help="fail if DIR exists")
+    parser.add_argument("--cost-model", metavar="NAME", default=None,
+                        help="cost model the instance names: a shipped one (china-2018, china-2026) or a path to "
+                             "a model file (default: china-2018)")
     add_common_options(parser, seed_default=1, quiet_help="print nothing on success", output=Output(
         "instance", "instance folder to write (an existing one is replaced only if allocator wrote it)",
         required=True))
@@ -28,12 +31,22 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..errors import OptionsError
-    from ..generator import generate, get_preset
+    from ..generator import cost_model_ref, generate, get_preset
+    from ..io.models import find_model_file
+    from pathlib import Path
 
     preset = get_preset(args.preset)
+    ref = cost_model_ref(args.cost_model)
+    if args.cost_model and find_model_file(ref, Path.cwd()) is None:
+        from ..io.models import shipped_models
+        raise OptionsError(f"--cost-model {args.cost_model}: no such cost model",
+                           fix="name a shipped one (" + ", ".join(Path(m).stem for m in shipped_models()
+                                                                 if m.startswith("models/costs/"))
+                               + ") or give the path of a model file")
     start = time.perf_counter()
     try:
-        path = generate(preset, seed=args.seed, directory=args.output, overwrite=not args.no_overwrite)
+        path = generate(preset, seed=args.seed, directory=args.output, overwrite=not args.no_overwrite,
+                        cost_model=ref if args.cost_model else None)
     except FileExistsError:
         raise OptionsError(f"{args.output} exists", fix="choose another directory, or drop --no-overwrite") from None
     if not args.quiet:

@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("plan", metavar="PLAN_DIR", help="plan directory")
     p.add_argument("--frontier", metavar="FRONTIER_DIR", help="add the frontier written by `allocator frontier`")
     p.add_argument("--title", help="report title")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of report.html and map.html: en (default) or zh (Chinese, amounts in 万元/亿元)")
     add_common_options(p, output=Output("report", "output folder (replaced as a whole if allocator wrote it)",
                                         metavar="OUT", required=True, inputs=("instance", "plan", "frontier")))
     p.set_defaults(func=run)
@@ -32,9 +34,12 @@ def run(args) -> int:
     instance = load_instance(args.instance, overrides=overrides)
     plan = read_plan(args.plan, instance)
     frontier = read_frontier(args.frontier) if args.frontier else None
-    title = args.title or (f"Broadband plan report: {instance.name}"
-                           + (f" (scenario {record['name']})" if record else ""))
-    result = write_report(instance, plan, args.output, frontier=frontier, title=title)
+    if args.lang == "zh":
+        title = args.title or (f"宽带规划报告：{instance.name}" + (f"（情景 {record['name']}）" if record else ""))
+    else:
+        title = args.title or (f"Broadband plan report: {instance.name}"
+                               + (f" (scenario {record['name']})" if record else ""))
+    result = write_report(instance, plan, args.output, frontier=frontier, title=title, lang=args.lang)
     for f in result.files:
         print(f"written: {args.output}/{f}")
     for note in result.notes:

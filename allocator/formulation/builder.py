@@ -13,7 +13,7 @@ import numpy as np
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
 from ..schema import NO_TECHNOLOGY, Technology
-from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective
+from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective, reductions
 from . import floors as floors_family
 from ..backends.linear import LinearModel
 from .variables import Columns
@@ -101,18 +101,28 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
     t0 = time.perf_counter()
     if network is None:
         network = default_network(instance)
-    reduction = None
+    reduction, classic = None, None
     if bound_reductions and mode == "exact":
-        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget)
+        terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                         share=np.inf)
         if terms is not None:
-            reduction = dualascent.reduce_network(network, terms)
-            network = reduction.network
+            few = len(terms.terminals) <= dualascent.TERMINAL_SHARE * len(network.nodes)
+            network, classic = reductions.reduce_network(network, terms, terminal_nodes(instance))
+            if few or (dualascent.ALL_REQUIRED and np.isinf(terms.prize).all()):
+                # dual ascent pays where terminals are few (dualascent.TERMINAL_SHARE) and, for its bound,
+                # where every terminal must be joined (SteinLib D: its bound is often the optimum)
+                terms = dualascent.steiner_terms(instance, network, objective_kind=objective_kind, budget=budget,
+                                                 share=np.inf)
+                reduction = dualascent.reduce_network(network, terms, rounds=4 if few else 1)
+                network = reduction.network
     elig = eligibility.compute(instance, network)
     model = LinearModel()
     block = add_allocation(model, instance, network, elig, floors=instance.policy.floors(), budget=budget,
                            mode=mode, integer_only=integer_only, mcf_limit=mcf_limit)
     objective.set_objective(model, instance, block.columns, objective_kind)
     plan = None
+    if classic is not None:
+        block.fiber_stats["reductions"] = classic
     if reduction is not None:
         block.fiber_stats["dual_ascent"] = reduction.stats
         plan = dualascent.plan_decision(instance, reduction)
@@ -120,8 +130,15 @@ def build(instance, *, objective_kind: str, budget: float | None, mode: str = "e
     return Formulation(model, block.columns, network, elig, block.floors, stats, heuristic_plan=plan)
 
 
+def mip_heuristic_effort(form: Formulation) -> float | None:
+    """The primal-heuristic effort for the MIP of ``form``: more where dual ascent ran
+    (dualascent.MIP_HEURISTIC_EFFORT), the solver's default elsewhere."""
+    return dualascent.MIP_HEURISTIC_EFFORT if "dual_ascent" in form.stats["fiber"] else None
+
+
 def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
-    """Column values -> Decision; a 4G village is served by the first opened site (by id) covering it."""
+    """Column values -> Decision; a village given a site technology is served by the first opened site
+    (by id) of that technology covering it."""
     cols, net = form.columns, form.network
     x = np.asarray(x, dtype=float)
 
@@ -130,10 +147,9 @@ def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
 
     tech = {vid: NO_TECHNOLOGY for vid in instance.villages.index}
     for i, vid in enumerate(cols.candidates):
-        for name, arr in ((Technology.FIBER, cols.fiber), (Technology.CELLULAR, cols.cellular),
-                          (Technology.SATELLITE, cols.satellite)):
+        for name, arr in cols.tech.items():
             if on(arr[i]):
-                tech[vid] = name.value
+                tech[vid] = name
     opened = {}
     for i, sid in enumerate(cols.site_ids):
         if on(cols.site_fiber[i]):
@@ -144,10 +160,14 @@ def decode(form: Formulation, instance, x: np.ndarray) -> Decision:
     for a in np.flatnonzero(cols.arc >= 0):
         if on(cols.arc[a]):
             edges.update(net.edge_ids[net.arc_edge[a]])
-    cell = [v for v, t in tech.items() if t == Technology.CELLULAR.value]
     site_of = {}
-    if cell:
+    for name in cols.of_kind("site"):
+        served = [v for v, t in tech.items() if t == name]
+        if not served:
+            continue
         cov = instance.coverage
-        cov = cov[cov["village_id"].isin(cell) & cov["site_id"].isin(list(opened))]
-        site_of = cov.sort_values(["village_id", "site_id"]).groupby("village_id", sort=True)["site_id"].first().to_dict()
+        of_tech = [s for s in opened if instance.sites.at[s, "technology"] == name]
+        cov = cov[cov["village_id"].isin(served) & cov["site_id"].isin(of_tech)]
+        site_of.update(cov.sort_values(["village_id", "site_id"]).groupby("village_id", sort=True)["site_id"]
+                       .first().to_dict())
     return Decision(technology=tech, site_of=site_of, built_edges=frozenset(edges), opened_sites=opened)

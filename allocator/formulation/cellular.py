@@ -1,6 +1,7 @@
-"""4G sites: a site is opened with fiber or microwave backhaul (one binary
-each, at most one of them); a 4G village needs an opened site covering it.
-Fiber backhaul is linked to the fiber network in :mod:`.fiber`."""
+"""Sites (every site technology: 4G, 5G FWA ...): a site is opened with fiber
+or microwave backhaul (one binary each, at most one of them); a village given a
+site technology needs an opened site of that technology covering it. Fiber
+backhaul is linked to the fiber network in :mod:`.fiber`."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +9,19 @@ import pandas as pd
 
 
 def build(model, instance, elig, columns, network) -> None:
-    cand_cell = elig.candidates[columns.cellular >= 0]
+    site_techs = columns.of_kind("site")
+    cand_site = np.zeros(len(elig.candidates), dtype=bool)
+    for arr in site_techs.values():
+        cand_site |= arr >= 0
     cov = instance.coverage[instance.coverage["site_id"].isin(elig.usable_sites)
-                            & instance.coverage["village_id"].isin(cand_cell)]
+                            & instance.coverage["village_id"].isin(elig.candidates[cand_site])]
+    # a site covers a village for its own technology only
+    site_tech = instance.sites["technology"].reindex(cov["site_id"]).astype(str).to_numpy()
+    cand_pos_all = pd.Index(elig.candidates).get_indexer(cov["village_id"])
+    wanted = np.zeros(len(cov), dtype=bool)
+    for name, arr in site_techs.items():
+        wanted |= (site_tech == name) & (arr[cand_pos_all] >= 0)
+    cov = cov[wanted]
     site_ids = pd.Index(sorted(cov["site_id"].unique()))
     s = instance.sites.loc[site_ids]
     backbone = set(instance.backbone_nodes)
@@ -34,15 +45,20 @@ def build(model, instance, elig, columns, network) -> None:
         model.add_row([fib[i], mic[i]], 1.0, -np.inf, 1.0, name=f"one_backhaul[{site_ids[i]}]")
     columns.site_ids, columns.site_fiber, columns.site_micro = site_ids, fib, mic
 
-    # a 4G village needs an opened site that covers it: g_v <= sum over covering sites (one row per village)
-    if cov.empty:
-        return
-    site_pos = pd.Index(site_ids).get_indexer(cov["site_id"])
-    cand_pos = pd.Index(elig.candidates).get_indexer(cov["village_id"])
-    villages, row = np.unique(cand_pos, return_inverse=True)
-    entries = [(row, fib[site_pos]), (row, mic[site_pos])]
-    rows = np.concatenate([np.arange(len(villages))] + [r[c >= 0] for r, c in entries])
-    cols = np.concatenate([columns.cellular[villages]] + [c[c >= 0] for _, c in entries])
-    vals = np.concatenate([np.ones(len(villages)), -np.ones(len(rows) - len(villages))])
-    model.add_rows(rows, cols, vals, -np.inf, np.zeros(len(villages)),
-                   names=[f"reach[{elig.candidates[i]}]" for i in villages])
+    # a site-technology village needs an opened site of that technology covering it:
+    # g_v(t) <= sum over covering sites of t (one row per village and technology)
+    first = next(iter(site_techs), None)
+    for name, arr in site_techs.items():
+        sub = cov[instance.sites["technology"].reindex(cov["site_id"]).astype(str).to_numpy() == name]
+        if sub.empty:
+            continue
+        site_pos = pd.Index(site_ids).get_indexer(sub["site_id"])
+        cand_pos = pd.Index(elig.candidates).get_indexer(sub["village_id"])
+        villages, row = np.unique(cand_pos, return_inverse=True)
+        entries = [(row, fib[site_pos]), (row, mic[site_pos])]
+        rows = np.concatenate([np.arange(len(villages))] + [r[c >= 0] for r, c in entries])
+        cols = np.concatenate([arr[villages]] + [c[c >= 0] for _, c in entries])
+        vals = np.concatenate([np.ones(len(villages)), -np.ones(len(rows) - len(villages))])
+        label = "reach" if name == first else f"reach_{name}"  # the first keeps the china-2018 row names
+        model.add_rows(rows, cols, vals, -np.inf, np.zeros(len(villages)),
+                       names=[f"{label}[{elig.candidates[i]}]" for i in villages])

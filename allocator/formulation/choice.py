@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import Technology
+from ..technologies import terminal_columns
 from .variables import Columns
+
+
+def village_costs(instance, cands, tech) -> np.ndarray:
+    """Per candidate, what giving it ``tech`` costs itself (budget measure): the network's drop,
+    a terminal's equipment and fee, nothing for a site technology (the site is costed once)."""
+    v = instance.villages.loc[cands]
+    if tech.kind == "network":
+        return instance.cost(v["fiber_capex"].to_numpy(float), v["fiber_opex"].to_numpy(float))
+    if tech.kind == "terminal":
+        capex, opex = terminal_columns(tech.name)
+        return instance.cost(v[capex].to_numpy(float), v[opex].to_numpy(float))
+    return np.zeros(len(cands))
 
 
 def build(model, instance, elig) -> Columns:
     cands = elig.candidates
-    v = instance.villages.loc[cands]
-    cols = {}
-    cost = {
-        Technology.FIBER: instance.cost(v["fiber_capex"].to_numpy(float), v["fiber_opex"].to_numpy(float)),
-        Technology.CELLULAR: np.zeros(len(cands)),
-        Technology.SATELLITE: instance.cost(v["satellite_capex"].to_numpy(float), v["satellite_opex"].to_numpy(float)),
-    }
+    reg = instance.costs.technologies
+    cols, kinds = {}, {}
     per_tech_cost = {}
-    for tech in (Technology.FIBER, Technology.CELLULAR, Technology.SATELLITE):
+    for name in reg.access:
+        tech = reg[name]
         arr = np.full(len(cands), -1, dtype=np.int64)
-        idx = np.flatnonzero(elig.allowed[tech])
-        arr[idx] = model.add_vars([f"{tech.value}[{cands[i]}]" for i in idx])
-        cols[tech] = arr
-        per_tech_cost[tech] = (arr[idx], cost[tech][idx])
-    columns = Columns(cands, cols[Technology.FIBER], cols[Technology.CELLULAR], cols[Technology.SATELLITE])
+        idx = np.flatnonzero(elig.allowed[name])
+        arr[idx] = model.add_vars([f"{name}[{cands[i]}]" for i in idx])
+        cols[name], kinds[name] = arr, tech.kind
+        per_tech_cost[name] = (arr[idx], village_costs(instance, cands, tech)[idx])
+    columns = Columns(cands, cols, kinds)
     for tech, (c, k) in per_tech_cost.items():
         columns.add_cost(c, k)
 

@@ -29,6 +29,8 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from ..technologies import pool_id
+
 #: the budget row is written in this many units of the budget (see the module docstring)
 BUDGET_UNITS = 1000.0
 #: Mbit/s of total demand above a beam's capacity from which its row can bind
@@ -88,12 +90,18 @@ def coupling_columns(model, instance, columns, reqs: Iterable[dict]) -> Coupling
         idx = [pos[v] for v in req["members"] if v in pos]
         floor_cols[req["group"]] = np.array([c for i in idx for c in columns.coverage_cols(i)], dtype=np.int64)
         reachable[req["group"]] = sum(1 for i in idx if columns.coverage_cols(i))
-    on = columns.satellite >= 0
-    sat = instance.villages.loc[columns.candidates[on]]
+    # every terminal technology's columns with the capacity pool each draws on (pool_id)
+    reg = instance.costs.technologies
+    sat_cols, sat_demand, sat_beam = [_EMPTY], [np.zeros(0)], [np.zeros(0, dtype=object)]
+    for name, arr in columns.of_kind("terminal").items():
+        on = arr >= 0
+        sat = instance.villages.loc[columns.candidates[on]]
+        sat_cols.append(arr[on].astype(np.int64))
+        sat_demand.append(sat["demand_mbps"].to_numpy(float))
+        sat_beam.append(np.array([pool_id(reg, name, b) for b in sat["beam"].astype(str)], dtype=object))
     return CouplingColumns(cost=cost_vector(model, columns), floor_cols=floor_cols, floor_reachable=reachable,
-                           sat_cols=columns.satellite[on].astype(np.int64),
-                           sat_demand=sat["demand_mbps"].to_numpy(float),
-                           sat_beam=sat["beam"].astype(str).to_numpy())
+                           sat_cols=np.concatenate(sat_cols), sat_demand=np.concatenate(sat_demand),
+                           sat_beam=np.concatenate(sat_beam))
 
 
 def beam_capacities(beams) -> dict:

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra, minimum_spanning_tree
 
-from ..schema import ALL_POOR, CELL, FIBER, SAT, Objective
+from ..schema import ALL_POOR, FIBER, SAT, Objective
 
 #: relative margin on LB + distances > UB: a deletion needs a clear excess, so
 #: floating-point error in the bound can never delete an arc of an optimal plan
@@ -58,6 +58,17 @@ TERMINAL_SHARE = 0.05
 #: Dijkstra runs the multi-start heuristic may spend (a run joins one terminal):
 #: every start for a few terminals, fewer starts for many (SteinLib b18, 50 terminals)
 HEURISTIC_SEARCHES = 400
+#: run dual ascent (one round: its bound, fixing and heuristic) also when every terminal
+#: must be joined, however many there are
+ALL_REQUIRED = True
+#: HiGHS's primal-heuristic effort (its default 0.05) for a MIP whose instance dual ascent ran on:
+#: there the bound is usually right early (dual ascent's, the cut LP's) and the plan is what is missing.
+#: Measured (HiGHS 1.16, 60 s, load ~4.5): SteinLib d08, d13, d14, d18 proven in 17-22 s each with 0.3,
+#: none of the four within 60 s with the default in the same session (the plan one unit above the bound).
+MIP_HEURISTIC_EFFORT = 0.3
+#: seconds of local search (vertex insertion / elimination) on the first round's best plan
+#: (SteinLib d14: 686 -> 675 in 7.6 s to its local optimum, most of it in the first seconds)
+LOCAL_SEARCH_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,11 @@ def steiner_terms(instance, network, *, objective_kind: str, budget,
         return None
     cand = v[(v["existing"].astype(str) == "none").to_numpy()]
     techs = cand["technologies"].map(lambda ts: {getattr(t, "value", t) for t in ts})
-    if techs.map(lambda s: CELL in s or not (s & {FIBER, SAT})).any():
+    reg = instance.costs.technologies
+    if reg.kind_of(FIBER) not in (None, "network") or reg.kind_of(SAT) not in (None, "terminal"):
+        return None
+    # fiber or the satellite only (any site technology, or another technology a model declares: not this shape)
+    if techs.map(lambda s: bool(s - {FIBER, SAT}) or not (s & {FIBER, SAT})).any():
         return None
     sat = techs.map(lambda s: SAT in s).to_numpy(bool)
     if (cand["demand_mbps"].to_numpy(float)[sat] > 0).any():
@@ -307,6 +322,165 @@ def best_heuristic_plan(n, edge_u, edge_v, edge_c, root, prize_of: dict) -> tupl
     return best
 
 
+def _tree_cost_peeled(n, edge_u, edge_v, edge_c, tree, root, required):
+    """The part of a forest (edge indices ``tree``) that joins the root to the
+    ``required`` nodes, leaves that are not required peeled off (the exact pruning
+    when every terminal is required): (cost, edges); inf when one is cut off."""
+    tu, tv = edge_u[tree], edge_v[tree]
+    mat = sp.csr_matrix((np.ones(len(tree)), (tu, tv)), shape=(n, n))
+    reach = np.zeros(n, dtype=bool)
+    reach[breadth_first_order(mat, root, directed=False, return_predecessors=False)] = True
+    if (required & ~reach).any():
+        return np.inf, []
+    alive = reach[tu]
+    while True:
+        deg = np.bincount(tu[alive], minlength=n) + np.bincount(tv[alive], minlength=n)
+        leaf = (deg == 1) & ~required
+        drop = alive & (leaf[tu] | leaf[tv])
+        if not drop.any():
+            break
+        alive &= ~drop
+    kept = tree[alive]
+    return float(edge_c[kept].sum()), kept.tolist()
+
+
+def _key_path_exchange(n, edge_u, edge_v, edge_c, mat, edge_of, tree, root, required, t_end) -> list[int]:
+    """Key-path exchange (Duin and Voss 1997; Uchoa and Werneck 2010) on a tree joining
+    every ``required`` node: a key path (a path of the tree whose inner nodes are
+    neither required nor branch points) is replaced by the shortest path between the
+    two parts of the tree it leaves, when that is cheaper. Returns the tree's edges."""
+    tree = list(tree)
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        t = np.asarray(tree, dtype=np.int64)
+        tu, tv = edge_u[t], edge_v[t]
+        deg = np.bincount(tu, minlength=n) + np.bincount(tv, minlength=n)
+        key = required | (deg >= 3)
+        key[root] = True
+        adj: dict[int, list[tuple[int, int]]] = {}
+        for e, a, b in zip(t.tolist(), tu.tolist(), tv.tolist()):
+            adj.setdefault(a, []).append((b, e))
+            adj.setdefault(b, []).append((a, e))
+        paths, seen = [], set()
+        for k in np.flatnonzero(key & (deg > 0)).tolist():
+            for nxt, e in adj.get(k, ()):
+                if e in seen:
+                    continue
+                edges, inner, u = [e], [], nxt
+                while not key[u]:
+                    inner.append(u)
+                    e2 = next(f for w, f in adj[u] if f != edges[-1])
+                    edges.append(e2)
+                    u = next(w for w, f in adj[u] if f == e2)
+                seen.update(edges)
+                paths.append((float(edge_c[edges].sum()), edges, k, u))
+        paths.sort(key=lambda p: -p[0])  # the costliest paths first: the most to gain
+        for cost, edges, a_end, b_end in paths:
+            if time.perf_counter() >= t_end:
+                break
+            rest = np.setdiff1d(t, edges)
+            nodes_in = np.zeros(n, dtype=bool)
+            nodes_in[edge_u[rest]] = nodes_in[edge_v[rest]] = True
+            nodes_in[[root, a_end, b_end]] = True
+            # the two parts: components of the remaining tree
+            sub = sp.csr_matrix((np.ones(len(rest)), (edge_u[rest], edge_v[rest])), shape=(n, n))
+            _, label = connected_components(sub, directed=False)
+            part_a = np.flatnonzero(nodes_in & (label == label[a_end]))
+            part_b = nodes_in & (label == label[b_end])
+            if label[a_end] == label[b_end] or len(part_a) == 0:
+                continue
+            dist, pred, _ = dijkstra(mat, directed=False, indices=part_a, return_predecessors=True, min_only=True,
+                                     limit=cost)
+            cand = np.flatnonzero(part_b & np.isfinite(dist))
+            if len(cand) == 0:
+                continue
+            target = int(cand[np.argmin(dist[cand])])
+            if dist[target] >= cost - 1e-9 * max(1.0, cost):
+                continue
+            new, u = [], target
+            while pred[u] >= 0:
+                new.append(edge_of(int(pred[u]), u))
+                u = int(pred[u])
+            tree = sorted(set(rest.tolist()) | set(new))
+            improved = True
+            break
+    return tree
+
+
+def improve_plan(n, edge_u, edge_v, edge_c, root, prize_of: dict, nodes, *,
+                 seconds: float = LOCAL_SEARCH_SECONDS) -> tuple[float, list[int]]:
+    """Local search on a plan's node set ``nodes`` (Rehfeldt and Koch 2019; Uchoa and
+    Werneck 2010): the plan of a node set is a minimum spanning tree of the edges
+    between its nodes, strongly pruned (prizes: :func:`_tree_cost_pruned`). Vertex
+    insertion (a node next to the plan joins) and key-vertex elimination (a node of
+    the plan leaves) are applied while one lowers the cost, for at most ``seconds``.
+    Returns (cost without K, edges) of the best plan found."""
+    t_end = time.perf_counter() + seconds
+    w = np.maximum(edge_c, 1e-12)
+    lo, hi = np.minimum(edge_u, edge_v), np.maximum(edge_u, edge_v)
+    keys = lo.astype(np.int64) * n + hi
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+
+    all_required = all(np.isinf(p) for p in prize_of.values())
+    required = np.zeros(n, dtype=bool)
+    required[[t for t, p in prize_of.items() if np.isinf(p)]] = True
+    required[root] = True
+
+    def evaluate(mask):
+        sub = np.flatnonzero(mask[edge_u] & mask[edge_v])
+        if len(sub) == 0:
+            return _tree_cost_pruned(n, edge_u, edge_v, edge_c, [], root, prize_of)
+        mst = minimum_spanning_tree(sp.csr_matrix((w[sub], (edge_u[sub], edge_v[sub])), shape=(n, n))).tocoo()
+        want = np.minimum(mst.row, mst.col).astype(np.int64) * n + np.maximum(mst.row, mst.col)
+        tree = order[np.searchsorted(sorted_keys, want)]
+        if all_required:
+            return _tree_cost_peeled(n, edge_u, edge_v, edge_c, tree, root, required)
+        return _tree_cost_pruned(n, edge_u, edge_v, edge_c, tree.tolist(), root, prize_of)
+
+    def node_set(edges):
+        mask = np.zeros(n, dtype=bool)
+        mask[root] = True
+        if edges:
+            e = np.asarray(edges, dtype=np.int64)
+            mask[edge_u[e]] = True
+            mask[edge_v[e]] = True
+        return mask
+
+    mask = np.zeros(n, dtype=bool)
+    mask[list(nodes)] = True
+    mask[root] = True
+    best = evaluate(mask)
+    mask = node_set(best[1])
+    improved = True
+    mat = _symmetric(n, edge_u, edge_v, w) if all_required else None
+
+    def edge_of(a: int, b: int) -> int:
+        return int(order[np.searchsorted(sorted_keys, min(a, b) * n + max(a, b))])
+
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        if all_required and best[1]:
+            tree = _key_path_exchange(n, edge_u, edge_v, edge_c, mat, edge_of, best[1], root, required, t_end)
+            got = evaluate(node_set(tree))
+            if got[0] < best[0] - 1e-9 * max(1.0, abs(best[0])):
+                best, mask = got, node_set(got[1])
+        border = np.unique(np.concatenate([edge_v[mask[edge_u] & ~mask[edge_v]], edge_u[mask[edge_v] & ~mask[edge_u]]]))
+        inner = np.flatnonzero(mask)
+        for v, add in [(int(v), True) for v in border] + [(int(v), False) for v in inner if v != root]:
+            if time.perf_counter() >= t_end:
+                break
+            if mask[v] == add:
+                continue  # changed by an earlier move of this pass
+            trial = mask.copy()
+            trial[v] = add
+            got = evaluate(trial)
+            if got[0] < best[0] - 1e-9 * max(1.0, abs(best[0])):
+                best, mask, improved = got, node_set(got[1]), True
+    return best
+
+
 # --------------------------------------------------------------------------- the reduction
 @dataclass
 class Reduction:
@@ -378,6 +552,15 @@ def reduce_network(network, terms: SteinerTerms, *, rounds: int = 4) -> Reductio
                 best_ub = ub
                 plan_ids = frozenset(i for e in which[plan] for i in net.edge_ids[e])
                 plan_lit = frozenset(net.nodes[int(x)] for e in which[plan] for x in net.edge_ends[e])
+        if rnd == 0 and np.isfinite(best_ub) and plan_ids is not None:  # local search on the best plan
+            nodes = [net.index[x] for x in plan_lit if x in net.index]
+            eu, ev, ec = net.edge_ends[:, 0], net.edge_ends[:, 1], net.edge_cost
+            ub, plan = improve_plan(len(net.nodes), eu, ev, ec, 0, prize_of, nodes)
+            ub += float(terms.prize[np.array([t not in net.index for t in terms.node_ids], dtype=bool)].sum())
+            if ub < best_ub - 1e-9 * max(1.0, abs(ub)):
+                best_ub = ub
+                plan_ids = frozenset(i for e in plan for i in net.edge_ids[e])
+                plan_lit = frozenset(net.nodes[int(x)] for e in plan for x in net.edge_ends[e])
         if not np.isfinite(best_ub):
             break
         w = np.maximum(red, 0.0)

@@ -137,8 +137,8 @@ def _link(model: LinearModel, prev, cur, year: int) -> None:
             and len(prev.arc) == len(cur.arc)):
         raise AssertionError("year blocks differ in shape")  # same instance, network and eligibility
     olds, news = [], []
-    for a, b in ((prev.fiber, cur.fiber), (prev.cellular, cur.cellular), (prev.satellite, cur.satellite),
-                 (prev.site_fiber, cur.site_fiber), (prev.site_micro, cur.site_micro), (prev.arc, cur.arc)):
+    pairs = [(prev.tech[t], cur.tech[t]) for t in prev.tech]
+    for a, b in pairs + [(prev.site_fiber, cur.site_fiber), (prev.site_micro, cur.site_micro), (prev.arc, cur.arc)]:
         o, n = _pairs(a, b)
         olds.append(o)
         news.append(n)

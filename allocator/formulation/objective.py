@@ -3,13 +3,13 @@
 max-coverage: sum over newly covered villages of weight x quality(technology)
   (the coefficients: :mod:`allocator.objective_coefficients`).
 min-cost: the total cost in the instance's budget measure.
+lexicographic: max-coverage, then min-cost keeping that coverage (:func:`keep_coverage`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..objective_coefficients import quality, quality_factors, village_weights
-from ..schema import Technology
 from .coupling import cost_vector
 
 
@@ -18,8 +18,7 @@ def coverage_vector(model, instance, columns) -> np.ndarray:
     c = np.zeros(model.num_vars)
     w = village_weights(instance, columns.candidates)
     factors = quality_factors(instance)
-    for tech, cols in ((Technology.FIBER, columns.fiber), (Technology.CELLULAR, columns.cellular),
-                       (Technology.SATELLITE, columns.satellite)):
+    for tech, cols in columns.tech.items():
         on = cols >= 0
         c[cols[on]] = w[on] * quality(factors, tech)
     return c
@@ -34,3 +33,16 @@ def set_objective(model, instance, columns, kind: str) -> None:
         model.obj = coverage_vector(model, instance, columns).tolist()
     else:
         raise ValueError(kind)
+
+
+#: a lexicographic second stage keeps the first stage's coverage less this share of it: the
+#: solver met the first stage only to its own feasibility tolerance (~1e-7 relative)
+KEEP_COVERAGE_TOL = 1e-7
+
+
+def keep_coverage(model, cover, value: float, *, name: str = "keep_coverage") -> None:
+    """Add ``cover . x >= value`` (less :data:`KEEP_COVERAGE_TOL`) to ``model``: the coverage row of a
+    lexicographic second stage, for the monolithic, multi-year, exact-bound and part models alike."""
+    cover = np.asarray(cover, dtype=float)
+    nz = np.flatnonzero(cover)
+    model.add_row(nz, cover[nz], value - KEEP_COVERAGE_TOL * max(1.0, abs(value)), np.inf, name=name)

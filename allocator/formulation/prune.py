@@ -1,6 +1,6 @@
 """Remove what serves nobody from a decision.
 
-Under max-coverage, an opened site covering no 4G village or a trench leading
+Under max-coverage, an opened site serving no village or a trench leading
 to no lit node costs money without changing the objective, so the solver may
 keep it. Removing it never changes coverage or breaks a constraint (budget and
 capacity only get slack), so the plan stays optimal and becomes cheaper.
@@ -18,7 +18,8 @@ def prune_idle(instance, decision: Decision) -> Decision:
     if not decision.built_edges:
         return Decision(dict(decision.technology), dict(decision.site_of), decision.built_edges, opened)
     v, sites, edges = instance.villages, instance.sites, instance.edges
-    needed = {v.at[vid, "node"] for vid, t in decision.technology.items() if t == "fiber"}
+    network = set(instance.costs.technologies.names_of("network"))
+    needed = {v.at[vid, "node"] for vid, t in decision.technology.items() if t in network}
     needed |= {sites.at[s, "node"] for s, b in opened.items() if b == "fiber"}
     needed |= set(instance.backbone_nodes)
     built = edges.loc[sorted(decision.built_edges)]

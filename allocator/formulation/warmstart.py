@@ -6,7 +6,6 @@ from collections import defaultdict, deque
 
 import numpy as np
 
-from ..schema import Technology
 
 
 def encode(form, instance, decision) -> np.ndarray | None:
@@ -15,8 +14,7 @@ def encode(form, instance, decision) -> np.ndarray | None:
     cols, net = form.columns, form.network
     x = np.zeros(form.model.num_vars)
     pos = {vid: i for i, vid in enumerate(cols.candidates)}
-    arrays = {Technology.FIBER.value: cols.fiber, Technology.CELLULAR.value: cols.cellular,
-              Technology.SATELLITE.value: cols.satellite}
+    arrays = cols.tech
     for vid, tech in decision.technology.items():
         if tech in arrays:
             i = pos.get(vid)

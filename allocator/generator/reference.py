@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 from ..decision import Decision
 from ..instance import Instance
 from ..schema import ALL_POOR, CELL, FIBER, NO_TECHNOLOGY, SAT
+from ..technologies import terminal_columns
 
 #: rounds of leaf peeling (each round peels every village at the end of a private branch)
 MAX_ROUNDS = 60
@@ -70,7 +71,9 @@ def budget_for(instance: Instance, *, share: float) -> float:
     return float(math.ceil(raw / 1000.0) * 1000.0)
 
 
-def _allowed(villages: pd.DataFrame, tech: str) -> np.ndarray:
+def _allowed(villages: pd.DataFrame, tech: str | None) -> np.ndarray:
+    if tech is None:
+        return np.zeros(len(villages), dtype=bool)
     return villages["technologies"].map(lambda ts: tech in {getattr(t, "value", t) for t in ts}).to_numpy(bool)
 
 
@@ -150,13 +153,22 @@ def reference_plans(instance: Instance) -> ReferencePlans:
     n = len(cand)
     tree = _Tree(inst)
     node_of = tree.node_positions(cand["node"])
+    # the reference plans use the network technology, the first site and the first terminal technology
+    reg = inst.costs.technologies
+    net_name = reg.network.name if reg.network else None
+    site_name = reg.primary_site.name if reg.primary_site else None
+    term = reg.primary_terminal
     drop = np.asarray(inst.cost(cand["fiber_capex"].to_numpy(float), cand["fiber_opex"].to_numpy(float)), float)
-    sat = np.asarray(inst.cost(cand["satellite_capex"].to_numpy(float), cand["satellite_opex"].to_numpy(float)), float)
-    fiber_ok = (node_of != tree.dummy) & np.isfinite(tree.dist[node_of]) & _allowed(cand, FIBER)
-    sat_ok = _allowed(cand, SAT)
+    if term is not None:
+        capex_col, opex_col = terminal_columns(term.name)
+        sat = np.asarray(inst.cost(cand[capex_col].to_numpy(float), cand[opex_col].to_numpy(float)), float)
+    else:
+        sat = np.full(n, np.inf)
+    fiber_ok = (node_of != tree.dummy) & np.isfinite(tree.dist[node_of]) & _allowed(cand, net_name)
+    sat_ok = _allowed(cand, term.name if term else None)
 
     # villages fiber cannot reach: their cheapest covering site alone, else satellite
-    site, backhaul, site_cost, site_node = _best_sites(inst, tree, cand, _allowed(cand, CELL))
+    site, backhaul, site_cost, site_node = _best_sites(inst, tree, cand, _allowed(cand, site_name))
     off = ~fiber_ok
     off_cell = off & (site != "") & (~sat_ok | (site_cost <= sat))
     off_sat = off & ~off_cell & sat_ok
@@ -168,7 +180,7 @@ def reference_plans(instance: Instance) -> ReferencePlans:
     school = cand["school"].to_numpy(bool) & pol.schools_required
     required = school | (cand["clinic"].to_numpy(bool) & pol.clinics_required)
     need = np.where(school, np.maximum(demand, pol.school_min_mbps), demand)
-    sat_fits = sat_ok & (~school | (need <= inst.costs.satellite.mbps))
+    sat_fits = sat_ok & (~school | (need <= (term.mbps if term else 0.0)))
     room = inst.beams["capacity_mbps"].to_dict()
     beam = cand["beam"].to_numpy()
     for i in np.flatnonzero(off_sat):
@@ -211,7 +223,7 @@ def reference_plans(instance: Instance) -> ReferencePlans:
             if b != FIBER:
                 cost += float(inst.cost(s.at[sid, "backhaul_capex"], s.at[sid, "backhaul_opex"]))
         tech = dict.fromkeys(v.index, NO_TECHNOLOGY)
-        names = {"f": FIBER, "c": CELL, "s": SAT}
+        names = {"f": net_name or FIBER, "c": site_name or CELL, "s": term.name if term else SAT}
         for vid, c in zip(cand.index, ch):
             if c in names:
                 tech[vid] = names[c]
@@ -237,6 +249,9 @@ def _best_sites(inst: Instance, tree: _Tree, cand: pd.DataFrame, cell_ok: np.nda
     cost = np.full(n, np.inf)
     node = np.full(n, tree.dummy, dtype=np.int64)
     s = inst.sites
+    first = inst.costs.technologies.primary_site
+    if len(s) and "technology" in s:
+        s = s[(s["technology"] == (first.name if first else "")).to_numpy(bool)]
     if not len(s) or not len(inst.coverage):
         return site, backhaul, cost, node
     snode = tree.node_positions(s["node"])

@@ -19,10 +19,15 @@ Options and prices, always against the *current* plan:
 - fiber for a village: its drop plus the cheapest path from the already built
   tree (backbone nodes and every node reached by built trenches, where built
   trenches cost nothing again);
-- 4G: opening a site, priced site + cheapest allowed backhaul (microwave, or
-  fiber priced like a village's path), valued over every not yet covered
-  village it reaches; opening it connects all of them;
-- satellite for a village, while its beam has capacity left.
+- a site technology (4G, 5G FWA ...): opening a site, priced site + cheapest
+  allowed backhaul (microwave, or fiber priced like a village's path), valued
+  over every not yet covered village it reaches that allows the site's
+  technology; opening it connects all of them;
+- a terminal technology (satellite, LEO ...) for a village, while its pool
+  (the beam, or ``<technology>:<beam>``) has capacity left.
+
+Options are named by their technology (the cost model's declared technologies,
+allocator/technologies.py), each handled by its kind.
 
 Prices only fall as the tree grows (an incremental multi-source Dijkstra
 re-relaxes from the nodes that just joined the tree and re-queues the options
@@ -49,7 +54,8 @@ from ..decision import Decision
 from ..errors import InfeasibleError
 from ..instance import Instance
 from ..objective_coefficients import quality_factors, village_weights
-from ..schema import CELL, FIBER, NO_TECHNOLOGY, SAT, Objective
+from ..schema import NO_TECHNOLOGY, Objective
+from ..technologies import pool_id, terminal_columns
 
 _TOL = 1e-9
 
@@ -137,7 +143,12 @@ class GreedyState:
         cost = instance.cost
         policy = instance.policy
         self.quality = quality_factors(instance)
-        self.all_techs = frozenset((FIBER, CELL, SAT))
+        reg = instance.costs.technologies
+        self.all_techs = frozenset(reg.access)
+        self.kind = {t: reg[t].kind for t in reg.access}      # technology -> network | site | terminal
+        self.networks = reg.names_of("network")
+        self.terminals = reg.names_of("terminal")
+        self.village_techs = self.networks + self.terminals  # options priced per village
 
         # ---------------------------------------------------------- villages
         # plain dicts: row access through pandas costs ~100x more per lookup
@@ -147,9 +158,12 @@ class GreedyState:
         self.new = [v for v in self.vids if rows[v]["existing"] == "none"]
         self.node = {v: _text(rows[v]["node"]) for v in self.vids}
         self.drop = {v: float(cost(rows[v]["fiber_capex"], rows[v]["fiber_opex"])) for v in self.new}
-        self.sat_cost = {v: float(cost(rows[v]["satellite_capex"], rows[v]["satellite_opex"])) for v in self.new}
+        self.term_cost = {}
+        for t in self.terminals:
+            capex_col, opex_col = terminal_columns(t)
+            self.term_cost[t] = {v: float(cost(rows[v][capex_col], rows[v][opex_col])) for v in self.new}
         self.demand = {v: float(rows[v]["demand_mbps"]) for v in self.vids}
-        self.beam = {v: str(rows[v]["beam"]) for v in self.vids}
+        self.pool = {t: {v: pool_id(reg, t, str(rows[v]["beam"])) for v in self.vids} for t in self.terminals}
         self.capacity = {str(b): float(c) for b, c in instance.beams["capacity_mbps"].items()}
         self.weight = dict(zip(self.new, village_weights(instance, self.new).tolist()))
 
@@ -205,18 +219,20 @@ class GreedyState:
         self.site_node = {s: _text(srows[s]["node"]) for s in self.sids}
         self.site_cost = {s: float(cost(srows[s]["capex"], srows[s]["opex"])) for s in self.sids}
         self.mw_cost = {s: float(cost(srows[s]["backhaul_capex"], srows[s]["backhaul_opex"])) for s in self.sids}
-        self.fiber_ok = {s: srows[s]["backhaul"] in ("any", "fiber") and bool(self.site_node[s]) for s in self.sids}
+        self.site_tech = {s: str(srows[s]["technology"]) for s in self.sids}
+        self.fiber_ok = {s: srows[s]["backhaul"] in ("any", "fiber") and bool(self.site_node[s])
+                         and bool(self.networks) for s in self.sids}
         self.mw_ok = {s: srows[s]["backhaul"] in ("any", "microwave") for s in self.sids}
         self.covers: dict[str, list] = {s: [] for s in self.sids}
         for s, v in sorted(zip(instance.coverage["site_id"].tolist(), instance.coverage["village_id"].tolist())):
-            if v in self.allowed and CELL in self.allowed[v]:
+            if v in self.allowed and self.site_tech.get(s) in self.allowed[v]:
                 self.covers[s].append(v)
         self.sites_at: dict[str, list] = {}
         for s in self.sids:
             self.sites_at.setdefault(self.site_node[s], []).append(s)
         self.villages_at: dict[str, list] = {}
         for v in self.new:
-            if FIBER in self.allowed[v]:
+            if any(t in self.allowed[v] for t in self.networks):
                 self.villages_at.setdefault(self.node[v], []).append(v)
 
         # ---------------------------------------------------------- plan
@@ -247,10 +263,10 @@ class GreedyState:
             need = max(float(row["demand_mbps"]), float(policy.school_min_mbps))
             allowed = {t for t in allowed if self.inst.costs.mbps(t) >= need - _TOL}
         if not self.node[v]:
-            allowed.discard(FIBER)
-        beam = self.beam[v]
-        if self.demand[v] > self.capacity.get(beam, 0.0) + _TOL:
-            allowed.discard(SAT)
+            allowed -= set(self.networks)
+        for t in self.terminals:
+            if self.demand[v] > self.capacity.get(self.pool[t][v], 0.0) + _TOL:
+                allowed.discard(t)
         return frozenset(allowed)
 
     def quality_tiers(self) -> list[frozenset]:
@@ -312,24 +328,24 @@ class GreedyState:
     # ------------------------------------------------------------------ options
     def _price(self, kind: str, ident: str, value) -> tuple[float, float] | None:
         """(value, cost) of an option now, or None when it is no longer available."""
-        if kind == SAT:
-            v = ident
-            if v in self.tech or self.beam_used[self.beam[v]] + self.demand[v] > self.capacity[self.beam[v]] + _TOL:
+        if self.kind[kind] == "terminal":
+            v, pool = ident, self.pool[kind][ident]
+            if v in self.tech or self.beam_used[pool] + self.demand[v] > self.capacity[pool] + _TOL:
                 return None
-            return value(v, SAT), self.sat_cost[v]
-        if kind == FIBER:
+            return value(v, kind), self.term_cost[kind][v]
+        if self.kind[kind] == "network":
             v = ident
             d = self.dist.get(self.node[v], math.inf)
             if v in self.tech or math.isinf(d):
                 return None
-            return value(v, FIBER), self.drop[v] + d
+            return value(v, kind), self.drop[v] + d
         s = ident
         if s in self.opened:
             return None
         backhaul = self._backhaul(s)
         if backhaul is None:
             return None
-        gain = sum(value(v, CELL) for v in self.covers[s] if v not in self.tech)
+        gain = sum(value(v, kind) for v in self.covers[s] if v not in self.tech)
         return gain, self.site_cost[s] + backhaul[1]
 
     def _backhaul(self, s: str) -> tuple[str, float] | None:
@@ -344,15 +360,15 @@ class GreedyState:
 
     def _take(self, kind: str, ident: str) -> list[str]:
         """Carry out an option; returns the nodes whose fiber distance fell."""
-        if kind == SAT:
-            self.tech[ident] = SAT
-            self.beam_used[self.beam[ident]] += self.demand[ident]
-            self.spent += self.sat_cost[ident]
+        if self.kind[kind] == "terminal":
+            self.tech[ident] = kind
+            self.beam_used[self.pool[kind][ident]] += self.demand[ident]
+            self.spent += self.term_cost[kind][ident]
             self.count_covered(ident)
             return []
-        if kind == FIBER:
+        if self.kind[kind] == "network":
             paid, improved = self.connect(self.node[ident])
-            self.tech[ident] = FIBER
+            self.tech[ident] = kind
             self.spent += self.drop[ident] + paid
             self.count_covered(ident)
             return improved
@@ -365,7 +381,7 @@ class GreedyState:
         self.spent += self.site_cost[s] + price
         for v in self.covers[s]:
             if v not in self.tech:
-                self.tech[v] = CELL
+                self.tech[v] = kind
                 self.site_of[v] = s
                 self.count_covered(v)
         return improved
@@ -389,24 +405,24 @@ class GreedyState:
 
         def push_at(nodes):
             for n in nodes:
-                if FIBER in techs:
-                    for v in self.villages_at.get(n, ()):
-                        if v not in self.tech:
-                            push(FIBER, v)
-                if CELL in techs:
-                    for s in self.sites_at.get(n, ()):
-                        if s not in self.opened and self.fiber_ok[s]:
-                            push(CELL, s)
+                for t in self.networks:
+                    if t in techs:
+                        for v in self.villages_at.get(n, ()):
+                            if v not in self.tech and t in self.allowed[v]:
+                                push(t, v)
+                for s in self.sites_at.get(n, ()):
+                    if self.site_tech[s] in techs and s not in self.opened and self.fiber_ok[s]:
+                        push(self.site_tech[s], s)
 
         for v in self.new:
             if v in self.tech:
                 continue
-            for t in (FIBER, SAT):
+            for t in self.village_techs:
                 if t in techs and t in self.allowed[v]:
                     push(t, v)
-        if CELL in techs:
-            for s in self.sids:
-                push(CELL, s)
+        for s in self.sids:
+            if self.site_tech[s] in techs:
+                push(self.site_tech[s], s)
         while heap:
             neg, ident, kind = heapq.heappop(heap)
             priced = self._price(kind, ident, value)
@@ -424,7 +440,7 @@ class GreedyState:
     # ------------------------------------------------------------------ results
     def prune(self) -> None:
         """Drop trenches that lead to no fiber village and no fiber-backhauled site."""
-        keep = {self.node[v] for v, t in self.tech.items() if t == FIBER}
+        keep = {self.node[v] for v, t in self.tech.items() if self.kind.get(t) == "network"}
         keep |= {self.site_node[s] for s, b in self.opened.items() if b == "fiber"}
         keep |= set(self.backbone)
         degree: dict[str, set] = {}

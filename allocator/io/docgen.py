@@ -206,6 +206,12 @@ lie in {_range(SHARE)}, `priority` and `weights.non_poor` in {_range(PRIORITY)},
 {_range(BANDWIDTH)}. A what-if scenario's factors in `[costs.scale]` lie in {_range(SCALE)}, and the
 parameter it scales or sets must stay within these ranges.
 
+Two layouts are read. The technologies layout declares one `[technologies.<name>]` block per
+technology, with a `kind` (`network`, `site`, `terminal`, `link`) and that kind's keys; see
+docs/technologies.md (shipped: `models/costs/china-2026.toml`). The china-2018 layout below is
+translated on load to the technologies `fiber` (network), `4g` (site), `satellite` (terminal) and
+`microwave` (link).
+
 | key | unit | meaning |
 |---|---|---|
 | `name`, `currency`, `description`, `usd_cny` | | identification; `usd_cny` documents the exchange rate used |
@@ -260,7 +266,7 @@ non_poor = 0.5               # weight factor of villages not registered poor
 [[rules]]                    # force or forbid a technology in a scope
 scope = "county"             # county | prefecture | province | group
 value = "c513328"            # the county id / prefecture / province / group name
-technology = "fiber"         # fiber | 4g | satellite
+technology = "fiber"         # a technology of the cost model: fiber | 4g | satellite (china-2018)
 action = "forbid"            # force | forbid
 
 [milestones.2018]            # floors in force in a year: group = floor

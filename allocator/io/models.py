@@ -31,6 +31,9 @@ from ..instance import (CellularCosts, CostModel, FiberCosts, GroupPolicy, Polic
                         TechRule)
 from ..schema import (ALL_POOR, BANDWIDTH, PRIORITY, SHARE, TERRAINS, Limits, Technology, cost_limits,
                       format_number)
+from ..technologies import (ACCESS_KINDS, CAPACITY_KEYS, COST_KEYS, KINDS, LABEL_KEYS, LEGACY_LABELS,
+                            REACH_KEYS, Registry, allowed_keys, required_keys)
+from ..technologies import Technology as TechnologySpec
 from ..spelling import unknown_key_fix
 from .tomlsource import find_line, read_toml
 
@@ -45,6 +48,9 @@ _COST_KEYS = {
 }
 _COST_TOP = ("name", "currency", "description", "usd_cny", "fiber", "cellular", "satellite", "quality", "sources",
              "roads")  # [roads]: read by the road importers only (allocator/importers/roadcosts.py)
+#: top-level keys of the technologies layout ([technologies.<name>] blocks, see allocator/technologies.py)
+_TECH_TOP = ("name", "currency", "description", "usd_cny", "technologies", "sources", "roads")
+_LEGACY_SECTIONS = ("fiber", "cellular", "satellite", "quality")
 _POLICY_TOP = ("name", "description", "groups", "schools", "clinics", "weights", "rules", "milestones")
 
 
@@ -119,7 +125,7 @@ def _number(data, keys, origins: Origins, *, positive=False, limits: Limits | No
     cost model's declared limits of that parameter, see schema.COST_MODEL_LIMITS)."""
     value = _get(data, keys)
     name = ".".join(keys)
-    if limits is None and keys and keys[0] in _COST_KEYS | {"quality": ()}:
+    if limits is None and keys and keys[0] in _COST_KEYS | {"quality": (), "technologies": ()}:
         limits = cost_limits(name)
     if value is None:
         raise origins.error(keys, f"missing value '{name}'", f"add '{keys[-1]} = <number{unit}>' to the model")
@@ -163,7 +169,95 @@ def _check_keys(data: Mapping, allowed, keys, origins: Origins, what: str) -> No
 
 # --------------------------------------------------------------------------- cost model
 def build_cost_model(data: Mapping, origins: Origins, *, path: str | None = None) -> CostModel:
-    """A :class:`CostModel` from merged TOML data; every number checked finite and >= 0."""
+    """A :class:`CostModel` from merged TOML data; every number checked finite and >= 0.
+
+    Two layouts: ``[technologies.<name>]`` blocks (allocator/technologies.py), or
+    the china-2018 layout ``[fiber]``/``[cellular]``/``[satellite]``/``[quality]``,
+    translated on load to the same technologies (fiber, 4g, satellite, microwave)."""
+    if "technologies" in data:
+        mixed = [k for k in _LEGACY_SECTIONS if k in data]
+        if mixed:
+            raise origins.error([mixed[0]], f"the cost model declares [technologies] and also the old "
+                                            f"[{mixed[0]}] table", f"move the values of [{mixed[0]}] into "
+                                            f"the matching [technologies.<name>] block (docs/technologies.md)")
+        registry = _build_technologies(data, origins)
+        layout = "technologies"
+    else:
+        registry = _legacy_technologies(data, origins)
+        layout = "legacy"
+    sources = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
+    currency = data.get("currency")
+    if not isinstance(currency, str) or not currency.strip():
+        raise origins.error(["currency"], "cost model has no currency", "add currency = \"CNY\"")
+    return CostModel(name=str(data.get("name") or (Path(path).stem if path else "inline")),
+                     currency=currency.strip(), technologies=registry, sources=sources, path=path, layout=layout)
+
+
+def _text(data, keys, origins: Origins) -> str:
+    value = _get(data, keys)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise origins.error(keys, f"'{'.'.join(keys)}' must be text, got {value!r}", "write it in quotes")
+    return value.strip()
+
+
+def _build_technologies(data: Mapping, origins: Origins) -> Registry:
+    _check_keys(data, _TECH_TOP, [], origins, "the cost model")
+    table = data["technologies"]
+    if not isinstance(table, Mapping) or not table:
+        raise origins.error(["technologies"], "'technologies' must hold one [technologies.<name>] table per "
+                                              "technology", "write [technologies.fiber] kind = \"network\" ...")
+    items = []
+    for name, block in table.items():
+        keys = ["technologies", str(name)]
+        if not isinstance(block, Mapping):
+            raise origins.error(keys, f"technology '{name}' must be a table", f"write [technologies.{name}]")
+        kind = block.get("kind")
+        if kind not in KINDS:
+            shown = "missing" if kind is None else repr(kind)
+            raise origins.error(keys + ["kind"], f"technology '{name}': kind is {shown}, not one of "
+                                                 f"{', '.join(KINDS)}",
+                                unknown_key_fix(str(kind), KINDS, what="kind") if kind is not None
+                                else f"add kind = \"...\" (one of {', '.join(KINDS)})")
+        _check_keys(block, allowed_keys(kind), keys, origins, f"[technologies.{name}] (kind {kind})")
+        for key in required_keys(kind):
+            if key not in block:
+                raise origins.error(keys + [key], f"technology '{name}' (kind {kind}) has no '{key}'",
+                                    f"add '{key} = ...' to [technologies.{name}] (a {kind} needs "
+                                    f"{', '.join(required_keys(kind))})")
+        costs = {}
+        for key, terrain in COST_KEYS[kind].items():
+            costs[key] = (_by_terrain(data, keys + [key], origins) if terrain
+                          else _number(data, keys + [key], origins))
+        service = {}
+        if kind in ACCESS_KINDS:
+            service["quality"] = _number(data, keys + ["quality"], origins)
+            service["mbps"] = _number(data, keys + ["mbps"], origins, positive=True, unit=" (Mbit/s)")
+        if kind in REACH_KEYS:
+            service["reach_km"] = _by_terrain(data, keys + [REACH_KEYS[kind]], origins, positive=True)
+        if kind in CAPACITY_KEYS:
+            service["capacity_mbps"] = _number(data, keys + [CAPACITY_KEYS[kind]], origins, unit=" (Mbit/s)")
+        labels = {k: _text(data, keys + [k], origins) for k in LABEL_KEYS}
+        items.append(TechnologySpec(name=str(name), kind=kind, costs=costs, **service, **labels))
+    networks = [t.name for t in items if t.kind == "network"]
+    if len(networks) > 1:
+        raise origins.error(["technologies", networks[1]], f"more than one network technology "
+                                                           f"({', '.join(networks)}): one trench graph serves one",
+                            f"keep one network technology; declare '{networks[1]}' as a site or terminal")
+    if any(t.kind == "site" for t in items) and not any(t.kind == "link" for t in items):
+        site = next(t.name for t in items if t.kind == "site")
+        raise origins.error(["technologies", site], f"site technology '{site}' needs a link technology for its "
+                                                    "backhaul, and the model declares none",
+                            "add [technologies.microwave] kind = \"link\" with capex and opex_year")
+    if not any(t.kind in ACCESS_KINDS for t in items):
+        raise origins.error(["technologies"], "the cost model declares no technology a village can be given",
+                            "declare at least one network, site or terminal technology")
+    return Registry(tuple(items))
+
+
+def _legacy_technologies(data: Mapping, origins: Origins) -> Registry:
+    """The china-2018 layout, checked as it always was, as the technologies it means."""
     _check_keys(data, _COST_TOP, [], origins, "the cost model")
     for section, allowed in _COST_KEYS.items():
         if not isinstance(data.get(section), Mapping):
@@ -198,13 +292,30 @@ def build_cost_model(data: Mapping, origins: Origins, *, path: str | None = None
                             "add [quality] with fiber, 4g and satellite factors in [0, 1]")
     _check_keys(quality_table, TECHNOLOGIES, ["quality"], origins, "[quality]")
     quality = {t: _number(data, ["quality", t], origins) for t in TECHNOLOGIES}
-    sources = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
-    currency = data.get("currency")
-    if not isinstance(currency, str) or not currency.strip():
-        raise origins.error(["currency"], "cost model has no currency", "add currency = \"CNY\"")
-    return CostModel(name=str(data.get("name") or (Path(path).stem if path else "inline")),
-                     currency=currency.strip(), fiber=fiber, cellular=cellular, satellite=satellite,
-                     quality=quality, sources=sources, path=path)
+    return legacy_registry(fiber, cellular, satellite, quality)
+
+
+def legacy_registry(fiber: FiberCosts, cellular: CellularCosts, satellite: SatelliteCosts,
+                    quality: Mapping[str, float]) -> Registry:
+    """The technologies the china-2018 layout declares: fiber (network), 4g (site), satellite
+    (terminal) and microwave (link, the 4G sites' backhaul)."""
+    def labels(name):
+        en, zh, colour = LEGACY_LABELS[name]
+        return {"label_en": en, "label_zh": zh, "colour": colour}
+    return Registry((
+        TechnologySpec("fiber", "network", {"per_km": dict(fiber.per_km), "opex_per_km_year": fiber.opex_per_km_year,
+                                            "drop_capex": fiber.drop_capex, "drop_opex_year": fiber.drop_opex_year},
+                       quality=quality["fiber"], mbps=fiber.mbps, **labels("fiber")),
+        TechnologySpec("4g", "site", {"site_capex": dict(cellular.site_capex),
+                                      "site_opex_year": cellular.site_opex_year},
+                       quality=quality["4g"], mbps=cellular.mbps, reach_km=dict(cellular.radius_km), **labels("4g")),
+        TechnologySpec("satellite", "terminal", {"terminal_capex": satellite.terminal_capex,
+                                                 "fee_year": satellite.fee_year},
+                       quality=quality["satellite"], mbps=satellite.mbps,
+                       capacity_mbps=satellite.beam_capacity_mbps, **labels("satellite")),
+        TechnologySpec("microwave", "link", {"capex": cellular.microwave_capex,
+                                             "opex_year": cellular.microwave_opex_year}, **labels("microwave")),
+    ))
 
 
 # --------------------------------------------------------------------------- policy
@@ -218,8 +329,10 @@ def _bool(data, keys, origins: Origins, default: bool) -> bool:
     return value
 
 
-def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) -> Policy:
-    """A :class:`Policy` from merged TOML data. ``all-poor`` always exists."""
+def build_policy(data: Mapping, origins: Origins, *, path: str | None = None,
+                 technologies: tuple[str, ...] = TECHNOLOGIES) -> Policy:
+    """A :class:`Policy` from merged TOML data. ``all-poor`` always exists. A rule may name any of
+    ``technologies`` (the cost model's technologies a village can be given)."""
     _check_keys(data, _POLICY_TOP, [], origins, "the policy model")
     groups_data = data.get("groups") or {}
     if not isinstance(groups_data, Mapping):
@@ -258,7 +371,7 @@ def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) ->
         if not isinstance(rule, Mapping):
             raise origins.error(["rules"], f"rule {i + 1} is not a table", "write each rule as [[rules]]")
         _check_keys(rule, ("scope", "value", "technology", "action"), ["rules"], origins, f"rule {i + 1}")
-        for key, choices in (("scope", RULE_SCOPES), ("technology", TECHNOLOGIES), ("action", RULE_ACTIONS)):
+        for key, choices in (("scope", RULE_SCOPES), ("technology", technologies), ("action", RULE_ACTIONS)):
             if rule.get(key) not in choices:
                 raise origins.error(["rules"], f"rule {i + 1}: {key} = {rule.get(key)!r} is not one of "
                                                f"{', '.join(choices)}", f"set {key} to one of {', '.join(choices)}")
@@ -270,7 +383,7 @@ def build_policy(data: Mapping, origins: Origins, *, path: str | None = None) ->
                                            f"does not define", f"define [groups.{rule['value']}] or use one of "
                                                                f"{', '.join(groups)}")
         rules.append(TechRule(scope=rule["scope"], value=rule["value"].strip(),
-                              technology=Technology(rule["technology"]), action=rule["action"]))
+                              technology=str(rule["technology"]), action=rule["action"]))
 
     milestones: dict[int, dict[str, float]] = {}
     raw_ms = data.get("milestones") or {}
@@ -416,7 +529,8 @@ def resolve_models(meta: Mapping, *, instance_dir: Path, toml_file: Path, toml_t
         if table == "costs":
             built[table] = build_cost_model(merged, origins, path=model_path)
         else:
-            built[table] = build_policy(merged, origins, path=model_path)
+            built[table] = build_policy(merged, origins, path=model_path,
+                                        technologies=built["costs"].technologies.access)
             own_policy = deep_merge(inline.get(table) or {}, (overrides or {}).get(table) or {})
             policy_origins = origins
     pinned = {g for g, t in (own_policy.get("groups") or {}).items()

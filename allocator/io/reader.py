@@ -75,7 +75,8 @@ def load_instance(path, *, overrides: dict | None = None) -> Instance:
             tables[name] = read_table(file, name)
 
     frames = checks.check_and_fill(tables, policy=policy, own_policy=models.own_policy,
-                                   policy_origins=models.policy_origins)
+                                   policy_origins=models.policy_origins,
+                                   technologies=models.costs.technologies)
     pricing.price(frames, models.costs)
     checks.derive(frames, tables, costs=models.costs)
 

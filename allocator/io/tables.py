@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InputWarning, file_error
-from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, Technology, format_number
+from ..schema import NONEMPTY_FILES, NOTE_PREFIX, TABLES, Column, format_number
 from ..spelling import nearest
 from .writer import DERIVED_COLUMNS
 
@@ -31,7 +31,11 @@ MISSING_WORDS = ("nan", "null", "#n/a", "n/a")
 #: prefix of the temporary name of a column with an empty header cell (no header can hold a NUL)
 UNNAMED = "\0unnamed-"
 #: allowed items of list columns, by (file, column)
-ITEM_CHOICES = {("villages.csv", "technologies"): tuple(t.value for t in Technology)}
+#: list columns whose items come from a fixed set (none: the villages' technologies are the cost model's,
+#: checked against it in allocator.checks)
+ITEM_CHOICES: dict = {}
+#: list columns whose items are names compared case-insensitively (lower-cased on read)
+LOWERCASE_ITEMS = {("villages.csv", "technologies")}
 
 
 @dataclass
@@ -318,8 +322,9 @@ def _convert(table: CsvTable, col: Column, text: pd.Series) -> pd.Series:
         cache: dict[str, tuple] = {}
         for cell in pd.unique(text.to_numpy()):
             items = tuple(dict.fromkeys(s.strip() for s in re.split(r"[;；]", cell) if s.strip()))
-            if allowed:
+            if allowed or (table.name, col.name) in LOWERCASE_ITEMS:
                 items = tuple(s.lower() for s in items)
+            if allowed:
                 wrong = [s for s in items if s not in allowed]
                 if wrong:
                     i = table.first(text.eq(cell))

@@ -7,6 +7,7 @@ instance, however made, passes the same checks.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -32,6 +33,9 @@ DERIVED_COLUMNS = {
     "network_edges.csv": ("capex", "opex", "edge_id"),
     "sites.csv": ("backhaul_opex",),
 }
+
+#: priced village columns of the cost model's terminal technologies (allocator/pricing.py), not written
+DERIVED_PRICE = re.compile(r"^[\w.\-]+_(capex|opex)$")
 
 #: order of the keys at the top of instance.toml
 META_ORDER = ("name", "description", "currency", "cost_model", "policy_model", "budget",
@@ -87,6 +91,8 @@ def table_to_text(name: str, df: pd.DataFrame) -> pd.DataFrame:
                          fix=f"add column(s) {', '.join(missing)} (see docs/format.md)")
     kinds = {c.name: c.kind for c in columns}
     derived = set(DERIVED_COLUMNS.get(name, ()))
+    if name == "villages.csv":  # a terminal technology's priced columns <name>_capex / <name>_opex
+        derived |= {c for c in df.columns if c not in kinds and DERIVED_PRICE.match(str(c))}
     ordered = [c.name for c in columns if c.name in df.columns]
     extra = [c for c in df.columns if c not in kinds and c not in derived]
     unknown = [c for c in extra if not str(c).startswith(NOTE_PREFIX)]

@@ -18,7 +18,7 @@ from ..importers.gisdeps import gis_available
 from .excel import write_workbook
 from .export import export_plan
 from .geo import build_layers, write_geojson, write_geopackage, geopackage_available
-from .html import write_html_report
+from .html import PAGE_WORDS, write_html_report
 from .map import write_map
 from .tables import report_tables
 
@@ -30,18 +30,21 @@ class ReportFiles:
     notes: list[str] = field(default_factory=list)
 
 
-def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: str | None = None) -> ReportFiles:
-    """Write report.xlsx, report.html, map.html and layers/ for ``plan`` into ``out_dir``."""
+def write_report(instance, plan, out_dir: str | Path, *, frontier=None, title: str | None = None,
+                 lang: str = "en") -> ReportFiles:
+    """Write report.xlsx, report.html, map.html and layers/ for ``plan`` into ``out_dir``; ``lang`` (en, zh)
+    is the language of report.html and map.html (the workbook is written in English)."""
     out_dir = Path(out_dir)
-    title = title or f"Broadband plan report: {instance.name}"
+    title = title or PAGE_WORDS[lang]["title"].format(name=instance.name)
     tables = report_tables(instance, plan)
     layers = build_layers(instance, plan)
     result = ReportFiles(out_dir)
     with atomic_output_dir(out_dir, kind="report") as tmp:
         subtitle = f"{plan.summary.get('status', '')} plan, {plan.summary.get('objective_kind', '')}"
         write_workbook(tables, tmp / "report.xlsx", title=title, subtitle=subtitle)
-        write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title)
-        write_map(instance, plan, tmp / "map.html", layers=layers, title=title.replace("report", "map"))
+        write_html_report(instance, plan, tables, tmp / "report.html", frontier=frontier, title=title, lang=lang)
+        write_map(instance, plan, tmp / "map.html", layers=layers, title=title.replace("report", "map").replace("报告", "地图"),
+                  lang=lang)
         write_geojson(layers, tmp / "layers")
         if gis_available():
             export_plan(instance, plan, tmp / "layers" / "layers.gpkg", fmt="gpkg")

@@ -54,7 +54,7 @@ def _clean(value):
 
 
 def _status(row) -> str:
-    if row["technology"] in ("fiber", "4g", "satellite"):
+    if row["technology"] != "none":  # a plan names only the cost model's technologies, or none
         return "new"
     return "existing" if row["covered"] else "not covered"
 

@@ -4,12 +4,15 @@ Plan section 三 asks for a ledger of villages still without broadband. For each
 such village this module prices every technology it may use, standalone
 (the village alone, everything else as the plan left it):
 
-- fiber: the cheapest trench path from the backbone or from a trench the
-  plan builds (built trenches cost nothing more), plus the village's drop;
-- 4g: the cheapest covering site, nothing more when the plan already opens
-  one, else the site plus its cheapest allowed backhaul (fiber path to the
-  site's node, or microwave);
-- satellite: terminal plus fee.
+- the network technology (fiber): the cheapest trench path from the backbone
+  or from a trench the plan builds (built trenches cost nothing more), plus the
+  village's drop;
+- each site technology (4g, 5g-fwa ...): the cheapest covering site of that
+  technology, nothing more when the plan already opens one, else the site plus
+  its cheapest allowed backhaul (fiber path to the site's node, or microwave);
+- each terminal technology (satellite, leo ...): terminal plus fee.
+
+One column per technology the cost model declares, in its order.
 
 Costs are in the instance's budget measure (capex, or capex plus discounted
 opex). Shared savings (two villages splitting one trench) are not counted, so
@@ -24,9 +27,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..schema import Technology
-
-TECHS = tuple(t.value for t in Technology)
+from ..technologies import terminal_columns
 
 
 def _rule_mask(rule, villages: pd.DataFrame) -> np.ndarray:
@@ -43,12 +44,13 @@ def allowed_technologies(instance) -> pd.Series:
     """village_id -> tuple of technologies the village may get, after the policy's force/forbid rules
     (allowed, not necessarily possible: a village without a node may still be 'allowed' fiber)."""
     v = instance.villages
-    allowed = [{str(getattr(t, "value", t)) for t in ts} or set(TECHS) for ts in v["technologies"]]
+    techs = instance.costs.technologies.access
+    allowed = [{str(getattr(t, "value", t)) for t in ts} or set(techs) for ts in v["technologies"]]
     for rule in getattr(instance.policy, "rules", ()):
         tech = str(getattr(rule.technology, "value", rule.technology))
         for i in np.flatnonzero(_rule_mask(rule, v)):
             allowed[i] = allowed[i] & {tech} if rule.action == "force" else allowed[i] - {tech}
-    return pd.Series([tuple(t for t in TECHS if t in a) for a in allowed], index=v.index, dtype=object)
+    return pd.Series([tuple(t for t in techs if t in a) for a in allowed], index=v.index, dtype=object)
 
 
 def _fiber_distances(instance, built_edges=frozenset()) -> dict:
@@ -73,7 +75,7 @@ def _fiber_distances(instance, built_edges=frozenset()) -> dict:
 def option_costs(instance, plan=None) -> pd.DataFrame:
     """Standalone cost of each technology for every village (NaN: not possible or not allowed).
 
-    Columns: ``fiber``, ``4g``, ``satellite``, ``cheapest`` (technology name or ''),
+    Columns: one per technology (``fiber``, ``4g``, ``satellite`` ...), ``cheapest`` (technology name or ''),
     ``cheapest_cost``. With a ``plan``, trenches it builds and sites it opens are free.
     """
     v = instance.villages
@@ -108,20 +110,28 @@ def option_costs(instance, plan=None) -> pd.DataFrame:
                 options.append(micro[k])
             costs.append(own[k] + min(options) if options else math.nan)
         site_cost = pd.Series(costs, index=s.index, dtype=float)
-    cell = pd.Series(np.nan, index=v.index)
-    if len(site_cost) and len(instance.coverage):
-        cov = instance.coverage[["site_id", "village_id"]].copy()
-        cov["cost"] = cov["site_id"].map(site_cost)
-        best = cov.groupby("village_id")["cost"].min()
-        cell = best.reindex(v.index)
-
-    sat = np.asarray(instance.cost(v["satellite_capex"].astype(float), v["satellite_opex"].astype(float)),
-                     dtype=float)
-    table = pd.DataFrame({"fiber": fiber, "4g": cell.to_numpy(dtype=float), "satellite": sat}, index=v.index)
-    for tech in TECHS:
+    reg = instance.costs.technologies
+    columns = {}
+    for tech in reg.access:
+        kind = reg[tech].kind
+        if kind == "network":
+            columns[tech] = fiber
+        elif kind == "site":
+            best = pd.Series(np.nan, index=v.index)
+            if len(site_cost) and len(instance.coverage):
+                cov = instance.coverage[["site_id", "village_id"]].copy()
+                cov = cov[(instance.sites["technology"].reindex(cov["site_id"]) == tech).to_numpy(bool)]
+                cov["cost"] = cov["site_id"].map(site_cost)
+                best = cov.groupby("village_id")["cost"].min().reindex(v.index)
+            columns[tech] = best.to_numpy(dtype=float)
+        else:
+            capex, opex = terminal_columns(tech)
+            columns[tech] = np.asarray(instance.cost(v[capex].astype(float), v[opex].astype(float)), dtype=float)
+    table = pd.DataFrame(columns, index=v.index)
+    for tech in reg.access:
         ok = allowed.map(lambda a, t=tech: t in a).to_numpy(dtype=bool)
         table.loc[~ok, tech] = np.nan
-    costs = table[list(TECHS)]
+    costs = table[list(reg.access)]
     has_any = costs.notna().any(axis=1)
     table["cheapest"] = ""
     table.loc[has_any, "cheapest"] = costs[has_any].idxmin(axis=1)
@@ -134,7 +144,7 @@ def ledger(instance, plan=None) -> pd.DataFrame:
     province, county and village, with the cheapest option for each and its cost.
 
     Columns: province, prefecture, county_id, county, village_id, village, poor, population,
-    groups, cheapest, cheapest_cost, fiber, 4g, satellite.
+    groups, cheapest, cheapest_cost, then one column per technology (fiber, 4g, satellite ...).
     """
     v = instance.villages
     if plan is not None:
@@ -156,9 +166,7 @@ def ledger(instance, plan=None) -> pd.DataFrame:
         "groups": v.loc[todo, "groups"].map(lambda gs: ";".join(sorted(gs))),
         "cheapest": opts["cheapest"],
         "cheapest_cost": opts["cheapest_cost"],
-        "fiber": opts["fiber"],
-        "4g": opts["4g"],
-        "satellite": opts["satellite"],
+        **{t: opts[t] for t in instance.costs.technologies.access},
     })
     rows = rows.reset_index(drop=True)
     return rows.sort_values(["province", "county_id", "village_id"], kind="stable").reset_index(drop=True)

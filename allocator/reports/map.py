@@ -15,14 +15,41 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
+from . import palette
 from .geo import LayerSet, build_layers
 
-TECH_COLORS = {"fiber": "#1f5fa8", "4g": "#2e9e5b", "satellite": "#e08a1e", "existing": "#8c96a0",
-               "none": "#d9342b"}
 TECH_LABELS = {"fiber": "fiber (new)", "4g": "4G (new)", "satellite": "satellite (new)",
                "existing": "already connected", "none": "not covered"}
+LANGUAGES = ("en", "zh")
+# every word the page shows, in English and Chinese; the page picks one by its ``?lang=`` (a served map)
+# or by the language it was written in (``allocator report --lang``)
+WORDS = {
+    "en": {"tech": TECH_LABELS, "routes": "fiber trenches built", "sites": "4G sites opened",
+           "backbone": "points of presence", "roads": "road network ({n} trenches)", "roads_n": True,
+           "counties": "county boundaries", "help": "drag: pan · wheel: zoom · click: details", "close": "close",
+           "zin": "zoom in", "zout": "zoom out", "zfit": "show everything", "yes": "yes", "no": "no",
+           "kinds": {"village": "village", "site": "4G site", "pop": "point of presence", "trench": "fiber trench"},
+           "columns": {}, "values": {}},
+    "zh": {"tech": {"fiber": "光纤（新建）", "4g": "4G（新建）", "satellite": "卫星（新建）", "existing": "已通宽带",
+                    "none": "未覆盖"},
+           "routes": "新建光纤沟槽", "sites": "开通的 4G 基站", "backbone": "骨干网接入点",
+           "roads": "道路网（{n} 段可挖沟槽）", "counties": "县界",
+           "help": "拖动：平移 · 滚轮：缩放 · 点击：详情", "close": "关闭", "zin": "放大", "zout": "缩小",
+           "zfit": "显示全部", "yes": "是", "no": "否",
+           "kinds": {"village": "行政村", "site": "4G 基站", "pop": "骨干网接入点", "trench": "光纤沟槽"},
+           "columns": {"village_id": "村代码", "name": "名称", "county": "县", "province": "省", "poor": "贫困村",
+                       "population": "人口", "existing": "现有接入", "technology": "技术", "site_id": "基站代码",
+                       "cost": "费用", "shared_cost": "分摊费用", "groups": "政策组", "edge_id": "沟槽代码",
+                       "u": "起点", "v": "终点", "length_km": "长度（公里）", "terrain": "地形", "served": "服务终端数",
+                       "backhaul": "回传", "villages": "行政村数", "radius_km": "覆盖半径（公里）", "node_id": "节点代码"},
+           "values": {"fiber": "光纤", "4g": "4G", "satellite": "卫星", "none": "无", "microwave": "微波",
+                      "plain": "平原", "hills": "丘陵", "mountain": "山区", "plateau": "高原"}},
+}
+# columns that hold money: shown in 万元/亿元 on a Chinese page when the currency is CNY
+MONEY_COLUMNS = ("cost", "shared_cost", "capex", "backhaul_capex")
 
 
 def _columns(features: list, keys: list[str]) -> dict:
@@ -34,7 +61,9 @@ def _columns(features: list, keys: list[str]) -> dict:
     return {"columns": keys, "rows": rows, "xy": xy}
 
 
-def map_data(layers: LayerSet) -> dict:
+def map_data(layers: LayerSet, instance) -> dict:
+    """The map's data; colours and labels of the instance's technologies (allocator/reports/palette.py),
+    drawn best-last (the cost model's first technology on top)."""
     v = layers.features.get("villages", [])
     vkeys = ["village_id", "name", "county", "province", "poor", "population", "existing", "technology",
              "shown_as", "site_id", "cost", "shared_cost", "groups"]
@@ -43,7 +72,11 @@ def map_data(layers: LayerSet) -> dict:
     s = layers.features.get("sites", [])
     skeys = ["site_id", "backhaul", "villages", "cost", "radius_km"]
     return {"villages": _columns(v, vkeys), "routes": _columns(e, ekeys), "sites": _columns(s, skeys),
-            "colors": TECH_COLORS, "labels": TECH_LABELS, **context_data(layers)}
+            "colors": palette.colours(instance), "labels": palette.labels(instance),
+            "labels_zh": palette.labels_zh(instance),
+            "order": ["existing", "none", *reversed(palette.technologies(instance))],
+            "network": (instance.costs.technologies.names_of("network") or ("fiber",))[0],
+            "money_columns": MONEY_COLUMNS, **context_data(layers)}
 
 
 #: above this many road vertices the map draws each road straight between its ends (the export keeps them all)
@@ -105,14 +138,22 @@ background:#222;color:#fff;padding:2px 6px;border-radius:3px;font-size:12px;disp
 </style></head><body>
 <canvas id="map"></canvas>
 <div id="legend" class="panel"><h1>__TITLE__</h1><div id="layers"></div>
-<div style="color:#666;font-size:11px;margin-top:6px">drag: pan &middot; wheel: zoom &middot; click: details</div></div>
-<div id="info" class="panel"><button id="close" title="close">&times;</button><div id="infobody"></div></div>
-<div id="zoom" class="panel"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">&minus;</button>
-<button id="zfit" title="show everything">&#8962;</button></div>
+<div id="help" style="color:#666;font-size:11px;margin-top:6px"></div></div>
+<div id="info" class="panel"><button id="close">&times;</button><div id="infobody"></div></div>
+<div id="zoom" class="panel"><button id="zin">+</button><button id="zout">&minus;</button>
+<button id="zfit">&#8962;</button></div>
 <div id="scale" class="panel"></div><div id="tip"></div>
 <script>
 "use strict";
 const DATA = __DATA__;
+const WORDS = __WORDS__, TITLES = __TITLES__;
+const asked = new URLSearchParams(location.search).get("lang");
+const LANG = WORDS[asked] ? asked : "__LANG__", W = WORDS[LANG], LOCALE = LANG === "zh" ? "zh-CN" : "en-US";
+document.documentElement.lang = LANG === "zh" ? "zh-Hans" : "en";
+document.title = TITLES[LANG]; document.querySelector("#legend h1").textContent = TITLES[LANG];
+document.getElementById("help").textContent = W.help;
+["close", "zin", "zout", "zfit"].forEach(id => document.getElementById(id).title = W[id]);
+const n = x => x.toLocaleString(LOCALE);
 const canvas = document.getElementById("map"), ctx = canvas.getContext("2d");
 const V = DATA.villages, R = DATA.routes, S = DATA.sites, B = DATA.backbone, ROADS = DATA.roads, C = DATA.counties;
 const col = (layer, name) => layer.columns.indexOf(name);
@@ -157,12 +198,12 @@ function draw() {
     B.xy.forEach(p => { const x = sx(p[0]), y = sy(p[1]); ctx.beginPath(); ctx.rect(x - 5, y - 5, 10, 10); ctx.fill(); ctx.stroke(); });
   }
   if (show.routes) {
-    ctx.strokeStyle = DATA.colors.fiber; ctx.lineWidth = 2.2; ctx.beginPath();
+    ctx.strokeStyle = DATA.colors[DATA.network] || "#1f5fa8"; ctx.lineWidth = 2.2; ctx.beginPath();
     R.xy.forEach(l => { ctx.moveTo(sx(l[0][0]), sy(l[0][1])); for (let i = 1; i < l.length; i++) ctx.lineTo(sx(l[i][0]), sy(l[i][1])); });
     ctx.stroke();
   }
   const r = radius();
-  ["existing", "none", "satellite", "4g", "fiber"].forEach(kind => {
+  DATA.order.forEach(kind => {
     if (!show[kind]) return;
     ctx.fillStyle = DATA.colors[kind]; ctx.strokeStyle = "rgba(0,0,0,.55)"; ctx.lineWidth = 0.6; ctx.beginPath();
     V.rows.forEach((row, i) => { if (row[SHOWN] !== kind) return; const p = V.xy[i];
@@ -193,20 +234,28 @@ function legend() {
   const count = k => V.rows.filter(r => r[SHOWN] === k).length;
   let h = "";
   Object.keys(DATA.colors).forEach(k => {
-    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${DATA.labels[k]} (${count(k).toLocaleString()})</label>`;
+    h += `<label><input type="checkbox" data-k="${k}" checked> <span class="sw" style="background:${DATA.colors[k]}"></span>${W.tech[k] || (LANG === "zh" ? DATA.labels_zh : DATA.labels)[k] || k} (${n(count(k))})</label>`;
   });
-  h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors.fiber}"></span>fiber trenches built (${R.rows.length.toLocaleString()})</label>`;
-  h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>4G sites opened (${S.rows.length.toLocaleString()})</label>`;
-  if (B.xy.length) h += `<label><input type="checkbox" data-k="backbone" checked> <span class="ln" style="background:#111;height:9px;width:9px"></span>points of presence (${B.xy.length.toLocaleString()})</label>`;
-  if (ROADS.length) h += `<label><input type="checkbox" data-k="roads" checked> <span class="ln" style="background:#a3a9ae;height:1px"></span>road network (${ROADS.length.toLocaleString()} trenches)</label>`;
-  if (C.length) h += `<label><input type="checkbox" data-k="counties" checked> <span class="ln" style="background:#9a7fb5;height:2px"></span>county boundaries (${C.length.toLocaleString()})</label>`;
+  h += `<label><input type="checkbox" data-k="routes" checked> <span class="ln" style="background:${DATA.colors[DATA.network] || "#1f5fa8"}"></span>${W.routes} (${n(R.rows.length)})</label>`;
+  h += `<label><input type="checkbox" data-k="sites" checked> <span class="sq"></span>${W.sites} (${n(S.rows.length)})</label>`;
+  if (B.xy.length) h += `<label><input type="checkbox" data-k="backbone" checked> <span class="ln" style="background:#111;height:9px;width:9px"></span>${W.backbone} (${n(B.xy.length)})</label>`;
+  if (ROADS.length) h += `<label><input type="checkbox" data-k="roads" checked> <span class="ln" style="background:#a3a9ae;height:1px"></span>${W.roads.replace("{n}", n(ROADS.length))}</label>`;
+  if (C.length) h += `<label><input type="checkbox" data-k="counties" checked> <span class="ln" style="background:#9a7fb5;height:2px"></span>${W.counties} (${n(C.length)})</label>`;
   const box = document.getElementById("layers"); box.innerHTML = h;
   box.querySelectorAll("input").forEach(el => el.addEventListener("change", () => { show[el.dataset.k] = el.checked; draw(); }));
 }
-function fmt(v) {
+function fmt(v, column) {
   if (v === null || v === undefined) return "";
-  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString() : v.toLocaleString(undefined, {maximumFractionDigits: 2});
-  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number" && LANG === "zh" && DATA.currency === "CNY" && DATA.money_columns.includes(column)) {
+    const a = Math.abs(v), f = d => v.toLocaleString(LOCALE, {maximumFractionDigits: d});
+    if (a >= 1e8) return (v / 1e8).toLocaleString(LOCALE, {maximumFractionDigits: 2}) + " 亿元";
+    if (a >= 1e4) return (v / 1e4).toLocaleString(LOCALE, {maximumFractionDigits: 1}) + " 万元";
+    return f(0) + " 元";
+  }
+  if (typeof v === "number") return Number.isInteger(v) ? n(v) : v.toLocaleString(LOCALE, {maximumFractionDigits: 2});
+  if (typeof v === "boolean") return v ? W.yes : W.no;
+  if (column && ["technology", "existing", "terrain", "backhaul"].includes(column) && W.values[v]) v = W.values[v];
+  if (column === "groups" && LANG === "zh") v = String(v).split(/[;,]/).filter(Boolean).map(g => (DATA.group_labels || {})[g.trim()] || g).join("、");
   return String(v).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 }
 function pick(mx, my) {
@@ -214,15 +263,15 @@ function pick(mx, my) {
   const test = (layer, kind, visible) => layer.xy.forEach((p, i) => {
     if (!visible(i)) return; const dx = sx(p[0]) - mx, dy = sy(p[1]) - my, d = dx * dx + dy * dy;
     if (d <= bestD) { bestD = d; best = {layer, i, kind}; } });
-  if (show.sites) test(S, "4G site", () => true);
-  if (show.backbone) test(B, "point of presence", () => true);
-  test(V, "village", i => show[V.rows[i][SHOWN]]);
+  if (show.sites) test(S, W.kinds.site, () => true);
+  if (show.backbone) test(B, W.kinds.pop, () => true);
+  test(V, W.kinds.village, i => show[V.rows[i][SHOWN]]);
   if (!best && show.routes) {  // a trench: distance to the segment
     R.xy.forEach((l, i) => { for (let k = 1; k < l.length; k++) {
       const ax = sx(l[k - 1][0]), ay = sy(l[k - 1][1]), bx = sx(l[k][0]), by = sy(l[k][1]);
       const vx = bx - ax, vy = by - ay, t = Math.max(0, Math.min(1, ((mx - ax) * vx + (my - ay) * vy) / (vx * vx + vy * vy || 1)));
       const dx = ax + t * vx - mx, dy = ay + t * vy - my, d = dx * dx + dy * dy;
-      if (d <= 25 && (!best || d < bestD)) { bestD = d; best = {layer: R, i, kind: "fiber trench", line: true}; } } });
+      if (d <= 25 && (!best || d < bestD)) { bestD = d; best = {layer: R, i, kind: W.kinds.trench, line: true}; } } });
   }
   return best;
 }
@@ -231,7 +280,7 @@ function showInfo(hit) {
   if (!hit) { box.style.display = "none"; selected = null; draw(); return; }
   const L = hit.layer, row = L.rows[hit.i];
   let h = `<h2>${hit.kind}: ${fmt(row[0])}${L === V && row[1] ? " " + fmt(row[1]) : ""}</h2><table>`;
-  L.columns.forEach((c, j) => { if (c !== "shown_as") h += `<tr><td>${c}</td><td>${fmt(row[j])}</td></tr>`; });
+  L.columns.forEach((c, j) => { if (c !== "shown_as") h += `<tr><td>${W.columns[c] || c}</td><td>${fmt(row[j], c)}</td></tr>`; });
   body.innerHTML = h + "</table>"; box.style.display = "block";
   selected = hit.line ? null : hit; draw();
 }
@@ -242,7 +291,7 @@ window.addEventListener("mousemove", e => {
     tx = drag.tx + dx; ty = drag.ty + dy; draw(); return; }
   const hit = pick(e.offsetX, e.offsetY), tip = document.getElementById("tip");
   if (hit && e.target === canvas) { const row = hit.layer.rows[hit.i];
-    tip.textContent = hit.layer === V ? `${row[1] || row[0]} (${row[7]})` : `${hit.kind} ${row[0]}`;
+    tip.textContent = hit.layer === V ? `${row[1] || row[0]} (${fmt(row[7], "technology")})` : `${hit.kind} ${row[0]}`;
     tip.style.left = (e.clientX + 12) + "px"; tip.style.top = (e.clientY + 12) + "px"; tip.style.display = "block";
   } else tip.style.display = "none";
 });
@@ -261,7 +310,7 @@ function openHash() {  // map.html#v=VILLAGE_ID: zoom on a village and show its 
   const p = V.xy[i], w = canvas.clientWidth, h = canvas.clientHeight;
   scale = Math.max(scale, w / (20 / 111.32));  // about 20 km across
   tx = w / 2 - px(p[0]) * scale; ty = h / 2 - py(p[1]) * scale;
-  showInfo({layer: V, i, kind: "village"});
+  showInfo({layer: V, i, kind: W.kinds.village});
 }
 legend(); resize(); fit(); openHash();
 window.addEventListener("hashchange", openHash);
@@ -269,12 +318,29 @@ window.addEventListener("hashchange", openHash);
 """
 
 
-def write_map(instance, plan, path: str | Path, *, layers: LayerSet | None = None, title: str | None = None) -> Path:
-    """Write the self-contained HTML map of ``plan`` and return its path."""
+def write_map(instance, plan, path: str | Path, *, layers: LayerSet | None = None, title: str | None = None,
+              lang: str = "en", title_zh: str | None = None) -> Path:
+    """Write the self-contained HTML map of ``plan`` and return its path. It reads in ``lang`` (en or zh)
+    unless its address asks for the other (``map.html?lang=zh``); ``title_zh``: the Chinese title
+    (default: ``title`` when given, else 方案地图：NAME)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
     layers = layers or build_layers(instance, plan)
-    data = json.dumps(map_data(layers), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    data = data.replace("</", "<\\/")  # a name cannot close the script element
-    title = html.escape(title or f"Plan map: {instance.name}")
+    data = map_data(layers, instance)
+    data["currency"] = instance.currency
+    # a village's groups are ids: a Chinese page shows each group's Chinese label instead
+    from .chinese import label_zh
+    data["group_labels"] = {name: label_zh(g.label) for name, g in instance.policy.groups.items()
+                            if g.label and re.search("[\u4e00-\u9fff]", label_zh(g.label))}
+    titles = {"en": title or f"Plan map: {instance.name}",
+              "zh": title_zh or title or f"方案地图：{instance.name}"}
+
+    def script_json(value) -> str:  # a name cannot close the script element
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
+
     path = Path(path)
-    path.write_text(PAGE.replace("__TITLE__", title).replace("__DATA__", data), encoding="utf-8")
+    page = (PAGE.replace("__TITLE__", html.escape(titles[lang])).replace("__LANG__", lang)
+            .replace("__WORDS__", script_json(WORDS)).replace("__TITLES__", script_json(titles))
+            .replace("__DATA__", script_json(data)))
+    path.write_text(page, encoding="utf-8")
     return path

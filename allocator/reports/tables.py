@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..plan_build import totals
-from ..schema import NEW_TECHS
+from . import palette
 from .ledger import ledger, ledger_by_county
 from .numbers import money, number, points, share
 from .ranking import national_row, province_ranking
@@ -102,7 +102,7 @@ def groups_table(instance, plan) -> ReportTable:
 def technology_table(instance, plan) -> ReportTable:
     v = plan.villages
     rows = []
-    for tech in NEW_TECHS:
+    for tech in palette.technologies(instance):
         sel = v[v["technology"] == tech]
         cost = float((sel["cost"] + sel["shared_cost"]).sum())
         rows.append({"technology": tech, "villages": len(sel), "poor villages": int(sel["poor"].sum()),
@@ -170,13 +170,14 @@ def ledger_tables(instance, plan) -> tuple[ReportTable, ReportTable]:
         columns={"county_id": "county id", "poor_villages": "poor villages", "cheapest_total": "cheapest total"}),
         {"villages": "int", "poor villages": "int", "population": "int", "cheapest total": "money"},
         f"Cheapest total: sum of each village's cheapest standalone option ({money}).")
+    techs = palette.technologies(instance)
     frame = villages.drop(columns=["prefecture"]).rename(columns={
         "county_id": "county id", "village_id": "village id", "cheapest_cost": "cheapest cost",
-        "fiber": "fiber cost", "4g": "4g cost", "satellite": "satellite cost"})
+        **{t: f"{t} cost" for t in techs}})
     frame["poor"] = frame["poor"].map(lambda p: "yes" if p else "no")
     detail = ReportTable("Ledger", "Ledger (台账): every village still without broadband, with its cheapest option",
-                         frame, {"population": "int", "cheapest cost": "money", "fiber cost": "money",
-                                 "4g cost": "money", "satellite cost": "money"},
+                         frame, {"population": "int", "cheapest cost": "money",
+                                 **{f"{t} cost": "money" for t in techs}},
                          f"Standalone cost of each option given what the plan builds ({money}); empty: not "
                          "possible or not allowed. Trench sharing between ledger villages is not counted.")
     return county, detail

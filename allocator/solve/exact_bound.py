@@ -77,7 +77,7 @@ def monolithic(instance, *, objective_kind: str, budget, backend, network, remai
     from ..backends.highs import LpRelaxation
     from ..analysis.explain import structural_problems
     from ..formulation import builder, dicuts
-    from ..formulation.objective import set_objective
+    from ..formulation.objective import keep_coverage as keep_coverage_row, set_objective
 
     t0 = time.perf_counter()
     source = "LP relaxation of the exact model with directed cuts (root phase)"
@@ -88,10 +88,7 @@ def monolithic(instance, *, objective_kind: str, budget, backend, network, remai
                           seconds=time.perf_counter() - t0)
     model = form.model
     if keep_coverage is not None:
-        cover = np.asarray(model.obj)
-        nz = np.flatnonzero(cover)
-        model.add_row(nz, cover[nz], keep_coverage - 1e-7 * max(1.0, abs(keep_coverage)), np.inf,
-                      name="keep_coverage")
+        keep_coverage_row(model, model.obj, keep_coverage)
         set_objective(model, instance, form.columns, "min-cost")
     if model.num_vars == 0:
         return ExactBound(model.obj_offset, "the exact model (nothing to decide)", seconds=time.perf_counter() - t0)

@@ -10,19 +10,19 @@ from typing import Callable
 
 import numpy as np
 
-from ..version import __version__
 from ..backends import get_backend
 from ..backends.base import PROOF_GAP, SolveOptions, SolveResult, Status, relative_gap, status_from_numbers
 from ..errors import InfeasibleError, OptionsError, SolverError, VerificationError
 from ..analysis.explain import structural_problems
 from ..formulation import builder
 from . import exact_bound, rootphase
-from .exact_bound import PROBLEM_POSED
 from ..formulation.prune import prune_idle
 from ..plan import Plan
 from ..plan_build import assemble
 from ..schema import Objective
 from .options import KEEP, check_options, gap_text, number_text, parse_objective
+from .summary import (cost_stage, mark_verified, model_size, overall_status, run_options, run_summary,
+                      stage_record)
 from ..verify import verify
 
 
@@ -78,7 +78,10 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
             start_x = _heuristic_start(instance, form)
         if start_x is None and warm_start:
             start_x = _warm_start(instance, form, kind, budget, backend, mode, remaining, seed)
-        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)  # after the warm start
+        # after the warm start; a proven bound (root phase, dual ascent) lets the MIP stop at a plan reaching it
+        options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed,
+                               stop_at=root.bound if root is not None else None,
+                               heuristic_effort=builder.mip_heuristic_effort(form))
         result = solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
             result = root.combine(form.model, result)
@@ -89,12 +92,8 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
     cover_of = objective_function(form.model)  # the first stage's objective, for the plan finally returned
     if kind is Objective.LEXICOGRAPHIC:
         coverage_value = result.objective
-        cover = np.asarray(form.model.obj)
-        nz = np.flatnonzero(cover)
-        # keep the coverage reached (tolerance for the solver's own feasibility tolerance)
-        form.model.add_row(nz, cover[nz], coverage_value - 1e-7 * max(1.0, abs(coverage_value)), np.inf,
-                           name="keep_coverage")
-        from ..formulation.objective import set_objective
+        from ..formulation.objective import keep_coverage, set_objective
+        keep_coverage(form.model, form.model.obj, coverage_value)
         set_objective(form.model, instance, form.columns, Objective.MIN_COST.value)
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed)
         second = solve_model(backend, form.model, options, result.x if backend.supports_warm_start else None)
@@ -112,44 +111,25 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
         # positive gap the second stage may cover more than the first stage's incumbent
         objective = cover_of(result.x)
         bound = head["bound"]
-        gap = relative_gap(objective, bound, "max", where="lexicographic coverage")
+        reached = relative_gap(objective, bound, "max", where="lexicographic coverage")
     else:
-        objective, bound, gap = result.objective, result.bound, result.gap
+        objective, bound, reached = result.objective, result.bound, result.gap
     status = overall_status(stages, result)
-    if kind is Objective.LEXICOGRAPHIC and status is Status.OPTIMAL and (gap is None or gap > PROOF_GAP):
+    if kind is Objective.LEXICOGRAPHIC and status is Status.OPTIMAL and (reached is None or reached > PROOF_GAP):
         status = Status.FEASIBLE
-    summary = {
-        "status": status.value,
-        "objective": objective,
-        "objective_kind": kind.value,
-        "bound": bound,
-        "gap": gap,
-        "stages": stages,
-        "budget": budget,
-        "budget_measure": instance.budget_measure.value,
-        "solver": backend.name,
-        "solver_version": backend.version(),
-        "mode": mode,
-        "gap_relative_to": PROBLEM_POSED,
-        "bound_source": "the solver's bound on the exact model" if mode == "exact" else "",
-        "build_seconds": form.stats["build_seconds"],
-        "solve_seconds": sum(s["seconds"] for s in stages) + (root.stats["total_seconds"] if root else 0.0),
-        "model_size": {k: form.stats[k] for k in ("variables", "integer_variables", "constraints", "nonzeros")},
-        "fiber_model": form.stats["fiber"],
-        "root_phase": _jsonable(form.stats.get("root_phase")),
-        "content_hash": instance.content_hash,
-        "instance": instance.name,
-        "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": mode,
-                    "time_limit": time_limit, "gap": gap, "threads": threads, "seed": seed,
-                    "warm_start": warm_start, "cuts": cuts},
-        "allocator_version": __version__,
-    }
+    summary = run_summary(
+        instance, status=status, objective=objective, objective_kind=kind.value, bound=bound, gap=reached,
+        stages=stages, budget=budget, backend=backend, mode=mode, build_seconds=form.stats["build_seconds"],
+        solve_seconds=sum(s["seconds"] for s in stages) + (root.stats["total_seconds"] if root else 0.0),
+        model_size=model_size(form.stats),
+        options=run_options(objective=kind.value, budget=budget, solver=solver, mode=mode, time_limit=time_limit,
+                            gap=gap, seed=seed, threads=threads, warm_start=warm_start, cuts=cuts),
+        bound_source="the solver's bound on the exact model" if mode == "exact" else "",
+        fiber_model=form.stats["fiber"], root_phase=_jsonable(form.stats.get("root_phase")))
     if result.extra.get("plan_from"):
         summary["plan_from"] = result.extra["plan_from"]
     if kind is Objective.LEXICOGRAPHIC:
-        summary["cost_objective"] = stages[-1]["objective"]
-        summary["cost_bound"] = stages[-1]["bound"]
-        summary["cost_gap"] = stages[-1]["gap"]
+        summary.update(cost_stage(stages))
         if len(stages) > 1 and head["objective"] is not None and objective is not None \
                 and objective > head["objective"] + 1e-9 * max(1.0, abs(objective)):
             summary["coverage_note"] = (
@@ -162,9 +142,7 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
     report = verify(instance, decision, summary=summary)
     if not report.ok:
         raise VerificationError(report.violations)
-    plan.summary["verified"] = True
-    plan.summary["verifier_warnings"] = list(report.warnings)
-    plan.summary["total_seconds"] = time.perf_counter() - start
+    mark_verified(plan.summary, report, start)
     say(f"{status.value}: objective {number_text(summary['objective'])}, bound {number_text(summary['bound'])}, "
         f"gap {gap_text(summary['gap'])}, verified")
     return plan
@@ -237,17 +215,6 @@ def _fall_back_to_start(model, result: SolveResult, start_x) -> SolveResult:
 
 def _jsonable(stats):
     return None if stats is None else {k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()}
-
-
-def stage_record(kind: str, r: SolveResult) -> dict:
-    return {"objective_kind": kind, "status": r.status.value, "objective": r.objective, "bound": r.bound,
-            "gap": r.gap, "seconds": r.seconds, "raw_status": r.raw_status}
-
-
-def overall_status(stages, result) -> Status:
-    if all(s["status"] == Status.OPTIMAL.value for s in stages):
-        return Status.OPTIMAL
-    return Status.FEASIBLE if result.x is not None else result.status
 
 
 

@@ -145,9 +145,10 @@ def _support_start(form, backend, x_lp, remaining, seed, stats) -> SolveResult |
         limit = None if left is None else max(START_SHARE * left, 0.05)
         start = backend.solve(dataclasses.replace(form.model, ub=ub.tolist()),
                               SolveOptions(time_limit=limit, gap=0.0, seed=seed))
+        tried = stats.get("start", {}).get("attempt_seconds", [])  # every attempt's time, to see where it goes
         stats["start"] = {"arcs_free": int(free.sum()), "arcs": int(len(arcs)), "attempt": attempt,
                           "status": start.status.value, "objective": start.objective,
-                          "seconds": round(start.seconds, 3)}
+                          "seconds": round(start.seconds, 3), "attempt_seconds": tried + [round(start.seconds, 3)]}
         stats["total_seconds"] += start.seconds
         if start.x is not None and start.extra.get("max_violation", 0.0) <= 1e-6:
             # its bound is the restricted model's, not the whole problem's

@@ -176,6 +176,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         out = {k: row[k] for k in ("id", "kind", "instance_id", "scenario_id", "name", "state", "stage", "bound",
                                    "gap", "status", "message", "created", "started", "finished", "options")}
         out["stage_msg"] = recognise(row["stage"])
+        # the scenario as run, for the page to describe its changes in the reader's language
+        out["form"] = scenario_to_form(parse_scenario(text=row["toml"])) if row.get("toml") else None
         first, _, rest = (row["message"] or "").partition("\n")
         out["message_msg"], out["message_detail"] = recognise(first), rest.strip()
         if row["state"] == "queued":
@@ -219,7 +221,7 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         if preset not in PRESETS:
             raise InputError(f"unknown preset {preset!r}", column="preset", fix=f"use one of: {', '.join(PRESETS)}")
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-            raise InputError(f"seed must be a whole number >= 0, got {seed!r}", column="seed", fix="e.g. 1")
+            raise InputError(english("input.bad_seed", seed=seed), column="seed", fix=english("fix.seed"))
         name = f"{preset}-seed{seed}"
         for j in store.jobs(PRESET_JOB):  # the same preset and seed give the same files: once is enough
             if j["kind"] == PRESET_JOB and j["name"] == name and j["state"] in ("queued", "running", "done"):
@@ -355,11 +357,11 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             try:
                 lo, hi, n = float(raw["budget_from"]), float(raw["budget_to"]), int(raw.get("points", 7))
             except (KeyError, TypeError, ValueError):
-                raise InputError("a frontier needs budget_from, budget_to and points", column="budget_from",
-                                 fix="give the budget range and the number of points (2 to 41)") from None
+                raise InputError(english("input.frontier_needs"), column="budget_from",
+                                 fix=english("fix.frontier_range")) from None
             if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi and 2 <= n <= 41):
-                raise InputError(f"bad frontier range {lo:g} .. {hi:g} with {n} points", column="budget_from",
-                                 fix="give 0 <= from < to and 2 to 41 points")
+                raise InputError(english("input.frontier_range", lo=lo, hi=hi, n=n), column="budget_from",
+                                 fix=english("fix.frontier_range"))
             opts.update(budget_from=lo, budget_to=hi, points=n)
         if kind == "prices":
             step = raw.get("step", 0.01)
@@ -368,8 +370,8 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
             except (TypeError, ValueError):
                 step = -1.0
             if not (0 < step < 1):
-                raise InputError(f"floor step {raw.get('step')!r} must be in (0, 1)", column="step",
-                                 fix="e.g. 0.01 (1 percentage point)")
+                raise InputError(english("input.floor_step", step=raw.get("step")), column="step",
+                                 fix=english("fix.floor_step"))
             opts["step"] = step
         return opts
 
@@ -443,9 +445,22 @@ def create_app(instances: dict[str, Entry], data_dir: str | Path, *, token: str 
         return FileResponse(path, filename=f"{row['name']}{'-zh' if lang == 'zh' else ''}.xlsx",
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    report_lock = threading.Lock()
+
     @app.get("/api/jobs/{jid}/report", response_class=HTMLResponse)
-    def job_report(jid: str):
-        return FileResponse(job_file(jid, "report", "report.html", kind="run"), media_type="text/html")
+    def job_report(jid: str, lang: str = "en"):
+        """The run's HTML report; ``lang=zh``: the same report written in Chinese (made on the first
+        request from the run's plan folder, kept in the cache)."""
+        path = job_file(jid, "report", "report.html", kind="run")
+        if lang == "zh":
+            target = store.cache_dir / f"report-{jid}-zh.html"
+            with report_lock:
+                if not target.is_file():
+                    chinese_report(done_dir(jid, "run"), job_row(jid)["name"], target)
+            path = target
+        elif lang != "en":
+            raise HTTPException(422, "lang must be en or zh")
+        return FileResponse(path, media_type="text/html; charset=utf-8")
 
     @app.get("/api/jobs/{jid}/scenario.toml")
     def job_toml(jid: str):
@@ -596,6 +611,25 @@ def same_origin(request: Request) -> bool:
     if not origin or origin == "null":
         return origin is None
     return origin.split("://", 1)[-1].rstrip("/") == (request.headers.get("host") or "")
+
+
+def chinese_report(folder: Path, name: str, target: Path) -> Path:
+    """report.html of the run in ``folder`` written in Chinese to ``target`` (whole or not at all)."""
+    from ..analysis.whatif import read_scenario_record
+    from ..io import load_instance
+    from ..plan_io import read_plan
+    from ..reports.html import write_html_report
+    from ..reports.tables import report_tables
+
+    record = read_scenario_record(folder / "plan")
+    instance = load_instance(record["base"], overrides=record.get("overrides") or None)
+    plan = read_plan(folder / "plan", instance)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+    base = name == "base" and not record.get("overrides")
+    write_html_report(instance, plan, report_tables(instance, plan), tmp, lang="zh",
+                      title=f"宽带规划报告：{instance.name}（{'基准' if base else '情景 ' + name}）")
+    os.replace(tmp, target)
+    return target
 
 
 def geopackage_of(folder: Path) -> Path | None:

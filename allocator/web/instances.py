@@ -74,9 +74,13 @@ def default_paths() -> list[Path]:
     return [here] if here.is_dir() and any((c / "instance.toml").is_file() for c in here.iterdir()) else []
 
 
+# what the cached files look like: a new value makes caches of older servers be written again
+CACHE_FORMAT = "2: map in two languages"
+
+
 def fingerprint(path: Path) -> str:
     """Changes when any file of the instance changes (name, size, modification time)."""
-    h = hashlib.sha1()
+    h = hashlib.sha1(CACHE_FORMAT.encode())
     for f in sorted(path.rglob("*")):
         if f.is_file():
             st = f.stat()
@@ -184,4 +188,5 @@ def baseline_map(instance, path: Path) -> Path:
     from ..reports.map import write_map
 
     empty = assemble(instance, Decision.empty(instance.villages.index), {"status": "baseline"})
-    return write_map(instance, empty, path, title=f"{instance.name}: before any plan")
+    return write_map(instance, empty, path, title=f"{instance.name}: before any plan",
+                     title_zh=f"{instance.name}：规划前")

@@ -70,6 +70,7 @@ def shares(blocks: list[PartModel], x: np.ndarray, offsets, *, budget, reqs: lis
             slack = budget - total
             budget_of = {k: v + (slack * v / total if total > 0 else slack / len(spend)) for k, v in spend.items()}
     # beams: the LP's use, plus room left shared by what each part could put on the beam
+    capacity = coupling.beam_capacities(beams)
     use, room = {}, {}
     for b, o in zip(blocks, offsets):
         xs = x[b.sat_cols + o] if len(b.sat_cols) else np.zeros(0)
@@ -79,7 +80,7 @@ def shares(blocks: list[PartModel], x: np.ndarray, offsets, *, budget, reqs: lis
             room[(b.key, beam)] = float(b.sat_demand[on].sum())
     for beam in sorted({k[1] for k in use}):
         keys = [k for k in use if k[1] == beam]
-        cap = float(beams.loc[beam, "capacity_mbps"])
+        cap = capacity[beam]
         used = sum(use[k] for k in keys)
         if used > cap:
             for k in keys:
@@ -91,7 +92,7 @@ def shares(blocks: list[PartModel], x: np.ndarray, offsets, *, budget, reqs: lis
     needs = {r["group"]: r["need"] for r in reqs}
     if len(blocks) == 1:  # one part is the whole problem: it gets the coupling rows themselves
         b = blocks[0]
-        caps = {beam: float(beams.loc[beam, "capacity_mbps"]) for beam in sorted(set(b.sat_beam.tolist()))}
+        caps = {beam: capacity[beam] for beam in sorted(set(b.sat_beam.tolist()))}
         floors = {g: int(needs[g]) for g in sorted(b.floor_cols) if needs.get(g, 0) > 0}
         return {b.key: Targets(budget=budget, floors=floors, beams=caps)}
     for b, o in zip(blocks, offsets):

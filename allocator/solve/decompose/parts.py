@@ -320,10 +320,7 @@ def solve_part(task) -> PartResult:
 def _cheapest_keeping_coverage(block, targets, result, run, fallback):
     """Lexicographic second stage inside the part: least cost keeping the part's coverage."""
     model = part_model(block, targets, floors=fallback == "")
-    cover = block.c
-    nz = np.flatnonzero(cover)
-    value = float(result.objective)
-    model.add_row(nz, cover[nz], value - 1e-7 * max(1.0, abs(value)), np.inf, name="keep_coverage")
+    objective.keep_coverage(model, block.c, float(result.objective))
     model.sense, model.obj = "min", block.cost.tolist()
     second = run(model)
     if second.x is None:

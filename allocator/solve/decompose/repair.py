@@ -26,7 +26,7 @@ import networkx as nx
 
 from ...decision import Decision
 from ...heuristics.greedy import GreedyState
-from ...schema import CELL, FIBER, SAT, Objective
+from ...schema import Objective
 
 _TOL = 1e-9
 
@@ -79,16 +79,16 @@ def _load(state: GreedyState, instance, decision: Decision) -> frozenset:
     """Put ``decision`` into the greedy's (empty) state; returns built trenches it does not know
     (kept as they are). The tree is grown later, once the trim is done."""
     for v, t in sorted(decision.technology.items()):
-        if t not in (FIBER, CELL, SAT) or v not in state.allowed:
+        if t not in state.kind or v not in state.allowed:
             continue
         state.tech[v] = t
         state.count_covered(v)
-        if t == SAT:
-            state.beam_used[state.beam[v]] += state.demand[v]
-            state.spent += state.sat_cost[v]
-        elif t == FIBER:
+        if state.kind[t] == "terminal":
+            state.beam_used[state.pool[t][v]] += state.demand[v]
+            state.spent += state.term_cost[t][v]
+        elif state.kind[t] == "network":
             state.spent += state.drop[v]
-    state.site_of.update({v: s for v, s in decision.site_of.items() if state.tech.get(v) == CELL})
+    state.site_of.update({v: s for v, s in decision.site_of.items() if state.kind.get(state.tech.get(v)) == "site"})
     for s, backhaul in sorted(decision.opened_sites.items()):
         state.opened[s] = backhaul
         state.spent += state.site_cost[s] + (state.mw_cost[s] if backhaul == "microwave" else 0.0)
@@ -133,10 +133,10 @@ def _drop(state: GreedyState, v: str) -> None:
     t = state.tech.pop(v)
     for g in state.floor_of[v]:
         state.floor_deficit[g] += 1
-    if t == SAT:
-        state.beam_used[state.beam[v]] -= state.demand[v]
-        state.spent -= state.sat_cost[v]
-    elif t == FIBER:
+    if state.kind[t] == "terminal":
+        state.beam_used[state.pool[t][v]] -= state.demand[v]
+        state.spent -= state.term_cost[t][v]
+    elif state.kind[t] == "network":
         state.spent -= state.drop[v]
         state.prune()  # safe: the tree is grown only after the trim
 
@@ -144,8 +144,8 @@ def _drop(state: GreedyState, v: str) -> None:
 def _trim_beams(state: GreedyState) -> int:
     dropped = 0
     for beam in _over_beams(state):
-        on = sorted((state.objective_value(v, SAT), v) for v, t in state.tech.items()
-                    if t == SAT and state.beam[v] == beam)
+        on = sorted((state.objective_value(v, t), v) for v, t in state.tech.items()
+                    if state.kind[t] == "terminal" and state.pool[t][v] == beam)
         for _, v in on:
             if state.beam_used[beam] <= state.capacity[beam] + _TOL * max(1.0, state.capacity[beam]):
                 break
@@ -160,8 +160,8 @@ def _trim_budget(state: GreedyState, limit: float) -> int:
         return 0
     options = []
     for v, t in state.tech.items():
-        if t in (FIBER, SAT):
-            own = state.drop[v] if t == FIBER else state.sat_cost[v]
+        if state.kind[t] in ("network", "terminal"):
+            own = state.drop[v] if state.kind[t] == "network" else state.term_cost[t][v]
             options.append((state.objective_value(v, t) / own if own > 0 else math.inf, v))
     dropped = 0
     for _, v in sorted(options):

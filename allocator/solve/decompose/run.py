@@ -50,7 +50,6 @@ from typing import Callable
 
 import numpy as np
 
-from ...version import __version__
 from ...backends import get_backend
 from ...backends.base import PROOF_GAP, Status, relative_gap
 from ...decision import Decision
@@ -61,7 +60,7 @@ from .price import (check_rounds, county_gap, county_seconds, default_rounds, pr
 from .repair import repair
 from . import bound as decompose_bound
 from ...errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
-from ..exact_bound import PROBLEM_POSED, claims as exact_claims
+from ..exact_bound import claims as exact_claims
 from ..executor import open_executor
 from ...analysis.explain import structural_problems
 from ...formulation import fiber
@@ -71,6 +70,7 @@ from ...plan import Plan
 from ...plan_build import assemble
 from ...schema import NO_TECHNOLOGY, Objective
 from ..options import KEEP, check_options, parse_objective
+from ..summary import mark_verified, run_options, run_summary
 from ...verify import verify
 
 #: ``solve(mode=...)`` values served here -> routing mode of the county models
@@ -253,20 +253,16 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     # 7. summary, plan, verification
     bound = ctx.own_bound
     coverage = coverage_value(instance, decision.technology)
-    summary = {
-        "status": "", "objective": coverage, "objective_kind": kind.value, "bound": bound, "gap": None,
-        "budget": budget, "budget_measure": instance.budget_measure.value, "solver": backend.name,
-        "solver_version": backend.version(), "mode": f"decomposed/{mode}",
-        "gap_relative_to": PROBLEM_POSED,
-        "build_seconds": clock.laps["partition"]["seconds"] + clock.laps["build"]["seconds"],
-        "solve_seconds": clock.laps["lp"]["seconds"] + clock.laps["counties"]["seconds"],
-        "model_size": {"variables": lp_model.num_vars, "integer_variables": int(sum(b.integer.sum() for b in blocks)),
-                       "constraints": lp_model.num_rows, "nonzeros": int(lp_model.stats()["nonzeros"])},
-        "content_hash": instance.content_hash, "instance": instance.name,
-        "options": {"objective": kind.value, "budget": budget, "solver": solver, "mode": f"decomposed/{mode}",
-                    "time_limit": time_limit, "gap": gap, "workers": workers, "seed": seed, "rounds": rounds},
-        "allocator_version": __version__,
-    }
+    # status and gap follow from the bound claims below, once the plan's total cost is known
+    summary = run_summary(
+        instance, status=Status.FEASIBLE, objective=coverage, objective_kind=kind.value, bound=bound, gap=None,
+        stages=[], budget=budget, backend=backend, mode=f"decomposed/{mode}",
+        build_seconds=clock.laps["partition"]["seconds"] + clock.laps["build"]["seconds"],
+        solve_seconds=clock.laps["lp"]["seconds"] + clock.laps["counties"]["seconds"],
+        model_size={"variables": lp_model.num_vars, "integer_variables": int(sum(b.integer.sum() for b in blocks)),
+                    "constraints": lp_model.num_rows, "nonzeros": int(lp_model.stats()["nonzeros"])},
+        options=run_options(objective=kind.value, budget=budget, solver=solver, mode=f"decomposed/{mode}",
+                            time_limit=time_limit, gap=gap, seed=seed, workers=workers, rounds=rounds))
     plan = assemble(instance, decision, summary)
     if kind is Objective.MIN_COST:
         summary_value = plan.summary["total_cost"]
@@ -300,9 +296,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
     clock.lap("verify")
     s["decomposition"]["stages"] = clock.laps
     s["decomposition"]["cpu_seconds"] = time.process_time() - cpu_start + clock.worker_cpu
-    s["verified"] = True
-    s["verifier_warnings"] = list(report.warnings)
-    s["total_seconds"] = time.perf_counter() - start
+    mark_verified(s, report, start)
     say(f"{s['status']}: objective {s['objective']:,.6g}, bound of the exact problem "
         f"{'n/a' if s['bound'] is None else format(s['bound'], ',.6g')}, gap "
         f"{'n/a' if s['gap'] is None else format(s['gap'], '.4%')}, verified")

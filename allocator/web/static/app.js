@@ -3,93 +3,11 @@
 // Routes: #/  #/i/ID  #/i/ID/new  #/s/ID  #/j/ID  #/compare/ID,ID
 
 // ------------------------------------------------------------------ language
-const TEXT = {
-  zh: {
-    title: "宽带资金工作台", instances: "算例", open: "打开", baseline: "现状（规划前）", map: "地图",
-    groups: "政策组覆盖与底线", group: "政策组", floor: "底线", share_now: "现有覆盖", meets: "达标",
-    poor_villages: "建档立卡贫困村", provinces: "分省覆盖", province: "省", prefecture: "市（州）", county: "县",
-    villages: "行政村", people: "人口", counties: "县数", budget: "预算", currency_note: "金额单位",
-    scenarios: "情景", new_scenario: "新建情景", upload: "上传情景文件 (TOML)", upload_btn: "上传",
-    edit: "编辑", run: "求解", download_toml: "下载 TOML", delete: "删除", runs: "求解任务",
-    name: "名称", description: "说明", state: "状态", stage: "阶段", bound: "界", gap: "间隙",
-    actions: "操作", cancel: "取消", compare: "对比所选", base: "基准（原样）", run_base: "求解基准",
-    save: "保存", save_run: "保存并求解", keep_budget: "沿用算例预算", objective: "目标",
-    obj_default: "沿用算例目标", floors: "覆盖底线（%）", weights: "优先权重", costs: "成本系数（倍数）",
-    rules: "指定 / 禁止技术", add_rule: "添加规则", force: "指定", forbid: "禁止", scope: "范围", value: "名称",
-    technology: "技术", remove: "移除", advanced: "逐项成本参数", as_base: "同基准",
-    queued: "排队中", running: "求解中", done: "完成", failed: "失败", cancelled: "已取消",
-    optimal: "最优", feasible: "可行", infeasible: "不可行", time_limit: "到达时限", error: "出错",
-    "internal error": "内部错误", crashed: "进程崩溃", complete: "完整", incomplete: "不完整",
-    engine_text: "引擎原文（英文）",
-    plan: "方案", summary: "概要", total_cost: "总费用", covered: "覆盖行政村", people_covered: "覆盖人口",
-    by_tech: "新建技术", fiber: "光纤", "4g": "4G", satellite: "卫星", none: "无", existing: "已通",
-    ranking: "分省排名（规划第十七节）", ledger: "未通宽带行政村台账", downloads: "下载",
-    excel: "Excel 报表", zip: "方案文件夹 (zip)", gpkg: "GeoPackage", report: "HTML 报告",
-    rank: "名次", before: "规划前", after: "规划后", change: "变化（百分点）", cheapest: "最便宜方案",
-    cost: "费用", village: "行政村", poor: "贫困村", yes: "是", no: "否", verified: "已独立校验",
-    frontier: "预算前沿", frontier_run: "绘制预算前沿", from: "从", to: "到", points: "点数",
-    prices: "底线的边际价格", prices_run: "计算底线价格", step: "步长（%）",
-    diff: "行政村变化及原因", reason: "原因", from_tech: "原技术", to_tech: "新技术",
-    reasons: {rule: "规则", floor: "底线", priority: "权重", cost: "成本", budget: "预算", other: "其他"},
-    side_by_side: "并列对比", floors_met: "底线达标", status: "结论", all_metrics: "全部指标（与命令行 whatif 相同）",
-    progress: "进度", position: "队列位置", wait: "请稍候…", no_jobs: "尚无任务", no_scenarios: "尚无情景",
-    errors_title: "未保存：请修正以下问题", file: "文件", line: "行", key: "键", fix: "修正",
-    click_point: "点击一个点：以该预算求解并打开方案", cost_last: "最后一步的费用", cost_next: "下一步的费用",
-    min_cost: "达标最低费用", proven: "已证明", coverage: "加权覆盖", seconds: "秒",
-    compare_with: "与基准对比", select: "选择", unit_yuan: "元", unit_wan: "万元", unit_yi: "亿元",
-    solver: "求解器", time_limit: "时限（秒）", none_left: "所有行政村均已通宽带",
-    scale_fiber: "光纤", scale_cellular: "4G 基站", scale_satellite: "卫星", missing_plan: "无方案",
-    not_met: "未达标", met: "达标", saved: "已保存", shown_first: "仅显示前 {n} 行（Excel 中为全部 {m} 行）",
-    instance_facts: "算例", search_hint: "输入以搜索", presets: "生成合成算例（预设）", generate: "生成", seed: "随机种子",
-    generated: "已生成：", generate_note: "同一预设与种子生成相同的文件；全国预设需数分钟。", baseline_map_note: "规划前：已通（灰）与未通（红）",
-    map_draw: "绘制地图", map_big: "村庄较多，绘制需数秒，点击后绘制",
-  },
-  en: {
-    title: "Broadband budget workspace", instances: "Instances", open: "Open", baseline: "Baseline (before any plan)", map: "Map",
-    groups: "Policy groups against their floors", group: "Group", floor: "Floor", share_now: "Covered now", meets: "Meets",
-    poor_villages: "Registered poor villages", provinces: "Coverage by province", province: "Province",
-    prefecture: "Prefecture", county: "County", villages: "Villages", people: "People", counties: "Counties",
-    budget: "Budget", currency_note: "Amounts in",
-    scenarios: "Scenarios", new_scenario: "New scenario", upload: "Upload a scenario file (TOML)", upload_btn: "Upload",
-    edit: "Edit", run: "Run", download_toml: "Download TOML", delete: "Delete", runs: "Runs",
-    name: "Name", description: "Description", state: "State", stage: "Stage", bound: "Bound", gap: "Gap",
-    actions: "Actions", cancel: "Cancel", compare: "Compare selected", base: "base (as it is)", run_base: "Run the base",
-    save: "Save", save_run: "Save and run", keep_budget: "keep the instance's budget", objective: "Objective",
-    obj_default: "as the instance", floors: "Coverage floors (%)", weights: "Priority weights", costs: "Cost factors (multiplier)",
-    rules: "Force / forbid a technology", add_rule: "Add a rule", force: "force", forbid: "forbid", scope: "Scope",
-    value: "Name", technology: "Technology", remove: "Remove", advanced: "Every cost parameter", as_base: "as base",
-    queued: "queued", running: "running", done: "done", failed: "failed", cancelled: "cancelled",
-    optimal: "optimal", feasible: "feasible", infeasible: "infeasible", time_limit: "time limit", error: "error",
-    "internal error": "internal error", crashed: "crashed", complete: "complete", incomplete: "incomplete",
-    engine_text: "The engine's text",
-    plan: "Plan", summary: "Summary", total_cost: "Total cost", covered: "Villages covered", people_covered: "People covered",
-    by_tech: "New connections", fiber: "fiber", "4g": "4G", satellite: "satellite", none: "none", existing: "already connected",
-    ranking: "Province ranking (plan section 17)", ledger: "Ledger of villages without broadband (台账)", downloads: "Downloads",
-    excel: "Excel workbook", zip: "Plan folder (zip)", gpkg: "GeoPackage", report: "HTML report",
-    rank: "Rank", before: "Before", after: "After", change: "Change (pp)", cheapest: "Cheapest option",
-    cost: "Cost", village: "Village", poor: "Poor", yes: "yes", no: "no", verified: "verified independently",
-    frontier: "Budget frontier", frontier_run: "Trace the budget frontier", from: "From", to: "To", points: "Points",
-    prices: "Price of each floor", prices_run: "Price the floors", step: "Step (%)",
-    diff: "Villages that changed, and why", reason: "Reason", from_tech: "From", to_tech: "To",
-    reasons: {rule: "rule", floor: "floor", priority: "priority", cost: "cost", budget: "budget", other: "other"},
-    side_by_side: "Side by side", floors_met: "Floors met", status: "Status", all_metrics: "All metrics (as the CLI's whatif)",
-    progress: "Progress", position: "Place in queue", wait: "Please wait…", no_jobs: "No runs yet", no_scenarios: "No scenarios yet",
-    errors_title: "Not saved: please fix", file: "file", line: "line", key: "key", fix: "fix",
-    click_point: "Click a point: solve at that budget and open its plan", cost_last: "Cost of the last step",
-    cost_next: "Cost of the next step", min_cost: "Least cost meeting the floors", proven: "Proven",
-    coverage: "Weighted coverage", seconds: "s", compare_with: "Compare with the base", select: "Select",
-    unit_yuan: "CNY", unit_wan: "10k CNY (万元)", unit_yi: "100M CNY (亿元)", solver: "Solver", time_limit: "Time limit (s)",
-    none_left: "Every village has broadband", scale_fiber: "fiber", scale_cellular: "4G sites", scale_satellite: "satellite",
-    missing_plan: "no plan", not_met: "NOT met", met: "met", saved: "Saved",
-    shown_first: "First {n} rows shown (the Excel file has all {m})", instance_facts: "Instance",
-    presets: "Generate a synthetic instance (preset)", generate: "Generate", seed: "Seed", generated: "Generated: ",
-    generate_note: "The same preset and seed give the same files; the national preset takes minutes.",
-    search_hint: "type to search", baseline_map_note: "Before any plan: connected (grey) and not (red)",
-    map_draw: "Draw the map", map_big: "many villages: drawing takes seconds, so it waits for a click",
-  },
-};
+// The page's words come with the catalogue (allocator/web/messages.py: UI) inside index.html.
+const CAT = JSON.parse((document.getElementById("messages") || {}).textContent || '{"messages": {}, "words": {}, "ui": {}}');
 let LANG = localStorage.getItem("allocator-lang") || "zh";
-const t = k => (TEXT[LANG][k] !== undefined ? TEXT[LANG][k] : k);
+// a key the catalogue lacks shows as itself (the completeness test keeps that from happening)
+const t = k => { const e = CAT.ui[k]; return e ? (e[LANG] ?? e.en) : k; };
 
 // ------------------------------------------------------------------ numbers
 const nf = (digits = 0) => new Intl.NumberFormat(LANG === "zh" ? "zh-CN" : "en-US", {maximumFractionDigits: digits, minimumFractionDigits: 0});
@@ -110,7 +28,7 @@ function gapText(g) { return g === null || g === undefined ? "" : pct(g, 2); }
 // ------------------------------------------------------------------ engine and server messages
 // The catalogue (allocator/web/messages.py) comes inside index.html; a message is {code, params}
 // when the server recognised it, else its English text is shown as written.
-const CAT = JSON.parse((document.getElementById("messages") || {}).textContent || '{"messages": {}, "words": {}}');
+let GROUP_LABELS = {};  // group id -> label, of the instance whose page is shown (for {x:group})
 function say(m, english) {
   const entry = m && m.code ? CAT.messages[m.code] : null;
   if (!entry) return m && m.text !== undefined ? m.text : (english ?? "");
@@ -119,6 +37,7 @@ function say(m, english) {
     if (v === undefined || v === null) return "";
     if (kind === "money") return money(v);
     if (kind === "num") return num(v, 2);
+    if (kind === "group") return label(GROUP_LABELS[v] || String(v));
     if (kind && CAT.words[v]) return CAT.words[v][LANG] || v;
     return String(v);
   });
@@ -131,11 +50,37 @@ function sayHtml(m, english) {
 // notes; in Chinese a long English text the catalogue does not know (an infeasible point's explanation) folds away
 function notesHtml(list) {
   return (list || []).map(n => LANG === "zh" && !n.code && (n.text || "").length > 80
-    ? `<details><summary>${t("engine_text")}</summary>${esc(n.text)}</details>` : sayHtml(n, n.text)).join("; ");
+    ? `<details class="engine"><summary>${t("engine_text")}</summary>${esc(n.text)}</details>` : sayHtml(n, n.text)).join("; ");
 }
 
 function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); }
-function tr(word) { const v = TEXT[LANG][word]; return typeof v === "string" ? v : word; }
+// a reason of `allocator diff` (rule, floor, priority, cost, budget, other)
+function reasonText(r) { return CAT.ui["reason." + r] ? t("reason." + r) : r; }
+// a policy group's label from the policy model is often "English (中文)" or "中文 (English)":
+// in Chinese the Chinese half is shown, in English the whole
+function label(text) {
+  const m = /^(.*?)\s*[(（](.*)[)）]$/.exec(text || "");
+  if (LANG !== "zh" || !m) return text || "";
+  const cjk = x => /[\u4e00-\u9fff]/.test(x);
+  return cjk(m[1]) && !cjk(m[2]) ? m[1] : (cjk(m[2]) && !cjk(m[1]) ? m[2] : text);
+}
+// the run of the base as it is is called "base" by the server; a scenario keeps its own name
+function jobName(j) { return j.name === "base" && !j.scenario_id ? t("base_run") : j.name; }
+// a scenario's changes in one line, in the page's language (the engine's describe() is English)
+function changesHtml(form, labels = {}) {
+  if (!form) return "";
+  const g = k => esc(label(labels[k] || k)), param = k => CAT.ui["scale_" + k] ? t("scale_" + k) : `<code>${esc(k)}</code>`;
+  const out = [];
+  if (form.budget != null) out.push(`${t("budget")} ${money(form.budget)}`);
+  if (form.objective) out.push(`${t("objective")} ${esc(tr("obj." + form.objective))}`);
+  Object.keys(form.floors || {}).sort().forEach(k => out.push(`${t("floor")} ${g(k)} ${pct(form.floors[k])}`));
+  Object.keys(form.weights || {}).sort().forEach(k => out.push(`${t("weight")} ${g(k)} ${num(form.weights[k], 2)}`));
+  Object.keys(form.cost_scale || {}).sort().forEach(k => out.push(`${t("cost_factor")} ${param(k)} × ${num(form.cost_scale[k], 3)}`));
+  Object.keys(form.cost_set || {}).sort().forEach(k => out.push(`${t("cost_value")} ${param(k)} = ${num(form.cost_set[k], 2)}`));
+  (form.rules || []).forEach(r => out.push(`${t(r.action)} ${t(r.technology)}: ${t(r.scope)} ${esc(r.value)}`));
+  return out.length ? out.join(LANG === "zh" ? "；" : "; ") : t("no_change");
+}
+function tr(word) { return CAT.ui[word] ? t(word) : word; }
 
 // ------------------------------------------------------------------ http
 async function api(path, opts = {}) {
@@ -203,13 +148,13 @@ async function pageInstances() {
   crumbs([[t("instances")]]);
   const list = await instances();
   main().innerHTML = `<h1>${t("instances")}</h1><div class="grid">` + list.map(e =>
-    `<div class="card"><h3>${esc(e.name)}</h3><p class="small muted">${esc(e.description)}</p>` +
+    `<div class="card"><h3>${esc(e.name)}</h3><p class="small muted data">${esc(e.description)}</p>` +
     `<a class="button primary" href="#/i/${e.id}" data-instance="${e.id}">${t("open")}</a></div>`).join("") + "</div>" +
     `<section class="card"><h3>${t("presets")}</h3><div class="row"><select id="preset"></select> ${t("seed")}
      <input type="number" id="preset-seed" value="1" min="0" step="1" style="width:6em"> <button type="button" id="preset-go">${t("generate")}</button></div>
      <p class="small muted">${t("generate_note")}</p><div id="preset-errors"></div></section>`;
   const presets = await api("/api/presets");
-  $("#preset").innerHTML = presets.map(p => `<option value="${esc(p.preset)}" title="${esc(p.description)}">${esc(p.preset)}</option>`).join("");
+  $("#preset").innerHTML = presets.map(p => `<option value="${esc(p.preset)}" title="${esc(LANG === "zh" ? tr("preset." + p.preset) : p.description)}">${esc(tr("preset." + p.preset))}</option>`).join("");
   $("#preset-go").addEventListener("click", async () => {
     try { const j = await api("/api/presets", {json: {preset: $("#preset").value, seed: Number($("#preset-seed").value)}}); location.hash = `#/j/${j.id}`; }
     catch (err) { $("#preset-errors").innerHTML = errorBox(err); }
@@ -221,7 +166,7 @@ function groupRows(groups, shareKey) {
     const share = g[shareKey], floor = g.floor;
     const met = floor === null || floor === undefined || share === null || share === undefined ? "–" : (share >= floor - 1e-12 ? `<span class="ok">${t("met")}</span>` : `<span class="bad">${t("not_met")}</span>`);
     const bar = share === null || share === undefined ? "" : `<div class="bar"><i style="width:${(100 * share).toFixed(1)}%"></i>${floor != null ? `<b style="left:${(100 * floor).toFixed(1)}%"></b>` : ""}</div>`;
-    return `<tr><td>${esc(g.label || g.group)}<div class="small muted">${esc(g.group)}</div></td><td class="n">${num(g.poor ?? g.poor_villages)}</td>` +
+    return `<tr><td>${esc(label(g.label) || g.group)}<div class="small muted ident">${esc(g.group)}</div></td><td class="n">${num(g.poor ?? g.poor_villages)}</td>` +
       `<td class="n">${pct(share)}</td><td>${bar}</td><td class="n">${floor != null ? pct(floor, 0) : ""}</td><td>${met}</td></tr>`;
   }).join("");
 }
@@ -233,19 +178,21 @@ async function pageInstance(iid) {
   crumbs([[t("instances"), "#/"], [name]]);
   const c = b.counts, inst = b.instance;
   const levelName = b.ranking_level === "province" ? t("province") : t("prefecture");
-  let html = `<h1>${esc(inst.name)}</h1><p class="muted small">${esc(inst.description)}</p>
+  groupLabels = Object.fromEntries(b.groups.map(g => [g.group, g.label || g.group]));
+  let html = `<h1>${esc(inst.name)}</h1><p class="muted small data">${esc(inst.description)}</p>
   <div class="cards">
     <div class="stat"><div class="v">${num(c.counties)}</div><div class="k">${t("counties")}</div></div>
     <div class="stat"><div class="v">${num(c.villages)}</div><div class="k">${t("villages")}</div></div>
     <div class="stat"><div class="v">${num(c.poor_villages)}</div><div class="k">${t("poor_villages")}</div></div>
     <div class="stat"><div class="v">${num(c.people)}</div><div class="k">${t("people")}</div></div>
-    <div class="stat"><div class="v">${money(inst.budget)}</div><div class="k">${t("budget")} (${esc(inst.budget_measure)})</div></div>
+    <div class="stat"><div class="v">${money(inst.budget)}</div><div class="k">${t("budget")} (${esc(tr("measure." + inst.budget_measure))})</div></div>
   </div>
   <section class="card" id="runs-card"><h2>${t("runs")}</h2><div id="runs"></div>
     <div class="row"><button id="compare-btn" type="button">${t("compare")}</button> <button id="run-base" type="button">${t("run_base")}</button></div></section>
   <section class="card"><h2>${t("scenarios")}</h2><div id="scenarios"></div>
     <div class="row"><a class="button primary" id="new-scenario" href="#/i/${iid}/new">${t("new_scenario")}</a></div>
-    <form id="upload-form" class="row"><span>${t("upload")}:</span><input type="file" name="file" id="upload-file" accept=".toml,text/plain">
+    <form id="upload-form" class="row"><span>${t("upload")}:</span><label class="button" for="upload-file">${t("choose_file")}</label>
+      <input type="file" name="file" id="upload-file" accept=".toml,text/plain" style="display:none"><span id="upload-name" class="muted small">${t("no_file")}</span>
       <button type="submit">${t("upload_btn")}</button></form><div id="upload-errors"></div></section>
   <section class="card"><h2>${t("frontier")} · ${t("prices")}</h2>
     <div class="row"><select id="fp-scenario"><option value="">${t("base")}</option>${scen.map(s => `<option value="${s.id}">${esc(s.name)}</option>`).join("")}</select></div>
@@ -265,6 +212,8 @@ async function pageInstance(iid) {
   watchMap("baseline-map");
   renderScenarios(iid, scen);
   renderRuns(iid, jobs);
+  // the browser's own file button speaks the browser's language: a label of the page's instead
+  $("#upload-file").addEventListener("change", () => { const f = $("#upload-file").files[0]; $("#upload-name").textContent = f ? f.name : t("no_file"); });
   $("#upload-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     const f = $("#upload-file").files[0]; if (!f) return;
@@ -284,13 +233,14 @@ async function pageInstance(iid) {
 
 async function startJob(payload, errorsAt) {
   try { const j = await api("/api/jobs", {json: payload}); location.hash = `#/j/${j.id}`; }
-  catch (err) { if (errorsAt) $(errorsAt).innerHTML = errorBox(err); else alert(err.message); }
+  catch (err) { if (errorsAt) $(errorsAt).innerHTML = errorBox(err); else alert(say(err.body && err.body.msg, err.message)); }
 }
 
+let groupLabels = {};  // group -> label of the instance shown
 function renderScenarios(iid, list) {
   if (!list.length) { $("#scenarios").innerHTML = `<p class="muted">${t("no_scenarios")}</p>`; return; }
   $("#scenarios").innerHTML = `<table id="scenario-table"><tr><th>${t("name")}</th><th>${t("description")}</th><th>${t("actions")}</th></tr>` + list.map(s =>
-    `<tr data-scenario="${s.id}"><td><a href="#/s/${s.id}">${esc(s.name)}</a></td><td class="small">${esc(s.form.description || s.form.changes)}</td>
+    `<tr data-scenario="${s.id}"><td><a href="#/s/${s.id}">${esc(s.name)}</a></td><td class="small">${s.form.description ? esc(s.form.description) : changesHtml(s.form, groupLabels)}</td>
     <td><button data-run="${s.id}" type="button">${t("run")}</button> <a class="button" href="#/s/${s.id}">${t("edit")}</a>
     <a class="button" href="/api/scenarios/${s.id}/toml" download>${t("download_toml")}</a>
     <button class="danger" data-del="${s.id}" type="button">${t("delete")}</button></td></tr>`).join("") + "</table>";
@@ -306,7 +256,7 @@ function renderRuns(iid, jobs) {
     const checked = new Set([...document.querySelectorAll("input.pick:checked")].map(x => x.value));
     box.innerHTML = `<table id="runs-table"><tr><th>${t("select")}</th><th>${t("name")}</th><th></th><th>${t("state")}</th><th>${t("stage")}</th><th class="n">${t("gap")}</th><th>${t("actions")}</th></tr>` +
       jobs.slice().reverse().map(j => `<tr data-job="${j.id}"><td>${j.kind === "run" && j.state === "done" ? `<input type="checkbox" class="pick" value="${j.id}" ${checked.has(j.id) ? "checked" : ""}>` : ""}</td>
-      <td><a href="#/j/${j.id}">${esc(j.name)}</a></td><td class="small">${esc(tr(j.kind === "run" ? "plan" : j.kind))}</td><td>${stateBadge(j)}</td>
+      <td><a href="#/j/${j.id}">${esc(jobName(j))}</a></td><td class="small">${esc(tr(j.kind === "run" ? "plan" : j.kind))}</td><td>${stateBadge(j)}</td>
       <td class="small">${j.state === "queued" && j.position ? esc(`${t("position")} ${j.position}`) : (j.state === "running" ? sayHtml(j.stage_msg, j.stage) : "")}</td>
       <td class="n">${gapText(j.gap)}</td><td>${["queued", "running"].includes(j.state) ? `<button data-cancel="${j.id}" type="button">${t("cancel")}</button>` : ""}</td></tr>`).join("") + "</table>";
     box.querySelectorAll("[data-cancel]").forEach(b => b.addEventListener("click", async () => { await api(`/api/jobs/${b.dataset.cancel}/cancel`, {method: "POST"}); refreshRuns(iid); }));
@@ -332,8 +282,8 @@ async function pageScenario(iid, sid) {
   <section class="card">
     <label class="field"><span>${t("name")}</span><input id="s-name" required pattern="[A-Za-z0-9_.\\-]+" value="${esc(form.name)}" placeholder="budget-cut-10pct"></label>
     <label class="field"><span>${t("description")}</span><input id="s-desc" class="wide" value="${esc(form.description)}"></label>
-    <label class="field"><span>${t("objective")}</span><select id="s-objective"><option value="">${t("obj_default")} (${esc(ch.objective)})</option>
-      ${["max-coverage", "min-cost", "lexicographic"].map(o => `<option ${form.objective === o ? "selected" : ""}>${o}</option>`).join("")}</select></label>
+    <label class="field"><span>${t("objective")}</span><select id="s-objective"><option value="">${t("obj_default")} (${esc(tr("obj." + ch.objective))})</option>
+      ${["max-coverage", "min-cost", "lexicographic"].map(o => `<option value="${o}" ${form.objective === o ? "selected" : ""}>${t("obj." + o)}</option>`).join("")}</select></label>
   </section>
   <section class="card"><h3>${t("budget")}</h3>
     <label class="row"><input type="checkbox" id="b-keep" ${form.budget === null || form.budget === undefined ? "checked" : ""}> ${t("keep_budget")}: ${money(ch.budget)}</label>
@@ -342,13 +292,13 @@ async function pageScenario(iid, sid) {
       <span id="b-shown" class="muted"></span></div>
   </section>
   <section class="card"><h3>${t("floors")}</h3><table><tr><th>${t("group")}</th><th>${t("as_base")}</th><th>${t("floors")}</th><th>${t("weights")}</th></tr>
-    ${ch.groups.map(g => `<tr><td>${esc(g.label || g.group)}<div class="small muted">${esc(g.group)}</div></td>
+    ${ch.groups.map(g => `<tr><td>${esc(label(g.label) || g.group)}<div class="small muted ident">${esc(g.group)}</div></td>
       <td class="small">${g.floor != null ? pct(g.floor, 0) : "–"} · ${g.priority ?? "–"}</td>
       <td><input type="number" min="0" max="100" step="0.1" data-floor="${esc(g.group)}" value="${form.floors[g.group] != null ? +(100 * form.floors[g.group]).toFixed(4) : ""}" placeholder="${g.floor != null ? +(100 * g.floor).toFixed(2) : ""}"></td>
       <td><input type="number" min="0" step="0.1" data-weight="${esc(g.group)}" value="${form.weights[g.group] ?? ""}" placeholder="${g.priority ?? ""}"></td></tr>`).join("")}</table></section>
   <section class="card"><h3>${t("costs")}</h3>
     ${scaleRow("fiber", t("scale_fiber"))}${scaleRow("cellular", t("scale_cellular"))}${scaleRow("satellite", t("scale_satellite"))}
-    <details><summary>${t("advanced")}</summary><table>${params.map(k => `<tr><td><code>${esc(k)}</code></td><td class="n">${num(ch.cost_parameters[k], 2)}</td>
+    <details><summary>${t("advanced")}</summary><table>${params.map(k => `<tr><td><code class="ident">${esc(k)}</code></td><td class="n">${num(ch.cost_parameters[k], 2)}</td>
       <td>× <input type="number" step="0.05" min="0" data-scale="${esc(k)}" value="${form.cost_scale[k] ?? ""}" placeholder="1.0"></td></tr>`).join("")}</table></details>
   </section>
   <section class="card"><h3>${t("rules")}</h3><div id="rules"></div><button type="button" id="add-rule">${t("add_rule")}</button>
@@ -357,7 +307,7 @@ async function pageScenario(iid, sid) {
   <div id="form-errors"></div>
   <div class="row"><button type="submit" class="primary" id="save">${t("save")}</button><button type="button" id="save-run">${t("save_run")}</button>
     ${sid ? `<a class="button" href="/api/scenarios/${sid}/toml" download>${t("download_toml")}</a>` : ""}<span id="saved" class="ok"></span></div>
-  ${row ? `<details><summary>TOML</summary><pre class="toml">${esc(row.toml)}</pre></details>` : ""}
+  ${row ? `<details><summary>${t("toml_text")}</summary><pre class="toml">${esc(row.toml)}</pre></details>` : ""}
   </form>`;
   // budget: slider <-> typed amount in the chosen unit
   const slider = $("#b-slider"), amount = $("#b-amount"), unitSel = $("#b-unit"), keep = $("#b-keep");
@@ -417,7 +367,7 @@ async function pageJob(jid) {
     return;
   }
   const name = await instanceName(j.instance_id);
-  crumbs([[t("instances"), "#/"], [name, `#/i/${j.instance_id}`], [j.name]]);
+  crumbs([[t("instances"), "#/"], [name, `#/i/${j.instance_id}`], [jobName(j)]]);
   if (j.state !== "done") return renderProgress(j);
   if (j.kind === "run") {
     const [p, ch] = await Promise.all([api(`/api/jobs/${jid}/plan`), choicesOf(j.instance_id)]);
@@ -426,7 +376,10 @@ async function pageJob(jid) {
     return renderPlan(j, p);
   }
   if (j.kind === "frontier") return renderFrontier(j, await api(`/api/jobs/${jid}/frontier`));
-  if (j.kind === "prices") return renderPrices(j, await api(`/api/jobs/${jid}/prices`));
+  if (j.kind === "prices") {
+    const [pr, ch] = await Promise.all([api(`/api/jobs/${jid}/prices`), choicesOf(j.instance_id)]);
+    return renderPrices(j, pr, Object.fromEntries(ch.groups.map(g => [g.group, g.label || g.group])));
+  }
 }
 
 // A map is an iframe of its own page (the villages inline), drawn only when wanted: as it scrolls into
@@ -435,7 +388,7 @@ async function pageJob(jid) {
 const MAP_AUTO = 30000;
 function mapBox(id, src, villages, bytes) {
   const big = villages > MAP_AUTO;
-  const size = bytes ? ` · ${num(bytes / 1048576, 1)} MB` : "";
+  const size = !bytes ? "" : bytes >= 1048576 ? ` · ${num(bytes / 1048576, 1)} MB` : ` · ${num(bytes / 1024)} kB`;
   return `<div class="map-box" id="${id}-box" data-src="${esc(src)}" data-auto="${big ? 0 : 1}">
     <p class="small muted">${num(villages)} ${t("villages")}${size}${big ? " · " + t("map_big") : ""}</p>
     <button type="button" id="${id}-draw">${t("map_draw")}</button></div>`;
@@ -444,7 +397,7 @@ function drawMap(id) {
   const box = $(`#${id}-box`);
   if (!box || box.dataset.drawn) return;
   box.dataset.drawn = "1";
-  box.innerHTML = `<iframe class="map" id="${id}" src="${box.dataset.src}" title="map"></iframe>`;
+  box.innerHTML = `<iframe class="map" id="${id}" src="${box.dataset.src}?lang=${LANG}" title="${t("map")}"></iframe>`;
 }
 function watchMap(id) {
   const box = $(`#${id}-box`); if (!box) return;
@@ -458,12 +411,12 @@ function watchMap(id) {
 
 function renderProgress(j) {
   const final = ["failed", "cancelled"].includes(j.state);
-  main().innerHTML = `<h1>${esc(j.name)}</h1><section class="card" id="progress"><div class="row">${stateBadge(j)}
+  main().innerHTML = `<h1>${esc(jobName(j))}</h1><section class="card" id="progress"><div class="row">${stateBadge(j)}
     ${j.state === "queued" && j.position ? `<span>${t("position")}: ${j.position}</span>` : ""}</div>
     ${j.state === "running" ? `<p><b>${t("stage")}:</b> <span id="stage">${sayHtml(j.stage_msg, j.stage)}</span></p>
       <p><b>${t("bound")}:</b> ${j.bound != null ? num(j.bound, 2) : "–"} · <b>${t("gap")}:</b> ${j.gap != null ? gapText(j.gap) : "–"}</p>` : ""}
     ${j.message ? `<p id="job-message">${sayHtml(j.message_msg, j.message.split("\n")[0])}</p>` +
-      (j.message_detail ? `<details><summary>${t("engine_text")}</summary><pre class="small" style="white-space:pre-wrap">${esc(j.message_detail)}</pre></details>` : "") : ""}
+      (j.message_detail ? `<details class="engine"><summary>${t("engine_text")}</summary><pre class="small" style="white-space:pre-wrap">${esc(j.message_detail)}</pre></details>` : "") : ""}
     ${!final ? `<button id="cancel" type="button">${t("cancel")}</button>` : ""}</section>`;
   if (!final) {
     $("#cancel").addEventListener("click", async () => { await api(`/api/jobs/${j.id}/cancel`, {method: "POST"}); route(); });
@@ -478,7 +431,7 @@ function table(id, head, rows) {
 function renderPlan(j, p) {
   const s = p.summary, tech = s.by_technology || {};
   const levelName = p.ranking_level === "province" ? t("province") : t("prefecture");
-  main().innerHTML = `<h1>${t("plan")}: ${esc(p.scenario.name)}</h1><p class="muted small">${esc(p.scenario.changes)}</p>
+  main().innerHTML = `<h1>${t("plan")}: ${esc(jobName(j))}</h1><p class="muted small" id="plan-changes">${p.scenario.description ? esc(p.scenario.description) + "<br>" : ""}${changesHtml(j.form, Object.fromEntries(p.groups.map(g => [g.group, g.label || g.group])))}</p>
   <div class="cards" id="plan-summary">
     <div class="stat"><div class="v">${esc(tr(s.status))}</div><div class="k">${t("status")} · ${t("gap")} ${gapText(s.gap)}${s.verified ? " · " + t("verified") : ""}</div></div>
     <div class="stat"><div class="v" id="total-cost">${money(s.total_cost)}</div><div class="k">${t("total_cost")} / ${t("budget")} ${money(s.budget)}</div></div>
@@ -490,7 +443,7 @@ function renderPlan(j, p) {
     <a class="button primary" id="dl-excel" href="/api/jobs/${j.id}/excel?lang=${LANG}" download>${t("excel")}</a>
     <a class="button" id="dl-zip" href="/api/jobs/${j.id}/zip" download>${t("zip")}</a>
     <a class="button" id="dl-gpkg" href="/api/jobs/${j.id}/geopackage" download>${t("gpkg")}</a>
-    <a class="button" href="/api/jobs/${j.id}/report" target="_blank">${t("report")}</a>
+    <a class="button" id="dl-report" href="/api/jobs/${j.id}/report?lang=${LANG}" target="_blank">${t("report")}</a>
     <a class="button" href="/api/jobs/${j.id}/scenario.toml" download>${t("download_toml")}</a>
     <button type="button" id="compare-base">${t("compare_with")}</button></div><div id="plan-errors"></div></section>
   <section class="card"><h3>${t("groups")}</h3><table id="plan-groups"><tr><th>${t("group")}</th><th class="n">${t("poor_villages")}</th><th class="n">${t("after")}</th><th></th><th class="n">${t("floor")}</th><th>${t("meets")}</th></tr>${groupRows(p.groups, "share")}</table></section>
@@ -527,7 +480,7 @@ function renderFrontier(j, f) {
   svg += `<path d="${path}" fill="none" stroke="#1f5fa8" stroke-width="2"/>`;
   pts.forEach((p, i) => { svg += `<circle class="pt" data-i="${i}" cx="${X(p.budget)}" cy="${Y(p.objective)}" r="6" fill="${p.status === "optimal" ? "#1f5fa8" : "#e08a1e"}"><title>${esc(money(p.budget))}: ${esc(num(p.objective))} (${esc(tr(p.status))}, ${t("gap")} ${gapText(p.gap)})</title></circle>`; });
   svg += "</svg>";
-  main().innerHTML = `<h1>${t("frontier")}: ${esc(j.name)}</h1><p class="muted">${t("click_point")}</p>${svg}
+  main().innerHTML = `<h1>${t("frontier")}: ${esc(jobName(j))}</h1><p class="muted">${t("click_point")}</p>${svg}
     ${f.notes.length ? `<div class="notice" id="frontier-notes">${f.notes.map(n => sayHtml(n, n.text)).join("<br>")}</div>` : ""}<div id="frontier-errors"></div>
     <section class="card">${table("frontier-table", [[t("budget"), 1], [t("coverage"), 1], [t("bound"), 1], [t("gap"), 1], [t("status")], [t("total_cost"), 1], [t("covered"), 1]],
       f.points.map(p => `<tr><td class="n">${money(p.budget)}</td><td class="n">${num(p.objective, 1)}</td><td class="n">${num(p.bound, 1)}</td><td class="n">${gapText(p.gap)}</td><td>${esc(tr(p.status))}<div class="small muted">${notesHtml(p.notes)}</div></td><td class="n">${money(p.cost)}</td><td class="n">${num(p.villages_covered)}</td></tr>`))}</section>`;
@@ -541,20 +494,49 @@ function renderFrontier(j, f) {
   }));
 }
 
-function renderPrices(j, p) {
+function renderPrices(j, p, labels = {}) {
+  GROUP_LABELS = labels;
   const b = p.budget;
-  main().innerHTML = `<h1>${t("prices")}: ${esc(j.name)}</h1><section class="card">` +
+  main().innerHTML = `<h1>${t("prices")}: ${esc(jobName(j))}</h1><section class="card">` +
     table("prices-table", [[t("group")], [t("floor"), 1], [t("min_cost"), 1], [t("cost_last"), 1], [t("cost_next"), 1], [t("proven")]],
-      p.floors.map(r => `<tr><td>${esc(r.group)}</td><td class="n">${pct(r.floor, 1)}</td><td class="n">${money(r.min_cost)}</td>
+      p.floors.map(r => `<tr><td>${esc(label(labels[r.group]) || r.group)}<div class="small muted ident">${esc(r.group)}</div></td><td class="n">${pct(r.floor, 1)}</td><td class="n">${money(r.min_cost)}</td>
         <td class="n">${money(r.cost_last_step)}${r.cost_last_step_low !== r.cost_last_step_high && r.cost_last_step_high != null ? `<div class="small muted">${money(r.cost_last_step_low)} – ${money(r.cost_last_step_high)}</div>` : ""}</td>
         <td class="n">${r.cost_next_step == null ? "∞" : money(r.cost_next_step)}</td><td>${r.proven ? t("yes") : t("no")}<div class="small muted">${notesHtml(r.notes)}</div></td></tr>`)) +
     `</section>${b ? `<section class="card"><p>${t("budget")} ${money(b.budget)} ± ${money(b.step)}: ${t("coverage")} ${num(b.coverage_minus, 1)} → ${num(b.coverage, 1)} → ${num(b.coverage_plus, 1)}</p></section>` : ""}`;
 }
 
 // ------------------------------------------------------------------ comparison
+// The full table of `allocator whatif` (metrics by run), from the runs' own figures, in the page's language
+function metricsTable(items, labels) {
+  const sum = it => (it.page ? it.page.summary : null);
+  const groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.share != null).map(g => g.group)))].sort();
+  const by = (tech, k) => it => { const s = sum(it); return s ? (k === "cost" ? money(((s.by_technology || {})[tech] || {}).cost || 0) : num(((s.by_technology || {})[tech] || {}).villages || 0)) : ""; };
+  const objective = s => s.objective == null ? "" : (s.objective_kind === "min-cost" ? money(s.objective) : num(s.objective, 1));
+  const rows = [
+    ["status", it => esc(tr(sum(it) ? sum(it).status : (it.job.status || it.job.state)))],
+    ["objective", it => sum(it) ? objective(sum(it)) : ""],
+    ["objective_kind", it => sum(it) ? esc(tr("obj." + sum(it).objective_kind)) : ""],
+    ["gap", it => sum(it) ? gapText(sum(it).gap) : ""],
+    ["total_cost", it => sum(it) ? money(sum(it).total_cost) : ""],
+    ["budget", it => !sum(it) ? "" : (sum(it).budget == null ? t("no_budget") : money(sum(it).budget))],
+    ["budget_used", it => { const s = sum(it); return s && s.budget ? pct(s.total_cost / s.budget) : ""; }],
+    ["covered", it => sum(it) ? `${num(sum(it).villages_covered)} / ${num(sum(it).villages_total)}` : ""],
+    ["people_covered", it => it.page ? num(it.page.people_covered) : ""],
+    ...["fiber", "4g", "satellite"].flatMap(k => [[["villages_by", k], by(k, "villages")], [["cost_of", k], by(k, "cost")]]),
+    ...groups.map(g => [["coverage_of", g], it => { const r = it.page && it.page.groups.find(x => x.group === g);
+      if (!r || r.share == null) return "";
+      return pct(r.share) + (r.floor == null ? "" : ` <span class="${r.met ? "ok" : "bad"}">(${t("floor")} ${pct(r.floor, 0)}${r.met ? "" : (LANG === "zh" ? "，" : ", ") + t("not_met")})</span>`); }]),
+    ["solve_seconds", it => sum(it) && sum(it).total_seconds != null ? num(sum(it).total_seconds, 1) : ""],
+    ["note", it => it.page ? esc(it.page.scenario.description || "") : (it.job.message ? sayHtml(it.job.message_msg, it.job.message.split("\n")[0]) : "")],
+  ];
+  const name = key => Array.isArray(key) ? (key[0] === "coverage_of" ? `${t("coverage_of")} ${esc(label(labels[key[1]] || key[1]))}` : `${t(key[0])} ${t(key[1])}`) : t(key === "objective" ? "objective_value" : key);
+  return table("whatif-table", [["", 0], ...items.map(it => [esc(jobName(it.job)), 1])],
+    rows.map(([key, f]) => `<tr><td>${name(key)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`));
+}
 async function pageCompare(ids) {
   const c = await api(`/api/compare?jobs=${ids.join(",")}`);
   const iid = c.items[0].job.instance_id, name = await instanceName(iid);
+  const ch = await choicesOf(iid), labels = Object.fromEntries(ch.groups.map(g => [g.group, g.label || g.group]));
   crumbs([[t("instances"), "#/"], [name, `#/i/${iid}`], [t("side_by_side")]]);
   const items = c.items, groups = [...new Set(items.flatMap(it => (it.page ? it.page.groups : []).filter(g => g.floor != null && g.share != null).map(g => g.group)))];
   const cell = (it, f) => it.page ? f(it.page) : `<span class="muted">${esc(tr(it.job.status || it.job.state))}</span>`;
@@ -567,12 +549,12 @@ async function pageCompare(ids) {
     [t("coverage"), it => cell(it, p => num(p.summary.objective, 1))],
     [t("gap"), it => cell(it, p => gapText(p.summary.gap))],
     [t("floors_met"), it => cell(it, p => { const f = p.groups.filter(g => g.floor != null); return `${f.filter(g => g.met).length} / ${f.length}`; })],
-    ...groups.map(g => [`${t("floor")}: ${g}`, it => cell(it, p => { const r = p.groups.find(x => x.group === g); return r ? `${pct(r.share)} <span class="${r.met ? "ok" : "bad"}">(${pct(r.floor, 0)})</span>` : ""; })]),
+    ...groups.map(g => [`${t("floor")}: ${label(labels[g] || g)}`, it => cell(it, p => { const r = p.groups.find(x => x.group === g); return r ? `${pct(r.share)} <span class="${r.met ? "ok" : "bad"}">(${pct(r.floor, 0)})</span>` : ""; })]),
   ];
-  main().innerHTML = `<h1>${t("side_by_side")}</h1><section class="card"><table id="compare-table"><tr><th></th>${items.map(it => `<th class="n"><a href="#/j/${it.job.id}">${esc(it.job.name)}</a></th>`).join("")}</tr>
-    ${rows.map(([label, f]) => `<tr><td>${esc(label)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`).join("")}</table>
-    <details><summary>${t("all_metrics")}</summary>${table("whatif-table", [["", 0], ...c.table.columns.map(x => [esc(x), 1])], c.table.rows.map(r => `<tr>${r.map((v, i) => `<td class="${i ? "n" : ""}">${esc(v)}</td>`).join("")}</tr>`))}</details></section>
-    ${items.length >= 2 ? `<h2>${t("diff")}</h2><div class="row">${esc(items[0].job.name)} → <select id="diff-b">${items.slice(1).map(it => `<option value="${it.job.id}">${esc(it.job.name)}</option>`).join("")}</select></div><div id="diff"></div>` : ""}`;
+  main().innerHTML = `<h1>${t("side_by_side")}</h1><section class="card"><table id="compare-table"><tr><th></th>${items.map(it => `<th class="n"><a href="#/j/${it.job.id}">${esc(jobName(it.job))}</a></th>`).join("")}</tr>
+    ${rows.map(([name, f]) => `<tr><td>${esc(name)}</td>${items.map(it => `<td class="n">${f(it)}</td>`).join("")}</tr>`).join("")}</table>
+    <details id="all-metrics"><summary>${t("all_metrics")}</summary>${metricsTable(items, labels)}</details></section>
+    ${items.length >= 2 ? `<h2>${t("diff")}</h2><div class="row">${esc(jobName(items[0].job))} → <select id="diff-b">${items.slice(1).map(it => `<option value="${it.job.id}">${esc(jobName(it.job))}</option>`).join("")}</select></div><div id="diff"></div>` : ""}`;
   if (items.some(it => ["queued", "running"].includes(it.job.state))) { poll(route, 1500); return; }
   if (items.length >= 2) {
     const load = async () => {
@@ -580,9 +562,9 @@ async function pageCompare(ids) {
       try {
         const d = await api(`/api/diff?a=${items[0].job.id}&b=${$("#diff-b").value}`);
         $("#diff").innerHTML = `<p><b>${num(d.villages)}</b> ${t("villages")}</p>` +
-          table("transitions", [[t("from_tech")], [t("to_tech")], [t("reason")], [t("villages"), 1]], d.transitions.map(r => `<tr><td>${esc(tr(r.tech_a))}</td><td>${esc(tr(r.tech_b))}</td><td>${esc(TEXT[LANG].reasons[r.reason] || r.reason)}</td><td class="n">${num(r.villages)}</td></tr>`)) +
+          table("transitions", [[t("from_tech")], [t("to_tech")], [t("reason")], [t("villages"), 1]], d.transitions.map(r => `<tr><td>${esc(tr(r.tech_a))}</td><td>${esc(tr(r.tech_b))}</td><td>${esc(reasonText(r.reason))}</td><td class="n">${num(r.villages)}</td></tr>`)) +
           `<h3>${t("villages")}</h3><div class="scroll">` + table("diff-table", [[t("province")], [t("county")], [t("village")], [t("from_tech")], [t("to_tech")], [t("cost"), 1], [t("reason")]],
-            d.rows.map(r => `<tr><td>${esc(r.province)}</td><td>${esc(r.county_id)}</td><td>${esc(r.village || r.village_id)}</td><td>${esc(tr(r.tech_a))}</td><td>${esc(tr(r.tech_b))}</td><td class="n">${money(r.cost_a)} → ${money(r.cost_b)}</td><td>${esc(TEXT[LANG].reasons[r.reason] || r.reason)}<div class="small muted">${esc(r.factors)}</div></td></tr>`)) + "</div>";
+            d.rows.map(r => `<tr><td>${esc(r.province)}</td><td>${esc(r.county_id)}</td><td>${esc(r.village || r.village_id)}</td><td>${esc(tr(r.tech_a))}</td><td>${esc(tr(r.tech_b))}</td><td class="n">${money(r.cost_a)} → ${money(r.cost_b)}</td><td>${esc(reasonText(r.reason))}<div class="small muted">${esc(String(r.factors || "").split(";").filter(x => x && x !== r.reason).map(reasonText).join(LANG === "zh" ? "、" : ", "))}</div></td></tr>`)) + "</div>";
       } catch (err) { $("#diff").innerHTML = errorBox(err); }
     };
     $("#diff-b").addEventListener("change", load); load();
