@@ -15,6 +15,7 @@ from allocator.solve.decompose.lagrange import (
     coupling_of,
     lagrangian_bound,
     price_task,
+    priced_objective,
 )
 from allocator.solve.decompose.parts import build_part_model, partition, sub_instance
 from allocator.errors import InfeasibleError, OptionsError, SolverError
@@ -25,7 +26,7 @@ from allocator.verify import verify
 
 from .builders import make_instance_dir
 from .oracle import brute_force
-from .strategies import instances
+from .strategies import instances, multipart_instances
 
 SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 TOL = 1e-6
@@ -117,3 +118,111 @@ def test_bad_rounds_is_an_options_error(tmp_path):
         solve_decomposed(inst, mode="exact", workers=1, rounds=-1)
     with pytest.raises(OptionsError, match="serve the decomposed modes"):
         solve(inst, mode="exact", rounds=3)
+
+
+# --------------------------------------------------------------------------- LP-dual start, carried bounds
+def lp_and_prices(inst, blocks):
+    """The decomposition LP (part models side by side with the coupling rows) and its duals as prices."""
+    from allocator.backends import get_backend
+    from allocator.solve.decompose.lagrange import lp_prices
+    from allocator.solve.decompose.lp import solve_lp, stack
+
+    reqs = requirements(inst, inst.policy.floors())
+    model, _ = stack(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
+    lp = solve_lp(get_backend("highs"), model, time_limit=None, seed=0)
+    coupling = coupling_of(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
+    return lp, coupling, lp_prices(model.row_names, lp.extra.get("row_dual"), coupling)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(inst=multipart_instances(objective="max-coverage", budget=True))
+def test_lp_duals_bound_between_the_optimum_and_the_lp_bound(inst):
+    """At the decomposition LP's duals, the Lagrangian bound with exact county MIPs is never below
+    the proven optimum (weak duality) and never above the LP bound (each county MIP is its LP block
+    with integrality): round 1 started there is at least as tight as the LP. A dual read with the
+    wrong sign would price money at 0 and break the upper side whenever the budget binds."""
+    expected, _ = brute_force(inst)
+    blocks = blocks_of(inst)
+    lp, coupling, prices = lp_and_prices(inst, blocks)
+    if lp.bound is None:   # LP infeasible: so is the instance
+        assert expected is None
+        return
+    assert prices is not None
+    priced = [price_task(blocks, (i, prices, 1.0, "highs", None, None, 0, None)) for i in range(len(blocks))]
+    bound = lagrangian_bound(coupling, prices, [p.bound for p in priced])
+    from allocator.solve.decompose.lagrange import tolerance_margin
+
+    scale = TOL * max(1.0, abs(lp.bound))
+    # each part's bound carries the explicit margin for the MIP solver's tolerances
+    margins = sum(tolerance_margin(priced_objective(b, prices, 1.0), b.lb, b.ub) for b in blocks)
+    assert bound <= lp.bound + margins + scale, (bound, lp.bound, margins, prices)
+    if expected is not None:
+        assert bound >= expected - scale, (bound, expected)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(inst=multipart_instances(objective="max-coverage", budget=True),
+       old=st.tuples(st.floats(0, 1), st.floats(0, 50), st.floats(0, 5)),
+       new=st.tuples(st.floats(0, 1), st.floats(0, 50), st.floats(0, 5)))
+def test_a_bound_carried_to_new_prices_stays_a_bound(inst, old, new):
+    """A part's proven bound at the old prices plus the shift to the new prices bounds its priced
+    optimum at the new prices (the bound carried over between rounds)."""
+    from allocator.solve.decompose.lagrange import shift_bound
+
+    blocks = blocks_of(inst)
+    reqs = requirements(inst, inst.policy.floors())
+    coupling = coupling_of(blocks, budget=inst.budget, reqs=reqs, beams=inst.beams)
+
+    def prices(t):
+        return Prices(t[0], {g: t[1] for g in coupling.needs}, {b: t[2] for b in coupling.caps})
+
+    p_old, p_new = prices(old), prices(new)
+    for i, block in enumerate(blocks):
+        before = price_task(blocks, (i, p_old, 1.0, "highs", None, None, 0, None))
+        after = price_task(blocks, (i, p_new, 1.0, "highs", None, None, 0, None))
+        if after.x is None:
+            continue
+        carried = before.bound + shift_bound(block, p_old, p_new)
+        value = float(priced_objective(block, p_new, 1.0) @ after.x)   # a plan's value: <= the optimum
+        assert carried >= value - TOL * max(1.0, abs(value)), (i, carried, value)
+        if new[1:] == old[1:] and new[0] >= old[0]:   # only money dearer: no plan gains
+            assert shift_bound(block, p_old, p_new) == 0.0
+
+
+def test_a_part_whose_prices_did_not_move_is_reused():
+    """``same_prices`` looks only at the rows a part has columns in; a carried bound from the same
+    prices is the old bound itself."""
+    from allocator.solve.decompose.lagrange import Known, carried_bound, same_prices
+
+    block = type("B", (), {})()
+    import numpy as np
+    block.c = np.array([3.0, 2.0])
+    block.cost = np.array([1.0, 1.0])
+    block.floor_cols = {"g": np.array([0])}
+    block.sat_cols = np.zeros(0, dtype=np.int64)
+    block.sat_beam = np.zeros(0, dtype=object)
+    block.sat_demand = np.zeros(0)
+    block.lb, block.ub = np.zeros(2), np.ones(2)
+    a = Prices(0.5, {"g": 1.0, "h": 2.0}, {"beam": 1.0})
+    b = Prices(0.5, {"g": 1.0, "h": 7.0}, {"beam": 3.0})   # rows this part has no column in
+    c = Prices(0.5, {"g": 2.0, "h": 2.0}, {"beam": 1.0})
+    assert same_prices(block, a, b) and not same_prices(block, a, c)
+    from allocator.solve.decompose.lagrange import Priced
+    known = [Known(a, Priced(0, np.ones(2), 5.0, "optimal", 0.0, 0.0))]
+    assert carried_bound(block, known, b) == (5.0, known[0])
+    assert carried_bound(block, known, c)[0] == 6.0   # the floor column gains 1 at most
+
+
+@settings(max_examples=6, **SETTINGS)
+@given(inst=multipart_instances(objective="max-coverage", budget=True))
+def test_price_rounds_same_plan_on_one_or_two_workers(inst):
+    """The same plan and bound with one or two worker processes (deterministic merge), with the
+    LP-dual start and the carried bounds."""
+    def run(workers):
+        try:
+            plan = solve_decomposed(inst, mode="exact", workers=workers, rounds=5)
+        except (InfeasibleError, SolverError) as err:
+            return type(err).__name__ + str(err)
+        return plan.decision, plan.summary["bound"], plan.summary["objective"]
+
+    assert run(1) == run(2)

@@ -31,6 +31,7 @@ Everything is in the maximisation sense inside (min-cost is negated).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from ...backends import get_backend
 from ...backends.base import SolveOptions, Status
 from ...backends.linear import LinearModel
 from ...formulation import coupling
+from ...formulation.coupling import BUDGET_UNITS
 from .parts import PartModel
 
 #: smoothing weight of the stability centre (Wentges 1997); 0 prices the master's duals
@@ -163,7 +165,8 @@ class Priced:
 def price_task(shared, task) -> Priced:
     """Worker task: part ``i``'s MIP with the priced objective. ``shared`` is the list of blocks
     (sent once per worker by the executor)."""
-    i, prices, sign, solver, deadline, limit, seed, start = task
+    i, prices, sign, solver, deadline, limit, seed, start, *rest = task
+    gap = rest[0] if rest else 0.0   # relative gap at which the MIP may stop (its bound stays proven)
     t0, c0 = time.perf_counter(), time.process_time()
     block = shared[i]
     obj = priced_objective(block, prices, sign)
@@ -176,7 +179,7 @@ def price_task(shared, task) -> Priced:
         left = max(deadline - time.time(), 0.05)
         seconds = left if limit is None else max(min(limit, left), 0.05)
     # the part's best known plan at these prices starts the solver (feasible: the rows are the same)
-    r = get_backend(solver).solve(model, SolveOptions(time_limit=seconds, gap=0.0, threads=1, seed=seed),
+    r = get_backend(solver).solve(model, SolveOptions(time_limit=seconds, gap=gap, threads=1, seed=seed),
                                   warm_start=start)
     if r.status is Status.INFEASIBLE:
         bound = -math.inf
@@ -199,6 +202,80 @@ def lagrangian_bound(coupling: Coupling, prices: Prices, part_bounds: list[float
     total -= math.fsum(prices.floors.get(g, 0.0) * n for g, n in coupling.needs.items())
     total += math.fsum(prices.beams.get(b, 0.0) * c for b, c in coupling.caps.items())
     return total
+
+
+def lp_prices(row_names: list, row_dual, coupling: Coupling) -> Prices | None:
+    """The prices the decomposition's LP (:func:`allocator.solve.decompose.lp.stack`: the part models
+    side by side with the coupling rows) puts on the coupling rows: its row duals, in the units of
+    the master (money per unit of the budget measure, per covered member, per Mbit/s).
+
+    Starting the rounds there makes round 1's Lagrangian bound at least as tight as the LP bound
+    (the county MIPs are the LP's county blocks with integrality: each ``U_p`` is at most the LP
+    block's value at the same prices). HiGHS reports d(objective)/d(rhs) for a maximisation: >= 0
+    on the budget and beam rows (<=), <= 0 on the floor rows (>=). None without duals."""
+    if row_dual is None or len(row_dual) != len(row_names):
+        return None
+    at = {name: k for k, name in enumerate(row_names) if name}
+    prices = Prices()
+    if coupling.budget is not None and "budget" in at:
+        # the budget row is written in BUDGET_UNITS of the budget (allocator.formulation.coupling)
+        scale = coupling.budget / BUDGET_UNITS if coupling.budget > 0 else 1.0
+        prices.budget = max(float(row_dual[at["budget"]]) / scale, 0.0)
+    for g in sorted(coupling.needs):
+        k = at.get(f"floor[{g}]")
+        prices.floors[g] = 0.0 if k is None else max(-float(row_dual[k]), 0.0) + 0.0
+    for b in sorted(coupling.caps):
+        k = at.get(f"beam[{b}]")
+        prices.beams[b] = 0.0 if k is None else max(float(row_dual[k]), 0.0)
+    return prices
+
+
+def shift_bound(block: PartModel, old: Prices, new: Prices) -> float:
+    """How much part ``block``'s priced optimum can rise from prices ``old`` to ``new``: the priced
+    objective is linear in the prices, so ``U(new) <= U(old) + max_x (obj_new - obj_old).x``, and the
+    last maximum is bounded over the column bounds (a box that holds every plan). A rise of the money
+    price alone never raises it (costs are >= 0 and the box's lower bounds are 0)."""
+    delta = Prices(new.budget - old.budget,
+                   {g: new.floors.get(g, 0.0) - old.floors.get(g, 0.0) for g in set(new.floors) | set(old.floors)},
+                   {b: new.beams.get(b, 0.0) - old.beams.get(b, 0.0) for b in set(new.beams) | set(old.beams)})
+    diff = priced_objective(block, delta, 0.0)  # the objective's own part does not move
+    if not diff.any():
+        return 0.0
+    return max(box_bound(diff, block.lb, block.ub), 0.0)
+
+
+#: earlier pricing outcomes kept per part to carry bounds over (the most recent ones)
+KEEP_KNOWN = 4
+
+
+def same_prices(block: PartModel, old: Prices, new: Prices) -> bool:
+    """True when the part's priced objective is the same at both prices (the prices of the rows it
+    has no column in may differ)."""
+    delta = Prices(new.budget - old.budget,
+                   {g: new.floors.get(g, 0.0) - old.floors.get(g, 0.0) for g in set(new.floors) | set(old.floors)},
+                   {b: new.beams.get(b, 0.0) - old.beams.get(b, 0.0) for b in set(new.beams) | set(old.beams)})
+    return not priced_objective(block, delta, 0.0).any()
+
+
+@dataclass
+class Known:
+    """A part's pricing MIP outcome at some prices, kept for the next rounds."""
+
+    prices: Prices
+    result: Priced
+
+
+def carried_bound(block: PartModel, known: list, point: Prices) -> tuple[float, Known | None]:
+    """The tightest bound on part ``block``'s priced optimum at ``point`` from its earlier outcomes
+    (each one's proven bound plus :func:`shift_bound`), and the outcome it came from."""
+    best, source = math.inf, None
+    for k in known:
+        if not math.isfinite(k.result.bound):
+            continue
+        b = k.result.bound + shift_bound(block, k.prices, point)
+        if b < best:
+            best, source = b, k
+    return best, source
 
 
 class Master:
@@ -334,6 +411,10 @@ class Master:
     def reduced(self, col: Column, prices: Prices, sigma: np.ndarray) -> float:
         return priced_value(col, prices) - sigma[col.part]
 
+    def best_value(self, part: int, prices: Prices) -> float:
+        """The highest priced value among the part's known plans (-inf without one)."""
+        return max((priced_value(c, prices) for c in self.by_part.get(part, [])), default=-math.inf)
+
     def best_start(self, part: int, prices: Prices) -> np.ndarray | None:
         """The part's known plan of highest priced value (a start for its pricing MIP)."""
         cols = self.by_part.get(part, [])
@@ -359,16 +440,25 @@ class Outcome:
     columns: int
     converged: bool
     stopped: str
+    infeasible_parts: list = field(default_factory=list)   # parts whose own rows have no plan at all
 
 
 def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared, sign: float, solver: str,
                initial: list[Column], deadline: float | None, max_rounds: int, target_gap: float,
-               primal_value, seed: int = 0, say=None) -> Outcome:
+               primal_value, seed: int = 0, say=None, start: Prices | None = None) -> Outcome:
     """Column generation until the bound meets the best plan within ``target_gap``, no column
     improves, ``max_rounds`` pass or the deadline comes.
 
     ``primal_value(columns) -> float | None``: the verified value (max sense) of the plan made from
     one column per part (merged and repaired by the caller), used for the gap and the stop test.
+    ``start``: the prices of round 1 (the decomposition LP's duals, :func:`lp_prices`); without it
+    round 1 prices the first master LP's duals.
+
+    Bounds carry over between rounds: a part's bound in a round is the smaller of its pricing MIP's
+    proven bound and every earlier proven bound of it shifted to the new prices
+    (:func:`carried_bound`), so a part stopped by the clock keeps a bound as good as its last one
+    allows; a part whose prices did not move at all (its priced objective is the same) and whose
+    last MIP was proven optimal is not solved again.
     """
     say = say or (lambda _m: None)
     master = Master(len(blocks), coupling)
@@ -377,7 +467,10 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
     best_bound, centre = math.inf, Prices()
     best_combo, best_value = None, -math.inf
     rounds, stopped, converged = [], "rounds", False
+    infeasible: list = []
     alpha = SMOOTHING
+    known: list[list[Known]] = [[] for _ in blocks]
+    sizes = [int(b.integer.sum()) for b in blocks]
     for rnd in range(1, max_rounds + 1):
         t0 = time.perf_counter()
         lp = master.solve(integer=False, seed=seed)
@@ -385,25 +478,53 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
             stopped = "master LP failed"
             break
         lp_value, duals, sigma = lp
-        point = centre.mix(duals, alpha) if math.isfinite(best_bound) else duals
+        if rnd == 1 and start is not None:
+            point = start
+        else:
+            point = centre.mix(duals, alpha) if math.isfinite(best_bound) else duals
         left = None if deadline is None else deadline - time.time()
         if left is not None and left <= 0.5:
             stopped = "time limit"
             break
-        limits = _limits(blocks, left, executor.workers)
-        tasks = [(i, point, sign, solver, deadline, limits[i], seed, master.best_start(i, point))
-                 for i in range(len(blocks))]
+        carried = [carried_bound(b, known[i], point) for i, b in enumerate(blocks)]
+        reused = {i for i, (_bd, src) in enumerate(carried)
+                  if src is not None and src.result.status == Status.OPTIMAL.value
+                  and same_prices(blocks[i], src.prices, point)}
+        # the round's slack: a share of the gap, split over the parts by size. A part whose carried
+        # bound is within its slack of a plan it already has is not solved; the others stop at it.
+        slack = _round_slack(best_bound, best_value, sizes)
+        values = [master.best_value(i, point) for i in range(len(blocks))]
+        within = {i for i in range(len(blocks)) if i not in reused and carried[i][1] is not None
+                  and carried[i][0] - values[i] <= slack[i]}
+        if len(reused) + len(within) == len(blocks):
+            within = set()      # a round prices at least one part: no round without new information
+        todo = [i for i in range(len(blocks)) if i not in reused and i not in within]
+        limits = _limits([blocks[i] for i in todo], left, executor.workers)
+        tasks = [(i, point, sign, solver, deadline, lim, seed, master.best_start(i, point),
+                  _relative(slack[i], values[i])) for i, lim in zip(todo, limits)]
         step = max(len(tasks) // 10, 1)
 
         def tick(done, total, _rnd=rnd, _step=step):
             if done % _step == 0 and done < total:
                 say(f"round {_rnd}: parts {done}/{total}")
 
-        priced = executor.map(price_task, tasks, shared=shared, sizes=[int(b.integer.sum()) for b in blocks],
-                              progress=tick)
-        if any(p.bound == -math.inf for p in priced):
+        fresh = executor.map(price_task, tasks, shared=shared, sizes=[sizes[i] for i in todo], progress=tick)
+        infeasible = sorted(p.part for p in fresh if p.bound == -math.inf)
+        if infeasible:   # a part's own rows (no coupling row) have no plan: neither has the problem
             stopped = "a part has no plan"
             break
+        priced: list = [None] * len(blocks)
+        for i in reused:   # the same MIP as before: its proven optimum and plan stand
+            priced[i] = dataclasses.replace(carried[i][1].result, seconds=0.0, cpu=0.0)
+        for i in within:   # the carried bound and the best plan known, within the part's slack
+            priced[i] = Priced(i, master.best_start(i, point), carried[i][0], "carried", 0.0, 0.0)
+        carried_in = 0
+        for p in fresh:
+            priced[p.part] = p
+            known[p.part] = (known[p.part] + [Known(point, p)])[-KEEP_KNOWN:]
+            if carried[p.part][0] < p.bound:   # an earlier proven bound, shifted, is tighter
+                priced[p.part] = dataclasses.replace(p, bound=carried[p.part][0])
+                carried_in += 1
         bound = lagrangian_bound(coupling, point, [p.bound for p in priced])
         if bound < best_bound:
             best_bound, centre = bound, point
@@ -423,16 +544,27 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
         if deadline is not None:
             mip_seconds = min(mip_seconds, max(deadline - time.time(), 0.1) * 0.2)
         mip = master.solve(integer=True, seed=seed, time_limit=mip_seconds)
-        if mip is not None:
-            value = primal_value(mip[1])
+        value = None if mip is None else primal_value(mip[1])
+        if value is not None and value > best_value:
+            best_value, best_combo = value, mip[1]
+        if best_combo is None:
+            # no combination meets the coupling rows yet (the first round without share-based plans):
+            # this round's plans merged, the repair trims what overshoots
+            latest = [column_of(blocks[p.part], p.part, p.x, sign) for p in priced if p.x is not None]
+            value = primal_value(latest) if latest else None
             if value is not None and value > best_value:
-                best_value, best_combo = value, mip[1]
+                best_value, best_combo = value, latest
         gap = _gap(best_value, best_bound)
         rounds.append({"round": rnd, "master_lp": lp_value, "bound": bound, "best_bound": best_bound,
                        "best_plan": None if best_combo is None else best_value, "gap": gap,
                        "columns_added": added, "columns": len(master.columns),
                        "parts_proven": sum(p.status == Status.OPTIMAL.value for p in priced),
-                       "smoothing": alpha if point is not duals else 0.0,
+                       "parts_reused": len(reused), "parts_within_slack": len(within),
+                       "bounds_carried": carried_in, "slack": float(sum(slack)),
+                       "pricing_seconds_max": max((p.seconds for p in fresh), default=0.0),
+                       "smoothing": alpha if point is not duals and point is not start else 0.0,
+                       "prices_from": ("the decomposition LP's duals" if point is start else
+                                       "the master LP's duals" if point is duals else "smoothed"),
                        "seconds": time.perf_counter() - t0,
                        "worker_cpu": float(sum(p.cpu for p in priced))})
         say(f"round {rnd}: bound {sign * best_bound:,.6g}, best plan "
@@ -455,7 +587,8 @@ def price_loop(blocks: list[PartModel], coupling: Coupling, executor, *, shared,
             stopped = "time limit"
             break
     return Outcome(best_bound, centre, best_combo, None if best_combo is None else best_value, rounds,
-                   len(master.columns), converged, stopped)
+                   len(master.columns), converged, stopped,
+                   infeasible if stopped == "a part has no plan" else [])
 
 
 def _limits(blocks, seconds, workers) -> list:
@@ -464,7 +597,31 @@ def _limits(blocks, seconds, workers) -> list:
         return [None] * len(blocks)
     weight = [max(int(b.integer.sum()), 1) for b in blocks]
     total = sum(weight)
-    return [max(seconds * workers * w / total, min(seconds, 1.0)) for w in weight]
+    least = min(seconds, 1.0, seconds * workers / max(len(blocks), 1))   # as parts.time_share
+    return [max(seconds * workers * w / total, least) for w in weight]
+
+
+#: share of the current gap (bound - best plan) the next round's county MIPs may leave open in all
+ROUND_SLACK = 0.1
+
+
+def _round_slack(best_bound: float, best_value: float, sizes: list) -> list[float]:
+    """Each part's share of ``ROUND_SLACK`` x the current gap (by integer columns); 0 before a gap
+    is known: the round's MIPs are then solved to optimality."""
+    if not (math.isfinite(best_bound) and math.isfinite(best_value)) or best_bound <= best_value:
+        return [0.0] * len(sizes)
+    total = ROUND_SLACK * (best_bound - best_value)
+    weight = [max(s, 1) for s in sizes]
+    w = sum(weight)
+    return [total * x / w for x in weight]
+
+
+def _relative(slack: float, value: float) -> float:
+    """The relative MIP gap that leaves about ``slack`` open on a part whose priced optimum is about
+    ``value`` (its best known plan's; HiGHS measures the gap relative to the objective)."""
+    if slack <= 0 or not math.isfinite(value):
+        return 0.0
+    return min(slack / max(abs(value), 1.0), 0.01)
 
 
 def _gap(value: float, bound: float) -> float | None:

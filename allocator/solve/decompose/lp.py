@@ -170,6 +170,8 @@ def solve_lp(backend, model: LinearModel, *, algorithm: str = "simplex", time_li
     safe = highs_dual_bound(h)
     if safe is None or not np.isfinite(safe):
         return make_result(model, error=f"HiGHS {algorithm}: no dual values to bound the LP safely", **common)
-    # the primal value is no bound; rounding below it (min) / above it (max) is the price of safety
-    return make_result(model, x=x, bound=safe, extra={"lp_objective": primal, "safe_bound_from": "duals"},
+    # the primal value is no bound; rounding below it (min) / above it (max) is the price of safety.
+    # The row duals start the price rounds (allocator/solve/decompose/lagrange.py, lp_prices).
+    return make_result(model, x=x, bound=safe, extra={"lp_objective": primal, "safe_bound_from": "duals",
+                                                      "row_dual": np.asarray(h.getSolution().row_dual, dtype=float)},
                        **common)

@@ -331,12 +331,15 @@ def _cheapest_keeping_coverage(block, targets, result, run, fallback):
 
 
 def time_share(blocks: list, seconds: float | None, workers: int) -> dict:
-    """Per-part time limit: the parts share ``seconds`` on ``workers`` processes by model size."""
+    """Per-part time limit: the parts share ``seconds`` on ``workers`` processes by model size.
+    A small part gets at least a second, or its equal share when that is less (83 parts each given
+    a second would take 40 s of a 20-s stage on 2 workers)."""
     if seconds is None:
         return {b.key: None for b in blocks}
     weight = {b.key: max(int(b.integer.sum()), 1) for b in blocks}
     total = sum(weight.values())
-    return {k: max(seconds * workers * w / total, min(seconds, 1.0)) for k, w in weight.items()}
+    least = min(seconds, 1.0, seconds * workers / max(len(blocks), 1))
+    return {k: max(seconds * workers * w / total, least) for k, w in weight.items()}
 
 
 def floor_target(value: float, reachable: int) -> int:

@@ -11,7 +11,7 @@ import dataclasses
 import math
 import time
 
-from .lagrange import column_of, coupling_of, price_loop
+from .lagrange import column_of, coupling_of, lp_prices, price_loop
 from .repair import repair
 from ...errors import OptionsError
 from ..executor import open_executor
@@ -24,7 +24,7 @@ DEFAULT_ROUNDS = {"exact": 30, "restricted": 0}
 
 
 #: share of the time left that the share-based county MIPs may take when price rounds follow
-COUNTY_TIME_SHARE = 0.4
+COUNTY_TIME_SHARE = 0.25
 
 
 def default_rounds(mode: str) -> int:
@@ -42,6 +42,41 @@ def applies(*, rounds: int, parts: int, kind: Objective) -> bool:
     return rounds > 0 and parts >= 2 and kind is Objective.MAX_COVERAGE
 
 
+#: relative gap at which the share-based county MIPs stop when price rounds follow: their plans are
+#: only the fallback and the master's first columns (the rounds' county MIPs are solved exactly)
+COUNTY_GAP_WITH_ROUNDS = 0.01
+
+
+def county_gap(gap: float, *, rounds: int, parts: int, kind: Objective) -> float:
+    """Relative gap of the share-based county MIPs: the user's, or a loose one when price rounds follow.
+    Measured on the province preset (83 parts): at gap 0 those MIPs took 15 s of CPU, 27 of them
+    stopped by their time limit, before the rounds (which prove the bound) started."""
+    if not applies(rounds=rounds, parts=parts, kind=kind):
+        return gap
+    return max(gap, COUNTY_GAP_WITH_ROUNDS)
+
+
+#: the price rounds replace the share-based county MIPs only when the time left is at least this
+#: multiple of the time spent so far (partition, build, LPs): round 1 costs about what the
+#: share-based MIPs cost, and a round cut short by the clock leaves parts without a plan
+ROUNDS_FIRST_TIME_FACTOR = 2.0
+
+
+def rounds_first(*, rounds: int, parts: int, kind: Objective, elapsed: float, left: float | None) -> bool:
+    """True when the price rounds replace the share-based county MIPs: their first round prices the
+    county MIPs at the decomposition LP's duals, which is what the shares approximate, and proves a
+    bound on the way. Measured on the province preset (no time limit): the share-based MIPs took
+    20 s of the 103 s of CPU that reached 0.04%, and round 2's plans beat theirs. Under a tight time
+    limit (``left`` < :data:`ROUNDS_FIRST_TIME_FACTOR` x ``elapsed``) the share-based MIPs come first:
+    prefecture at 20 s on a loaded machine (11 s spent, 9 s left), round 1 alone left 7 of 13 parts
+    without a plan. Province at 60 s (load 3-4; 12 s spent, 47 s left), the share-based MIPs first
+    left 30 parts without a plan and the rounds' plan 1.3% below the bound; round 1 takes about
+    twice the time spent before it there."""
+    if not applies(rounds=rounds, parts=parts, kind=kind):
+        return False
+    return left is None or left >= ROUNDS_FIRST_TIME_FACTOR * elapsed
+
+
 def county_seconds(left: float | None, *, rounds: int, parts: int, kind: Objective) -> float | None:
     """Seconds for the share-based county MIPs: all that is left, or a share when price rounds follow."""
     if left is None or not applies(rounds=rounds, parts=parts, kind=kind):
@@ -51,20 +86,24 @@ def county_seconds(left: float | None, *, rounds: int, parts: int, kind: Objecti
 
 def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Objective, mode: str, solver: str,
                deadline, workers: int, scheduler, seed: int, rounds: int, target_gap: float,
-               start_value: float, say, coverage, merge) -> dict | None:
+               start_value: float, say, coverage, merge, lp_duals=None) -> dict | None:
     """Run the price loop; returns None when it does not apply, else a dict with
     ``bound`` (valid for the whole problem in ``mode``), ``decision`` (the best repaired combined
     plan, or None when none beat ``start_value``), ``value`` and ``report``.
 
     ``coverage(decision)``: the objective of a decision; ``merge(results)``: one decision from
     part results (both from :mod:`allocator.solve.decompose.run`, passed in to avoid an import circle).
+    ``lp_duals``: (label, row names, row duals) of the decomposition's LPs, in order of preference;
+    round 1 prices the coupling rows at the first one's duals that put a price on money
+    (:func:`start_prices`).
     """
     if not applies(rounds=rounds, parts=len(blocks), kind=kind):
         return None
     t0 = time.perf_counter()
     coupling = coupling_of(blocks, budget=budget, reqs=reqs, beams=instance.beams)
     initial = [column_of(b, i, results[b.key].x, 1.0) for i, b in enumerate(blocks)
-               if results[b.key].x is not None]
+               if results[b.key].x is not None]   # none when the rounds replace the share-based MIPs
+    start, start_from = start_prices(lp_duals or [], coupling)
     decisions: dict = {}
 
     def decode(col):
@@ -96,10 +135,11 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
         shared = ex.share(light)
         out = price_loop(light, coupling, ex, shared=shared, sign=1.0, solver=solver, initial=initial,
                          deadline=deadline, max_rounds=rounds, target_gap=target_gap,
-                         primal_value=primal_value, seed=seed, say=say)
+                         primal_value=primal_value, seed=seed, say=say, start=start)
         remote = ex.remote
     worker_cpu = sum(r["worker_cpu"] for r in out.rounds) if remote else 0.0
     return {
+        "infeasible_parts": out.infeasible_parts,
         "bound": out.bound if math.isfinite(out.bound) else None,
         "decision": found["decision"], "value": found["value"],
         "worker_cpu": worker_cpu,
@@ -108,9 +148,27 @@ def price_step(instance, blocks, subs, results: dict, *, budget, reqs, kind: Obj
                    "rounds": out.rounds, "columns": out.columns, "stopped": out.stopped,
                    "converged": out.converged, "lagrangian_bound": out.bound,
                    "prices": out.prices.as_dict(), "combined_plan_value": out.combination_value,
+                   "start_prices": None if start is None else start.as_dict(), "start_prices_from": start_from,
                    "plan_from": "master MIP over the county plans" if found["decision"] is not None
                    else "county MIPs with LP shares", "seconds": time.perf_counter() - t0},
     }
+
+
+def start_prices(candidates, coupling):
+    """(prices, label) of round 1: the duals of the first LP in ``candidates`` ((label, row names,
+    row duals), best first) that prices money, else of the first LP with duals; (None, None) without.
+
+    The exact model's LP comes first: at its duals round 1's Lagrangian bound is at least as tight
+    as its LP bound. But that LP buys trenches by fractions, and where it can then afford every
+    village its money price is 0, which says nothing about what money is worth to whole routes;
+    the restricted model's LP (whole tree paths) prices money then. Any prices give a valid bound:
+    the choice only decides how close round 1 starts."""
+    found = [(lp_prices(names, duals, coupling), label) for label, names, duals in candidates]
+    found = [(p, label) for p, label in found if p is not None]
+    for p, label in found:
+        if p.budget > 0:
+            return p, label
+    return found[0] if found else (None, None)
 
 
 #: what ``summary.bound_source`` says when the Lagrangian bound is the tightest

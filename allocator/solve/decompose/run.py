@@ -54,8 +54,9 @@ from ...backends import get_backend
 from ...backends.base import PROOF_GAP, Status, relative_gap
 from ...decision import Decision
 from .lp import lp_algorithm, shares, solve_lp, stack
-from .parts import PartModel, build_part_model, partition, solve_part, sub_instance, time_share
-from .price import check_rounds, county_seconds, default_rounds, price_bounds, price_step
+from .parts import PartModel, PartResult, build_part_model, partition, solve_part, sub_instance, time_share
+from .price import (check_rounds, county_gap, county_seconds, default_rounds, price_bounds, price_step,
+                    rounds_first)
 from .repair import repair
 from . import bound as decompose_bound
 from ...errors import AllocatorError, InfeasibleError, OptionsError, SolverError, VerificationError
@@ -177,7 +178,7 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
         say(f"LP bound {lp.bound:,.6g} in {clock.laps['lp']['seconds']:.1f}s")
 
         # 4-5. shares and county MIPs
-        share_blocks, share_x, share_offsets, guide = blocks, lp.x, offsets, None
+        share_blocks, share_x, share_offsets, guide, guide_model = blocks, lp.x, offsets, None, None
         if mode == "exact":
             # The exact model's LP lets trenches be bought by fractions (its flow bounds are big-M), so
             # its spending per county says little about what integral routes cost; the restricted
@@ -190,49 +191,64 @@ def solve_decomposed(instance, *, objective: str | None = None, budget=KEEP, sol
                 share_blocks, share_x, share_offsets = guides, guide.x, guide_offsets
             clock.lap("guide_lp")
         targets = shares(share_blocks, share_x, share_offsets, budget=budget, reqs=reqs, beams=instance.beams)
-        say(f"solving {len(blocks)} county MIPs")
         left = None if deadline is None else max(deadline - time.time() - _post_seconds(instance), 1.0)
         rounds = default_rounds(mode) if rounds is None else rounds
         limits = time_share(blocks, county_seconds(left, rounds=rounds, parts=len(blocks), kind=kind), workers)
-        tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], gap, seed)
+        part_gap = county_gap(gap, rounds=rounds, parts=len(blocks), kind=kind)
+        tasks = [(sub, b, targets[b.key], kind, solver, deadline, limits[b.key], part_gap, seed)
                  for sub, b in zip(subs, blocks)]
-        results = pool.run(solve_part, tasks, sizes=[int(b.integer.sum()) for b in blocks],
-                           progress=say, label="county MIPs")
-        clock.lap("counties", pool.remote_cpu(r.cpu for r in results))
-        results = {r.key: r for r in results}
+        # when price rounds follow, their first round (county MIPs at the LP's prices) replaces the
+        # share-based county MIPs: the plan to beat is then the greedy's, and the share-based MIPs run
+        # only if the rounds end without a plan that meets every requirement
+        shares_first = not rounds_first(rounds=rounds, parts=len(blocks), kind=kind,
+                                        elapsed=time.perf_counter() - start, left=left)
+        if shares_first:
+            say(f"solving {len(blocks)} county MIPs")
+            results = _county_mips(pool, tasks, blocks, say)
+        else:
+            results = {b.key: _not_solved(b.key) for b in blocks}
+        clock.lap("counties", pool.remote_cpu(r.cpu for r in results.values()))
         # 7a. a bound of the exact problem (the plan's status and gap refer to it)
         ctx.own_bound = _bound(lp, results, blocks)
         exact = decompose_bound.exact_bound(ctx)
         clock.lap("exact_bound")
-    failed = [k for k, r in sorted(results.items()) if r.status == Status.INFEASIBLE.value]
-    if failed:
-        raise InfeasibleError(f"the requirements of {len(failed)} part(s) cannot be met even with unlimited money "
-                              f"(first: county {failed[0]})",
-                              explanation="Schools, clinics or forced technologies there have no affordable "
-                                          "option within the beam capacity. Solve that county alone for details.")
+    _raise_infeasible_parts(results)
 
     # 6. merge and repair
-    merged = merge(instance, [results[b.key] for b in blocks])
     routing = None if mode == "exact" else np.concatenate([b.tree_edges for b in blocks] or [np.zeros(0)])
-    decision, fixed = repair(instance, merged, budget=budget, objective=kind, routing_edges=routing)
+    decision, fixed = repair(instance, merge(instance, [results[b.key] for b in blocks]), budget=budget,
+                             objective=kind, routing_edges=routing)
     clock.lap("repair")
-    if fixed["unmet"]:
-        raise SolverError("the decomposition found no plan meeting every requirement:\n"
-                          + "\n".join(f"- {u}" for u in fixed["unmet"])
-                          + "\n(this does not prove the instance infeasible: try the monolithic solve)")
+    if fixed["unmet"] and shares_first:
+        raise _unmet(fixed)
 
     # 6b. price rounds: a Lagrangian bound from the county MIPs, plans combined by a master MIP
     priced = price_step(instance, blocks, subs, results, budget=budget, reqs=reqs, kind=kind, mode=mode,
                         solver=solver, deadline=None if deadline is None else deadline - _post_seconds(instance),
                         workers=workers, scheduler=scheduler, seed=seed, rounds=rounds,
-                        target_gap=max(gap, PROOF_GAP), start_value=coverage_value(instance, decision.technology), say=say,
-                        coverage=lambda d: coverage_value(instance, d.technology), merge=merge)
+                        target_gap=max(gap, PROOF_GAP),
+                        start_value=-math.inf if fixed["unmet"] else coverage_value(instance, decision.technology),
+                        say=say, coverage=lambda d: coverage_value(instance, d.technology), merge=merge,
+                        lp_duals=_lp_duals(lp_model, lp, guide_model, guide))
     if priced is not None:
+        if priced["infeasible_parts"]:
+            _raise_infeasible_parts({blocks[i].key: _not_solved(blocks[i].key, Status.INFEASIBLE.value)
+                                     for i in priced["infeasible_parts"]})
         ctx.own_bound, exact = price_bounds(priced, own_bound=ctx.own_bound, exact=exact, mode=mode,
                                             sense=lp_model.sense)
         if priced["decision"] is not None:
-            decision, fixed = priced["decision"], {**fixed, "after_price_rounds": True}
+            decision, fixed = priced["decision"], {**fixed, "unmet": [], "after_price_rounds": True}
         clock.lap("price", priced["worker_cpu"])
+    if fixed["unmet"]:   # the rounds found no plan, nor did the greedy: the share-based county MIPs after all
+        with _Pool(workers, scheduler) as pool:
+            say(f"solving {len(blocks)} county MIPs (share-based)")
+            results = _county_mips(pool, tasks, blocks, say)
+            clock.lap("counties_after_rounds", pool.remote_cpu(r.cpu for r in results.values()))
+        _raise_infeasible_parts(results)
+        decision, fixed = repair(instance, merge(instance, [results[b.key] for b in blocks]), budget=budget,
+                                 objective=kind, routing_edges=routing)
+        if fixed["unmet"]:
+            raise _unmet(fixed)
 
     # 7. summary, plan, verification
     bound = ctx.own_bound
@@ -367,6 +383,43 @@ class _Clock:
                            "worker_cpu_seconds": worker_cpu}
         self.worker_cpu += worker_cpu
         self.t, self.c = t, c
+
+
+def _county_mips(pool, tasks, blocks, say) -> dict:
+    """Step 5: the share-based county MIPs, by part key."""
+    results = pool.run(solve_part, tasks, sizes=[int(b.integer.sum()) for b in blocks], progress=say,
+                       label="county MIPs")
+    return {r.key: r for r in results}
+
+
+def _not_solved(key: str, status: str = "not solved") -> PartResult:
+    """A part whose share-based MIP did not run (the price rounds solve its county MIPs)."""
+    return PartResult(key, status, None, None, None, None, 0.0, "", 0.0, 0.0, None)
+
+
+def _raise_infeasible_parts(results: dict) -> None:
+    failed = [k for k, r in sorted(results.items()) if r.status == Status.INFEASIBLE.value]
+    if failed:
+        raise InfeasibleError(f"the requirements of {len(failed)} part(s) cannot be met even with unlimited money "
+                              f"(first: county {failed[0]})",
+                              explanation="Schools, clinics or forced technologies there have no affordable "
+                                          "option within the beam capacity. Solve that county alone for details.")
+
+
+def _unmet(fixed) -> SolverError:
+    return SolverError("the decomposition found no plan meeting every requirement:\n"
+                       + "\n".join(f"- {u}" for u in fixed["unmet"])
+                       + "\n(this does not prove the instance infeasible: try the monolithic solve)")
+
+
+def _lp_duals(lp_model, lp, guide_model, guide) -> list:
+    """(label, row names, row duals) of the decomposition's LPs for the price rounds' first prices:
+    the LP of the part models, then (exact routing) the restricted model's LP that guided the shares."""
+    out = [("LP of the part models with the coupling rows", lp_model.row_names, (lp.extra or {}).get("row_dual"))]
+    if guide is not None:
+        out.append(("LP of the restricted model (routes on shortest-path trees) with the coupling rows",
+                    guide_model.row_names, (guide.extra or {}).get("row_dual")))
+    return out
 
 
 def _workers(workers) -> int:
