@@ -12,7 +12,7 @@ import numpy as np
 
 from ..decision import Decision
 from ..graph import FiberNetwork, build_network
-from ..schema import NO_TECHNOLOGY, Technology
+from ..schema import NO_TECHNOLOGY
 from . import cellular, choice, coupling, dualascent, eligibility, fiber, objective, reductions
 from . import floors as floors_family
 from ..backends.linear import LinearModel
