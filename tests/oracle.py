@@ -358,3 +358,23 @@ def check_decision(inst, decision: Decision, *, budget: float | None = None,
     if requirements:
         out += rules.requirement_violations(tech)
     return out
+
+
+def steiner_brute_force(ends, costs, root, prize_of) -> float:
+    """Cheapest set of edges + prizes of the terminals it leaves dark (a fiber-only
+    terminal has an infinite prize), over every subset of the edges."""
+    best = math.inf
+    m = len(costs)
+    for r in range(m + 1):
+        for subset in itertools.combinations(range(m), r):
+            reach, grew = {root}, True
+            while grew:
+                grew = False
+                for e in subset:
+                    a, b = ends[e]
+                    if (a in reach) != (b in reach):
+                        reach |= {a, b}
+                        grew = True
+            value = sum(costs[e] for e in subset) + sum(p for t, p in prize_of.items() if t not in reach)
+            best = min(best, value)
+    return best

@@ -21,6 +21,7 @@ from allocator.formulation.dualascent import dual_ascent
 from allocator.importers import import_stp
 from allocator.io import load_instance
 from allocator.verify import verify
+from .oracle import steiner_brute_force
 
 
 @st.composite
@@ -49,26 +50,6 @@ def pc_problems(draw):
     return text
 
 
-def _brute_force(ends, costs, root, prize_of) -> float:
-    """Cheapest set of edges + prizes of the terminals it leaves dark (a fiber-only
-    terminal has an infinite prize), over every subset of the edges."""
-    best = np.inf
-    m = len(costs)
-    for r in range(m + 1):
-        for subset in itertools.combinations(range(m), r):
-            reach, grew = {root}, True
-            while grew:
-                grew = False
-                for e in subset:
-                    a, b = ends[e]
-                    if (a in reach) != (b in reach):
-                        reach |= {a, b}
-                        grew = True
-            value = sum(costs[e] for e in subset) + sum(p for t, p in prize_of.items() if t not in reach)
-            best = min(best, value)
-    return best
-
-
 def _instance_optimum(inst) -> float:
     """Brute force on the instance's own graph (villages: fiber at their node or their prize)."""
     g = inst.graph
@@ -80,14 +61,14 @@ def _instance_optimum(inst) -> float:
         options = {getattr(t, "value", t) for t in row["technologies"]}
         p = float(row["satellite_capex"]) if "satellite" in options else np.inf
         prize_of[str(row["node"])] = prize_of.get(str(row["node"]), 0.0) + p
-    return _brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
+    return steiner_brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
 
 
 def _network_optimum(net, terms) -> float:
     """Brute force on a FiberNetwork: terminal nodes no longer in it pay their prize."""
     ends = [tuple(net.nodes[i] for i in pair) for pair in net.edge_ends]
     prize_of = {t: p for t, p in zip(terms.node_ids, terms.prize)}
-    return _brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
+    return steiner_brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,7 +12,6 @@ proves their optimum and every bound it reports is at most the optimum.
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 
 import numpy as np
@@ -24,6 +23,7 @@ from allocator.formulation import builder, dualascent, reductions
 from allocator.importers import import_stp
 from allocator.io import load_instance
 from allocator.solve import solve
+from .oracle import steiner_brute_force
 
 try:  # tests/ as a plain directory or as a package
     from external import EXTERNAL, MANIFEST, require_external
@@ -60,25 +60,6 @@ def steiner_problems(draw):
     return _stp(n, edges, terminals)
 
 
-def _brute_force(ends, costs, root, prize_of) -> float:
-    """Cheapest set of edges + prizes of the terminals it leaves dark (infinite for a
-    required terminal), over every subset of the edges."""
-    best = np.inf
-    m = len(costs)
-    for r in range(m + 1):
-        for subset in itertools.combinations(range(m), r):
-            reach, grew = {root}, True
-            while grew:
-                grew = False
-                for e in subset:
-                    a, b = ends[e]
-                    if (a in reach) != (b in reach):
-                        reach |= {a, b}
-                        grew = True
-            best = min(best, sum(costs[e] for e in subset) + sum(p for t, p in prize_of.items() if t not in reach))
-    return best
-
-
 def _instance_optimum(inst) -> float:
     g = inst.graph
     ends = [(u, v) for u, v in g.edges()]
@@ -88,13 +69,13 @@ def _instance_optimum(inst) -> float:
         options = {getattr(t, "value", t) for t in row["technologies"]}
         p = float(row["satellite_capex"]) if "satellite" in options else np.inf
         prize_of[str(row["node"])] = prize_of.get(str(row["node"]), 0.0) + p
-    return _brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
+    return steiner_brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
 
 
 def _network_optimum(net, terms) -> float:
     ends = [tuple(net.nodes[i] for i in pair) for pair in net.edge_ends]
     prize_of = dict(zip(terms.node_ids, terms.prize))
-    return _brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
+    return steiner_brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
 
 
 def _load(text: str, tmp_path_factory):
