@@ -378,3 +378,23 @@ def steiner_brute_force(ends, costs, root, prize_of) -> float:
             value = sum(costs[e] for e in subset) + sum(p for t, p in prize_of.items() if t not in reach)
             best = min(best, value)
     return best
+
+
+def steiner_instance_optimum(inst) -> float:
+    """Brute force on an instance's own graph (villages: fiber at their node or their satellite price)."""
+    g = inst.graph
+    ends = [(u, v) for u, v in g.edges()]
+    costs = [g.edges[e]["capex"] for e in ends]
+    prize_of = {}
+    for _, row in inst.villages.iterrows():
+        options = {getattr(t, "value", t) for t in row["technologies"]}
+        p = float(row["satellite_capex"]) if "satellite" in options else math.inf
+        prize_of[str(row["node"])] = prize_of.get(str(row["node"]), 0.0) + p
+    return steiner_brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
+
+
+def steiner_network_optimum(net, terms) -> float:
+    """Brute force on a FiberNetwork: terminal nodes no longer in it pay their prize."""
+    ends = [tuple(net.nodes[i] for i in pair) for pair in net.edge_ends]
+    prize_of = dict(zip(terms.node_ids, terms.prize))
+    return steiner_brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant

@@ -21,7 +21,7 @@ from allocator.formulation.dualascent import dual_ascent
 from allocator.importers import import_stp
 from allocator.io import load_instance
 from allocator.verify import verify
-from .oracle import steiner_brute_force
+from .oracle import steiner_instance_optimum, steiner_network_optimum
 
 
 @st.composite
@@ -50,43 +50,22 @@ def pc_problems(draw):
     return text
 
 
-def _instance_optimum(inst) -> float:
-    """Brute force on the instance's own graph (villages: fiber at their node or their prize)."""
-    g = inst.graph
-    ends = [(u, v) for u, v in g.edges()]
-    costs = [g.edges[e]["capex"] for e in ends]
-    v = inst.villages
-    prize_of = {}
-    for _, row in v.iterrows():
-        options = {getattr(t, "value", t) for t in row["technologies"]}
-        p = float(row["satellite_capex"]) if "satellite" in options else np.inf
-        prize_of[str(row["node"])] = prize_of.get(str(row["node"]), 0.0) + p
-    return steiner_brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
-
-
-def _network_optimum(net, terms) -> float:
-    """Brute force on a FiberNetwork: terminal nodes no longer in it pay their prize."""
-    ends = [tuple(net.nodes[i] for i in pair) for pair in net.edge_ends]
-    prize_of = {t: p for t, p in zip(terms.node_ids, terms.prize)}
-    return steiner_brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=pc_problems())
 def test_reductions_and_dual_ascent_keep_the_optimum(text, tmp_path_factory):
     path = tmp_path_factory.mktemp("pc") / "p.stp"
     path.write_text(text)
     inst = load_instance(import_stp(path, path.parent / "inst"))
-    optimum = _instance_optimum(inst)
+    optimum = steiner_instance_optimum(inst)
 
     net = builder.default_network(inst)                  # classic reductions
     terms = dualascent.steiner_terms(inst, net, objective_kind="min-cost", budget=None, share=1.0)
     assert terms is not None
-    assert _network_optimum(net, terms) == pytest.approx(optimum, abs=1e-9)
+    assert steiner_network_optimum(net, terms) == pytest.approx(optimum, abs=1e-9)
 
     red = dualascent.reduce_network(net, terms)          # dual-ascent arc deletion
     assert red.network.num_arcs <= net.num_arcs
-    assert _network_optimum(red.network, terms) == pytest.approx(optimum, abs=1e-9)
+    assert steiner_network_optimum(red.network, terms) == pytest.approx(optimum, abs=1e-9)
     s = red.stats
     if s.get("lower_bound") is not None:
         assert s["lower_bound"] <= optimum + 1e-9

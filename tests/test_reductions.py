@@ -23,7 +23,7 @@ from allocator.formulation import builder, dualascent, reductions
 from allocator.importers import import_stp
 from allocator.io import load_instance
 from allocator.solve import solve
-from .oracle import steiner_brute_force
+from .oracle import steiner_instance_optimum, steiner_network_optimum
 
 try:  # tests/ as a plain directory or as a package
     from external import EXTERNAL, MANIFEST, require_external
@@ -60,24 +60,6 @@ def steiner_problems(draw):
     return _stp(n, edges, terminals)
 
 
-def _instance_optimum(inst) -> float:
-    g = inst.graph
-    ends = [(u, v) for u, v in g.edges()]
-    costs = [g.edges[e]["capex"] for e in ends]
-    prize_of = {}
-    for _, row in inst.villages.iterrows():
-        options = {getattr(t, "value", t) for t in row["technologies"]}
-        p = float(row["satellite_capex"]) if "satellite" in options else np.inf
-        prize_of[str(row["node"])] = prize_of.get(str(row["node"]), 0.0) + p
-    return steiner_brute_force(ends, costs, inst.backbone_nodes[0], prize_of)
-
-
-def _network_optimum(net, terms) -> float:
-    ends = [tuple(net.nodes[i] for i in pair) for pair in net.edge_ends]
-    prize_of = dict(zip(terms.node_ids, terms.prize))
-    return steiner_brute_force(ends, list(net.edge_cost), net.nodes[0], prize_of) + terms.constant
-
-
 def _load(text: str, tmp_path_factory):
     path = tmp_path_factory.mktemp("sd") / "p.stp"
     path.write_text(text)
@@ -88,7 +70,7 @@ def _load(text: str, tmp_path_factory):
 @given(text=steiner_problems())
 def test_bottleneck_test_and_dual_ascent_keep_the_optimum(text, tmp_path_factory):
     inst = _load(text, tmp_path_factory)
-    optimum = _instance_optimum(inst)
+    optimum = steiner_instance_optimum(inst)
     net = builder.default_network(inst)
     terms = dualascent.steiner_terms(inst, net, objective_kind="min-cost", budget=None, share=np.inf)
     assert terms is not None
@@ -96,7 +78,7 @@ def test_bottleneck_test_and_dual_ascent_keep_the_optimum(text, tmp_path_factory
     reduced, stats = reductions.reduce_network(net, terms, builder.terminal_nodes(inst))
     assert len(reduced.edge_cost) <= len(net.edge_cost)
     assert stats["edges_after"] == len(reduced.edge_cost)
-    assert _network_optimum(reduced, terms) == pytest.approx(optimum, abs=1e-9)
+    assert steiner_network_optimum(reduced, terms) == pytest.approx(optimum, abs=1e-9)
     # every reduced edge stands for original trenches whose costs add up to its own
     cost_of = dict(zip(inst.edges.index, inst.edges["capex"].to_numpy(float)))
     for ids, c in zip(reduced.edge_ids, reduced.edge_cost):
@@ -105,7 +87,7 @@ def test_bottleneck_test_and_dual_ascent_keep_the_optimum(text, tmp_path_factory
     # dual-ascent fixing on top (all-required instances too) keeps it as well
     terms2 = dualascent.steiner_terms(inst, reduced, objective_kind="min-cost", budget=None, share=np.inf)
     red = dualascent.reduce_network(reduced, terms2)
-    assert _network_optimum(red.network, terms2) == pytest.approx(optimum, abs=1e-9)
+    assert steiner_network_optimum(red.network, terms2) == pytest.approx(optimum, abs=1e-9)
     if red.stats.get("lower_bound") is not None:
         assert red.stats["lower_bound"] <= optimum + 1e-9
 
@@ -153,7 +135,7 @@ def test_prize_terminals_are_never_key_nodes(tmp_path_factory):
     net = builder.default_network(inst)
     terms = dualascent.steiner_terms(inst, net, objective_kind="min-cost", budget=None, share=np.inf)
     reduced, _ = reductions.reduce_network(net, terms, builder.terminal_nodes(inst))
-    assert _network_optimum(reduced, terms) == pytest.approx(_instance_optimum(inst)) == pytest.approx(12.0)
+    assert steiner_network_optimum(reduced, terms) == pytest.approx(steiner_instance_optimum(inst)) == pytest.approx(12.0)
 
 
 def _published(series: str) -> list[str]:

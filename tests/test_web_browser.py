@@ -36,15 +36,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SOLVE_MS = 900_000  # a loaded shared machine is slow; a county-demo run normally takes seconds
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("web-data")
+def serve(app):
+    """Run ``app`` on a free local port in a thread; yield its address, stop it afterwards."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    app = create_app(discover([ROOT / "instances" / "county-demo"]), data, workers=2,
-                     allowed_hosts=("127.0.0.1",))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -55,6 +52,14 @@ def server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}/"
     srv.should_exit = True
     thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("web-data")
+    app = create_app(discover([ROOT / "instances" / "county-demo"]), data, workers=2,
+                     allowed_hosts=("127.0.0.1",))
+    yield from serve(app)
 
 
 @pytest.fixture(scope="module")
@@ -333,21 +338,8 @@ def server_2026(tmp_path_factory):
     r = subprocess.run([sys.executable, "-m", "allocator", "generate", "tiny", "--cost-model", "china-2026",
                         "-o", str(root / "tiny-2026"), "-q"], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
     app = create_app(discover([root / "tiny-2026"]), root / "data", workers=1, allowed_hosts=("127.0.0.1",))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    yield from serve(app)
 
 
 def test_the_cost_models_technologies_are_named_on_the_page(server_2026, browser):
