@@ -203,7 +203,9 @@ class LpRelaxation:
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
         """(column values, objective) of an optimal LP solution, None otherwise."""
         if time_limit is not None:
-            self._h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+            # HiGHS compares its limit with the run time summed over every run of this
+            # instance: without the offset the cut loop's LPs stopped after ~8 s in all
+            self._h.setOptionValue("time_limit", self._h.getRunTime() + max(float(time_limit), 0.01))
         self._h.run()
         if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None

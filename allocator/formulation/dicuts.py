@@ -32,7 +32,8 @@ _SCALE = 1_000_000
 _VIOLATION = 1e-4
 #: cuts found per terminal and round (nested cuts)
 _NESTED = 4
-#: cuts added per round at most
+#: cuts added per round at most: this many, or one per terminal when there are more
+#: (province preset, 5,900 terminals: cut loop 10.2 s with one per terminal, 13.0 s with 1,000)
 _MAX_CUTS_PER_ROUND = 1000
 #: added to every capacity (in millionths): among minimum cuts, prefer those with
 #: fewer arcs. Sparse cuts make the LP faster and the bound climb sooner (SteinLib
@@ -40,7 +41,10 @@ _MAX_CUTS_PER_ROUND = 1000
 _EPS_CAP = 1000
 #: rounds over which a bound that moved less than a millionth ends the loop
 #: (the cut LPs are degenerate: the bound can stay flat for a few rounds while
-#: the cuts change the solution)
+#: the cuts change the solution). Rounds that had to leave cuts for later (more
+#: than the cap per round violated) do not count: under a budget the coverage
+#: bound stays flat at "everything covered" until the cuts have priced the
+#: routes (province preset: flat for 10 capped rounds, then 0.65% lower)
 _TAIL = 10
 
 
@@ -66,6 +70,8 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
     cuts: list[tuple[int, np.ndarray]] = []          # (terminal column, arc positions)
     seen: set = set()
     history: list[float] = []
+    tail: list[float] = []   # bounds of LPs that had seen every cut found before them
+    backlog = False          # the last round left violated cuts out (the per-round cap)
     x = last_x = None
     seen_by_last = 0
     for rnd in range(max_rounds):
@@ -78,10 +84,12 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
         x, bound = solved
         last_x, seen_by_last = x, len(cuts)
         history.append(bound)
+        if not backlog:
+            tail.append(bound)
         if stats["lp_bound_before"] is None:
             stats["lp_bound_before"] = bound
         stats["rounds"] = rnd + 1
-        if len(history) > _TAIL and abs(history[-_TAIL - 1] - bound) <= 1e-6 * max(1.0, abs(bound)):
+        if len(tail) > _TAIL and abs(tail[-_TAIL - 1] - bound) <= 1e-6 * max(1.0, abs(bound)):
             break  # tailing off: the last rounds moved the bound by less than one millionth
         yv = np.clip(x[ycol], 0.0, 1.0)
         new = []
@@ -89,15 +97,20 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
             for zc, cut in separator.violated(yv, x[zcol], zcol, eps):
                 key = (zc, cut.tobytes())
                 if key not in seen:
-                    seen.add(key)
+                    seen.add(key)  # also guards against one cut found twice in this round
                     new.append((zc, cut))
             if new:
                 break
         if not new:
             break
-        if len(new) > _MAX_CUTS_PER_ROUND:  # the most violated first: a huge round slows every LP after it
+        cap = max(_MAX_CUTS_PER_ROUND, len(terminals))
+        backlog = len(new) > cap
+        if backlog:  # the most violated first: a huge round slows every LP after it
             slack = np.array([yv[cut].sum() - x[zc] for zc, cut in new])
-            new = [new[i] for i in np.argsort(slack, kind="stable")[:_MAX_CUTS_PER_ROUND]]
+            order = np.argsort(slack, kind="stable")
+            for i in order[cap:]:  # left for a later round: they may be found again
+                seen.discard((new[i][0], new[i][1].tobytes()))
+            new = [new[i] for i in order[:cap]]
         cuts.extend(new)
         relaxation.add_rows(*_rows(new, ycol))
         if time.perf_counter() - t0 >= seconds:
