@@ -199,6 +199,7 @@ class LpRelaxation:
         self._h = HighsBackend().load(model, SolveOptions(seed=seed), relax=True, drop_rows=drop_rows)
         self._h.setOptionValue("presolve", "off")  # re-solves start from the basis; presolve would drop it
         self.safe_bound: float | None = None  # safe dual bound of the last LP solved to optimality
+        self.certificate = None  # its DualCertificate (safe_bound.py): the bound and the columns' penalties
 
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, float] | None:
         """(column values, objective) of an optimal LP solution, None otherwise."""
@@ -209,9 +210,10 @@ class LpRelaxation:
         self._h.run()
         if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        from ..solve.safe_bound import highs_dual_bound
+        from ..solve.safe_bound import highs_dual_certificate
         # the bound every later proof rests on: from the duals, not the primal value (allocator/solve/safe_bound.py)
-        self.safe_bound = highs_dual_bound(self._h)
+        self.certificate = highs_dual_certificate(self._h)
+        self.safe_bound = None if self.certificate is None else self.certificate.bound
         return (np.asarray(self._h.getSolution().col_value, dtype=float),
                 float(self._h.getInfo().objective_function_value))
 

@@ -119,6 +119,7 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
     stats["lp_bound_after"] = history[-1] if history else None
     # the last optimal LP's safe dual bound (allocator/solve/safe_bound.py): what a proof may use
     stats["lp_safe_bound"] = getattr(relaxation, "safe_bound", None) if history else None
+    stats["lp_certificate"] = getattr(relaxation, "certificate", None) if history else None
     if cuts and last_x is not None:
         # keep the cuts tight at the last LP solved (dropping slack rows keeps its optimum); cuts
         # found after it were never checked against an LP, and a stalled loop can find thousands

@@ -82,8 +82,12 @@ def solve_monolithic(instance, *, mode: str, objective: str | None = None, budge
         options = SolveOptions(time_limit=remaining(), gap=gap, threads=threads, seed=seed,
                                stop_at=root.bound if root is not None else None,
                                heuristic_effort=builder.mip_heuristic_effort(form))
-        result = solve_model(backend, form.model, options, start_x if backend.supports_warm_start else None)
+        mip_model = form.model
+        if root is not None and start_x is not None and start_x is root.start_x:
+            mip_model = root.tightened(form.model)  # reduced-cost fixing against the start
+        result = solve_model(backend, mip_model, options, start_x if backend.supports_warm_start else None)
         if root is not None:
+            result = root.floor_bound(form.model, result)
             result = root.combine(form.model, result)
         result = _fall_back_to_start(form.model, result, start_x)
     stages = [stage_record(first.value, result)]

@@ -14,6 +14,11 @@
    the optimum). Otherwise the MIP starts from the plan, and its bound is
    tightened by the LP's when the LP's is better (a MIP stopped at its deadline
    before finishing its root).
+4. Reduced-cost fixing (:meth:`RootPhase.tightened`): an integer column whose
+   reduced cost at the last cut LP proves that moving it off its end leaves no
+   plan better than the start is fixed at that end for the MIP. Every better
+   plan keeps those values, so the MIP's bound on the tightened model, or the
+   start's value when higher, bounds the whole problem (FORMULATION.md).
 
 Timings and counts go to the plan summary under ``root_phase``.
 """
@@ -41,6 +46,7 @@ class RootPhase:
     stats: dict = field(default_factory=dict)
     bound: float | None = None          # LP bound of the whole problem (lattice-rounded), None if no LP
     start: SolveResult | None = None    # plan from the LP's support (feasible for the whole model)
+    certificate: object = None          # the last cut LP's DualCertificate (safe_bound.py), for fixing
 
     @property
     def start_x(self):
@@ -85,6 +91,27 @@ class RootPhase:
                                    raw_status="root phase: start within the gap of the cut-LP bound",
                                    extra={**self.start.extra, "proved_by": "root phase"})
 
+    def tightened(self, model):
+        """``model`` with the integer columns fixed that reduced costs rule out for any plan
+        better than the start (the model itself when nothing is fixed). The start stays
+        feasible: a column the start has off its end is left alone."""
+        if self.certificate is None or self.start_x is None:
+            return model
+        x = np.asarray(self.start_x, dtype=float)
+        lb, ub = np.asarray(model.lb, dtype=float), np.asarray(model.ub, dtype=float)
+        cert = self.certificate
+        fix = cert.fixings(self.start.objective, model.integer, step=model.objective_step())
+        end = np.where(cert.at_upper[fix], ub[fix], lb[fix])
+        keep = np.abs(x[fix] - end) <= 1e-6   # the start agrees (it does whenever the arithmetic is sound)
+        fix, end = fix[keep], end[keep]
+        moved = fix[(lb[fix] != end) | (ub[fix] != end)]
+        self.stats["fixed_by_reduced_cost"] = int(len(moved))
+        if not len(moved):
+            return model
+        lb, ub = lb.copy(), ub.copy()
+        lb[fix], ub[fix] = end, end
+        return dataclasses.replace(model, lb=lb.tolist(), ub=ub.tolist())
+
     def combine(self, model, result: SolveResult) -> SolveResult:
         """The MIP's result with the better of the two bounds (a MIP without a plan of its own
         falls back to its start in solve.py). A proof of infeasibility or a solver error is
@@ -98,6 +125,19 @@ class RootPhase:
         g = relative_gap(result.objective, self.bound, model.sense)
         return dataclasses.replace(result, bound=self.bound, gap=g, status=status_from_numbers(result.x is not None, g))
 
+    def floor_bound(self, model, result: SolveResult) -> SolveResult:
+        """A MIP result on the :meth:`tightened` model, as a result for the whole model: every
+        plan better than the start lies in the tightened model, so the whole problem's bound
+        is the MIP's or the start's value, whichever is weaker."""
+        if "fixed_by_reduced_cost" not in self.stats or not self.stats["fixed_by_reduced_cost"] \
+                or result.bound is None or self.start is None:
+            return result
+        v, b = self.start.objective, result.bound
+        if (b >= v) if model.sense == "max" else (b <= v):
+            return result
+        g = relative_gap(result.objective, v, model.sense)
+        return dataclasses.replace(result, bound=v, gap=g, status=status_from_numbers(result.x is not None, g))
+
 
 def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
     """Cut loop, then (``want_start``) the start from the LP's support. ``remaining()``
@@ -109,7 +149,7 @@ def run(form, backend, *, remaining, seed: int, want_start: bool) -> RootPhase:
     drop = np.concatenate(form.columns.flow_rows) if form.columns.flow_rows else None
     stats = dicuts.separate(form, LpRelaxation(form.model, seed=seed, drop_rows=drop), seconds=cut_seconds)
     x_lp = stats.pop("lp_solution", None)
-    phase = RootPhase(stats=stats)
+    phase = RootPhase(stats=stats, certificate=stats.pop("lp_certificate", None))
     stats["total_seconds"] = stats["seconds"]
     # the safe dual bound of the last LP, never its primal value (solved to a tolerance: no proof)
     lp = stats.get("lp_safe_bound")

@@ -23,6 +23,7 @@ tolerance.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,24 +33,65 @@ EPS = np.finfo(float).eps
 INFINITY = 1e30
 
 
+@dataclass(frozen=True)
+class DualCertificate:
+    """A safe bound and, per column, how much it proves the objective worsens when the
+    column moves one unit away from the end its reduced cost pushes it to.
+
+    ``bound``: lower for 'min', upper for 'max'. ``penalty[j] >= 0`` (0: nothing proven);
+    ``at_upper[j]``: the end is the column's upper bound (else its lower bound). For any
+    ``x`` of the LP's feasible set with ``|x_j - end_j| >= 1``, the objective is at least
+    ``bound + penalty[j]`` ('min') or at most ``bound - penalty[j]`` ('max'): the
+    reduced-cost argument of branch-and-bound codes (e.g. Achterberg 2007, sec. 7.7),
+    with the same error charges as the bound."""
+
+    bound: float
+    sense: str
+    penalty: np.ndarray
+    at_upper: np.ndarray
+
+    def fixings(self, incumbent: float, integer, *, step: float | None = None) -> np.ndarray:
+        """Integer columns that no plan better than ``incumbent`` (by a whole ``step`` when the
+        objective moves in steps) can move off their end: the indices; fix each at its end."""
+        worst = self.bound - incumbent if self.sense == "max" else incumbent - self.bound
+        margin = (1.0 - 1e-3) * step if step else 0.0
+        if not math.isfinite(worst):
+            return np.zeros(0, dtype=np.int64)
+        # a plan with column j moved is worth at most bound - penalty_j (max): not better than
+        # incumbent (+ a step) when penalty_j > bound - incumbent - margin
+        need = worst - margin + 1e-9 * max(1.0, abs(incumbent))
+        return np.flatnonzero(np.asarray(integer, dtype=bool) & (self.penalty > max(need, 0.0)))
+
+
 def dual_bound(c, a, row_lo, row_hi, lb, ub, y, *, sense: str = "min", offset: float = 0.0) -> float:
     """A proven bound on ``c x + offset`` over the LP's feasible set (lower for 'min',
     upper for 'max'), from any row multipliers ``y``; both signs of ``y`` are tried
     (solvers differ in their dual sign convention for a maximisation) and the better
     valid bound is returned. -inf/+inf when ``y`` proves nothing."""
+    return dual_certificate(c, a, row_lo, row_hi, lb, ub, y, sense=sense, offset=offset).bound
+
+
+def dual_certificate(c, a, row_lo, row_hi, lb, ub, y, *, sense: str = "min", offset: float = 0.0) -> DualCertificate:
+    """:func:`dual_bound` with the columns' penalties (:class:`DualCertificate`)."""
     c = np.asarray(c, dtype=float)
     sign = 1.0 if sense == "min" else -1.0
     a = sp.csr_matrix(a)
     y = np.asarray(y, dtype=float)
-    best = -math.inf
+    best, d, err = -math.inf, None, None
     for s in (1.0, -1.0):
-        best = max(best, _lower(sign * c, a, row_lo, row_hi, lb, ub, s * y))
+        total, d_s, err_s = _lower(sign * c, a, row_lo, row_hi, lb, ub, s * y)
+        if total > best or d is None:
+            best, d, err = max(best, total), d_s, err_s
     if not math.isfinite(best):
-        return -math.inf * sign
-    return sign * best + offset if sense == "min" else -best + offset
+        return DualCertificate(-math.inf * sign, sense, np.zeros(len(c)), np.zeros(len(c), dtype=bool))
+    # min-form: d_j > err_j pushes x_j to its lower end, d_j < -err_j to its upper end
+    penalty = np.maximum(np.abs(d) - err, 0.0) * (1.0 - 8 * EPS)
+    bound = sign * best + offset if sense == "min" else -best + offset
+    return DualCertificate(bound, sense, penalty, d < 0)
 
 
-def _lower(c, a, row_lo, row_hi, lb, ub, y) -> float:
+def _lower(c, a, row_lo, row_hi, lb, ub, y):
+    """(lower bound, reduced costs, their error bounds) of the min-form LP."""
     lo, hi, l, u = (_inf(v) for v in (row_lo, row_hi, lb, ub))
     y = np.where(np.isfinite(y), y, 0.0)
     y = np.where(np.isinf(lo) & (y > 0), 0.0, y)     # y_i > 0 needs a finite lower side
@@ -71,11 +113,11 @@ def _lower(c, a, row_lo, row_hi, lb, ub, y) -> float:
     # the error of d charged at the column's largest magnitude (a free column with |d| <= err: no proof)
     charge = np.where(err > 0, err * np.where(np.isfinite(big), big, np.inf), 0.0)
     if np.isneginf(col_terms).any() or np.isinf(charge).any():
-        return -math.inf
+        return -math.inf, d, err
     terms = np.concatenate([row_terms, col_terms])
     total = math.fsum(terms.tolist())
     slack = EPS * float(np.abs(terms).sum()) + float(charge.sum()) * (1 + 4 * EPS)
-    return total - slack
+    return total - slack, d, err
 
 
 def _inf(values) -> np.ndarray:
@@ -98,6 +140,12 @@ def model_dual_bound(model, y, *, drop_rows=None) -> float:
 def highs_dual_bound(h) -> float | None:
     """The safe bound of the LP loaded in a solved highspy instance (its own arrays and
     row duals); None when HiGHS has no dual values."""
+    cert = highs_dual_certificate(h)
+    return None if cert is None else cert.bound
+
+
+def highs_dual_certificate(h) -> DualCertificate | None:
+    """:func:`highs_dual_bound` with the columns' penalties; None without dual values."""
     sol = h.getSolution()
     if not getattr(sol, "dual_valid", True):
         return None
@@ -115,5 +163,5 @@ def highs_dual_bound(h) -> float | None:
     y = np.asarray(sol.row_dual, dtype=float)
     if len(y) != n_rows:
         return None
-    return dual_bound(lp.col_cost_, a, lp.row_lower_, lp.row_upper_, lp.col_lower_, lp.col_upper_, y,
-                      sense="max" if maximise else "min", offset=float(lp.offset_))
+    return dual_certificate(lp.col_cost_, a, lp.row_lower_, lp.row_upper_, lp.col_lower_, lp.col_upper_, y,
+                            sense="max" if maximise else "min", offset=float(lp.offset_))
