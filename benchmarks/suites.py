@@ -14,6 +14,7 @@ are never written here.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,17 +131,24 @@ def steinlib(series: str, numbers=None) -> list[Case]:
 STREET_TEXTBOOK_SAMPLE = ("i101M1", "i103M3", "i105M3")
 
 
+#: the shipped instances on OpenStreetMap roads (instances/README.md), in the street family
+STREET_OSM = ("osm-helsinki", "osm-kouvola")
+
+
 def street(*, textbook_on=None) -> list[Case]:
     """Rooted prize-collecting Steiner problems on real street networks (the DIMACS
-    Cologne FTTx files, ``rooted_pcstp`` in MANIFEST.csv): family ``street``.
-    ``textbook_on``: the files the ``fixed-formulation`` baseline runs on (None: all);
-    the others leave it out with the reason."""
+    Cologne FTTx files, ``rooted_pcstp`` in MANIFEST.csv, and the shipped OpenStreetMap
+    instances :data:`STREET_OSM`): family ``street``. ``textbook_on``: the Cologne files
+    the ``fixed-formulation`` baseline runs on (None: all); the others leave it out with
+    the reason."""
     names = sorted(r["name"] for r in manifest().values() if r["problem"] == "rooted_pcstp")
     reason = "the textbook model takes minutes here; the standard suite runs it on " + \
         ", ".join(textbook_on or ()) + " (the full suite on every file)"
-    return [Case(name=n, family="street", kind="stp", file=manifest()[n]["file"],
-                 skip=() if textbook_on is None or n in textbook_on else (("fixed-formulation", reason),))
-            for n in names]
+    cologne = [Case(name=n, family="street", kind="stp", file=manifest()[n]["file"],
+                    skip=() if textbook_on is None or n in textbook_on else (("fixed-formulation", reason),))
+               for n in names]
+    osm = [dataclasses.replace(c, family="street") for c in shipped(STREET_OSM)]
+    return cologne + osm
 
 
 def orlib_scp(series: str, numbers=None) -> list[Case]:

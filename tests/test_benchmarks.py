@@ -155,14 +155,20 @@ def test_standard_and_full_cover_every_family_of_the_issue():
     has_e = any(re.fullmatch(r"e\d+", name) for name in manifest())
     assert set(get_suite("full").family_names()) == wanted | ({"steinlib-E"} if has_e else set())
     street = [c for c in get_suite("standard").cases if c.family == "street"]
-    assert len(street) == 14 and {manifest()[c.name]["problem"] for c in street} == {"rooted_pcstp"}
+    cologne = [c for c in street if c.kind == "stp"]
+    assert len(cologne) == 14 and {manifest()[c.name]["problem"] for c in cologne} == {"rooted_pcstp"}
+    # and the shipped instances on OpenStreetMap roads, each a directory of instances/
+    osm = [c for c in street if c.kind == "instance"]
+    assert {c.name for c in osm} == {"osm-helsinki", "osm-kouvola"} and all(c.path().is_dir() for c in osm)
+    assert len(street) == len(cologne) + len(osm)
     # the textbook baseline runs on a sample in standard (minutes per file), on every file in full
-    textbook = [c.name for c in street if c.skip_reason("fixed-formulation") is None]
+    textbook = [c.name for c in cologne if c.skip_reason("fixed-formulation") is None]
     assert 1 <= len(textbook) < 14 and all("full suite" in c.skip_reason("fixed-formulation")
-                                           for c in street if c.name not in textbook)
+                                           for c in cologne if c.name not in textbook)
     full = get_suite("full")
     assert not any(c.skip for c in full.cases if c.family == "street")
-    assert {c.name for c in full.cases if c.kind != "generated"} == set(manifest())  # every published file
+    published = {c.name for c in full.cases if c.kind not in ("generated", "instance")}
+    assert published == set(manifest())  # every published file
     smoke = get_suite("smoke")
     assert smoke.solvers == ("highs",) and set(smoke.baselines) == set(BASELINES)
 

