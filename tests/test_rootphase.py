@@ -125,6 +125,38 @@ def test_reduced_cost_fixing_keeps_every_better_plan(inst):
     assert np.allclose(r.x[fix], end, atol=1e-6), "reduced-cost fixing excludes an optimal plan"
 
 
+
+@settings(max_examples=examples(25), **SETTINGS)
+@given(inst=instances(feasible=True), weak=st.booleans())
+def test_the_tightened_model_keeps_the_optimum_and_a_valid_bound(inst, weak):
+    """The root phase's start (or a greedy plan, ``weak``, which fixes less) as the incumbent: the MIP
+    on the tightened model, its bound floored at the start, finds the brute-force optimum and
+    its bound is on the right side of it."""
+    from hypothesis import assume
+
+    from allocator.formulation.warmstart import encode
+    from allocator.heuristics.greedy import greedy
+    from allocator.solve import rootphase
+
+    objective = inst.objective.value if inst.objective.value != "lexicographic" else "max-coverage"
+    expected, _ = brute_force(inst, objective=objective)
+    form = builder.build(inst, objective_kind=objective, budget=inst.budget)
+    assume(form.columns.terminal)  # the root phase serves models with fiber
+    backend = get_backend("highs")
+    root = rootphase.run(form, backend, remaining=lambda: None, seed=0, want_start=True)
+    if weak:
+        x = encode(form, inst, greedy(inst, objective=objective, budget=inst.budget))
+        if x is not None and form.model.max_violation(x) <= 1e-6:
+            root.start = None
+            root.offer_start(form.model, x)
+    assume(root.start_x is not None)  # a start is what the fixing is measured against
+    tight = root.tightened(form.model)
+    r = root.floor_bound(form.model, backend.solve(tight, SolveOptions(), warm_start=root.start_x))
+    assert math.isclose(r.objective, expected, rel_tol=1e-6, abs_tol=1e-6), (r.objective, expected)
+    ok = r.bound >= expected - 1e-6 * max(1.0, abs(expected)) if form.model.sense == "max" else \
+        r.bound <= expected + 1e-6 * max(1.0, abs(expected))
+    assert ok, (r.bound, expected)
+
 def test_reduced_cost_fixing_by_hand():
     """max x1 + 2 x2, x1 + x2 <= 1, binary: the LP takes x2; x1's reduced cost is -1, so a plan
     with x1 = 1 is worth at most 2 - 1 = 1."""
