@@ -172,6 +172,11 @@ def test_official_makes_runs_compares_and_downloads(server, browser, tmp_path):
     assert not errors, errors
 
 
+#: page.evaluate(POST_JSON, [path, body]): a JSON POST from the page, its JSON answer
+POST_JSON = """async ([path, body]) => { const r = await fetch(path, {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}); return r.json(); }"""
+
+
 def test_what_the_engine_says_is_read_in_chinese(server, browser, tmp_path):
     """An infeasible run and a frontier with an infeasible point: the engine's English comes out in
     Chinese on the page (the catalogue of allocator/web/messages.py), its own text one click away."""
@@ -180,12 +185,10 @@ def test_what_the_engine_says_is_read_in_chinese(server, browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server)
     iid = page.get_attribute("a[data-instance]", "data-instance")
-    post = """async ([path, body]) => { const r = await fetch(path, {method: 'POST',
-        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}); return r.json(); }"""
-    scen = page.evaluate(post, ["/api/scenarios", {"instance_id": iid, "form": {
+    scen = page.evaluate(POST_JSON, ["/api/scenarios", {"instance_id": iid, "form": {
         "name": "too-little", "budget": 1e6, "floors": {"deep-poverty": 0.95}}}])
-    run = page.evaluate(post, ["/api/jobs", {"kind": "run", "scenario_id": scen["id"]}])
-    frontier = page.evaluate(post, ["/api/jobs", {"kind": "frontier", "instance_id": iid,
+    run = page.evaluate(POST_JSON, ["/api/jobs", {"kind": "run", "scenario_id": scen["id"]}])
+    frontier = page.evaluate(POST_JSON, ["/api/jobs", {"kind": "frontier", "instance_id": iid,
                                                   "options": {"budget_from": 0, "budget_to": 9e7, "points": 2}}])
     page.goto(server + f"#/j/{run['id']}")
     page.wait_for_selector("#job-message", timeout=SOLVE_MS)
@@ -254,19 +257,17 @@ def test_every_page_reads_in_chinese(server, browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server)
     iid = page.get_attribute("a[data-instance]", "data-instance")
-    post = """async ([path, body]) => { const r = await fetch(path, {method: 'POST',
-        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}); return r.json(); }"""
-    scen = page.evaluate(post, ["/api/scenarios", {"instance_id": iid, "form": {
+    scen = page.evaluate(POST_JSON, ["/api/scenarios", {"instance_id": iid, "form": {
         "name": "ce-shi-1", "budget": 8e7, "floors": {"deep-poverty": 0.85}, "weights": {"all-poor": 2},
         "cost_scale": {"satellite": 1.2, "fiber.per_km.plateau": 1.1},
         "rules": [{"action": "forbid", "technology": "4g", "scope": "county", "value": "木里藏族自治县"}]}}])
     assert "id" in scen, scen
     jobs = {
-        "run": page.evaluate(post, ["/api/jobs", {"kind": "run", "scenario_id": scen["id"]}]),
-        "base": page.evaluate(post, ["/api/jobs", {"kind": "run", "instance_id": iid}]),
-        "frontier": page.evaluate(post, ["/api/jobs", {"kind": "frontier", "instance_id": iid,
+        "run": page.evaluate(POST_JSON, ["/api/jobs", {"kind": "run", "scenario_id": scen["id"]}]),
+        "base": page.evaluate(POST_JSON, ["/api/jobs", {"kind": "run", "instance_id": iid}]),
+        "frontier": page.evaluate(POST_JSON, ["/api/jobs", {"kind": "frontier", "instance_id": iid,
                                                        "options": {"budget_from": 4e7, "budget_to": 9e7, "points": 2}}]),
-        "prices": page.evaluate(post, ["/api/jobs", {"kind": "prices", "instance_id": iid, "options": {"step": 0.05}}]),
+        "prices": page.evaluate(POST_JSON, ["/api/jobs", {"kind": "prices", "instance_id": iid, "options": {"step": 0.05}}]),
     }
     deadline = time.time() + SOLVE_MS / 1000
     while time.time() < deadline:

@@ -84,13 +84,13 @@ def separate(form, relaxation, *, seconds: float, max_rounds: int = 200) -> dict
         x, bound = solved
         last_x, seen_by_last = x, len(cuts)
         history.append(bound)
-        if not backlog:
-            tail.append(bound)
         if stats["lp_bound_before"] is None:
             stats["lp_bound_before"] = bound
         stats["rounds"] = rnd + 1
-        if len(tail) > _TAIL and abs(tail[-_TAIL - 1] - bound) <= 1e-6 * max(1.0, abs(bound)):
-            break  # tailing off: the last rounds moved the bound by less than one millionth
+        if not backlog:
+            tail.append(bound)
+            if len(tail) > _TAIL and abs(tail[-_TAIL - 1] - bound) <= 1e-6 * max(1.0, abs(bound)):
+                break  # tailing off: the last rounds moved the bound by less than one millionth
         yv = np.clip(x[ycol], 0.0, 1.0)
         new = []
         for eps in (_EPS_CAP, 0):  # exact capacities once the sparse-preferring ones find nothing
